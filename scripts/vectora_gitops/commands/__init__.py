@@ -1,0 +1,1 @@
+"""One module per CLI command: each a small function taking explicit arguments, returning an exit code."""

@@ -1,0 +1,1 @@
+"""Desired state: loading and validating the files of the repository (git side)."""

@@ -1,0 +1,174 @@
+"""The repository on disk: environments, pins, client configs and canonical bundles.
+
+Scans the folders of DESIGN §2, loads and schema-checks environment and pins files and turns
+them into the typed model. Problems are collected (validate reports them all); commands that
+need a valid environment call `load_env`, which raises on the first file with problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vectora_gitops.desired import schemas
+from vectora_gitops.desired.yamlfile import YamlDoc, load_yaml
+from vectora_gitops.errors import FatalError, InputError, Problem, UsageError
+from vectora_gitops.model import (
+    Buckets,
+    DenyWindow,
+    Environment,
+    FunctionSpec,
+    Gates,
+    IgnoreRule,
+    LayerPin,
+    LayerSpec,
+    MetricGate,
+    Pins,
+    Promotion,
+    Sync,
+)
+
+ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
+CLIENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+LAYER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Where things are; nothing here is loaded until asked for."""
+
+    root: Path
+
+    def rel(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def env_names(self) -> list[str]:
+        folder = self.root / "environments"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def env_dir(self, env: str) -> Path:
+        check_env_name(env)
+        path = self.root / "environments" / env
+        if not (path / "environment.yaml").is_file():
+            known = ", ".join(self.env_names()) or "none"
+            raise UsageError(f"unknown environment '{env}' (known: {known})")
+        return path
+
+    def client_ids(self) -> list[str]:
+        folder = self.root / "clients"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def client_versions(self, client_id: str) -> list[str]:
+        folder = self.root / "clients" / client_id
+        if not folder.is_dir():
+            return []
+        return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+    def client_path(self, client_id: str, version: str) -> Path:
+        return self.root / "clients" / client_id / f"{version}.yaml"
+
+    def bundle_versions(self) -> list[str]:
+        folder = self.root / "canonical"
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def bundle_dir(self, version: str) -> Path:
+        return self.root / "canonical" / version
+
+    def load(self, path: Path) -> YamlDoc:
+        return load_yaml(path, root=self.root, display=self.rel(path))
+
+
+def check_env_name(env: str) -> None:
+    if not ENV_NAME.match(env):
+        raise UsageError(f"'{env}' is not an environment name (lowercase letters and digits)")
+
+
+def load_env(repo: Repository, env: str) -> tuple[Environment, Pins]:
+    """The environment and its pins, or InputError listing every problem of the two files."""
+    problems, environment, pins = read_env(repo, env)
+    if problems or environment is None or pins is None:
+        raise InputError(f"{env}: invalid environment files", tuple(problems))
+    return environment, pins
+
+
+def read_env(repo: Repository, env: str) -> tuple[list[Problem], Environment | None, Pins | None]:
+    folder = repo.env_dir(env)
+    problems: list[Problem] = []
+    env_doc = _checked(repo, folder / "environment.yaml", "environment", problems)
+    pins_doc = _checked(repo, folder / "pins.yaml", "pins", problems)
+    environment = to_environment(env_doc.data) if env_doc else None
+    pins = to_pins(pins_doc.data) if pins_doc else None
+    if env_doc and environment and environment.name != env:
+        problems.append(Problem(env_doc.path, f"name: '{environment.name}' must equal the folder "
+                                f"name '{env}'", env_doc.line_of(("name",))))
+    return problems, environment, pins
+
+
+def _checked(repo: Repository, path: Path, schema: str, problems: list[Problem]) -> YamlDoc | None:
+    if not path.is_file():
+        problems.append(Problem(repo.rel(path), f"missing; every environment needs its {path.name}"))
+        return None
+    try:
+        doc = repo.load(path)
+    except FatalError as exc:
+        problems.extend(exc.problems or (Problem(repo.rel(path), str(exc)),))
+        return None
+    found = schemas.check(doc, schema)
+    problems.extend(found)
+    return None if found else doc
+
+
+def to_environment(data: Mapping[str, Any]) -> Environment:
+    """Model of a schema-valid environment.yaml."""
+    promotion = data["promotion"]
+    gates = promotion.get("gates") or {}
+    sync = data["sync"]
+    return Environment(
+        name=data["name"],
+        account_id=data["aws"]["account_id"],
+        region=data["aws"]["region"],
+        buckets=Buckets(**data["buckets"]),
+        role=data["role"],
+        stacks=tuple(data.get("stacks", ())),
+        layers={k: LayerSpec(k, v["name"], tuple(v.get("compatible_runtimes", ())))
+                for k, v in data["layers"].items()},
+        functions={k: FunctionSpec(k, v["name"], tuple(v.get("layers", ())),
+                                   dict(v.get("environment", {})))
+                   for k, v in data["functions"].items()},
+        tags=dict(data.get("tags", {})),
+        promotion=Promotion(
+            source=promotion.get("from"),
+            allow_prerelease=bool(promotion.get("allow_prerelease", False)),
+            gates=Gates(
+                soak_days=int(gates.get("soak_days", 0)),
+                e2e_required=bool(gates.get("e2e_required", False)),
+                metrics=tuple(MetricGate(**m) for m in gates.get("metrics", ())),
+            ),
+        ),
+        sync=Sync(
+            prune=bool(sync.get("prune", False)),
+            self_heal=bool(sync.get("self_heal", False)),
+            managed_prefixes=tuple(sync.get("managed_prefixes", ("clients/", "canonical/"))),
+            protected_prefixes=tuple(sync.get("protected_prefixes", ("backups/",))),
+        ),
+        snapshot_retention=int((data.get("snapshots") or {}).get("retention", 10)),
+        deny_windows=tuple(
+            DenyWindow(tuple(w["days"]), w["start"], w["end"], w.get("timezone", "UTC"), w["reason"])
+            for w in data.get("deny_windows") or ()
+        ),
+        drift_ignore=tuple(IgnoreRule(r["resource"], r["reason"])
+                           for r in (data.get("drift") or {}).get("ignore") or ()),
+    )
+
+
+def to_pins(data: Mapping[str, Any]) -> Pins:
+    """Model of a schema-valid pins.yaml."""
+    return Pins(
+        canonical=data["canonical"],
+        clients=dict(data.get("clients") or {}),
+        layers={k: LayerPin(v["version"], v["sha256"], v["artifact"])
+                for k, v in (data.get("layers") or {}).items()},
+    )

@@ -1,0 +1,59 @@
+"""JSON Schema validation of loaded YAML documents, with problems located by line."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from vectora_gitops.desired.yamlfile import YamlDoc
+from vectora_gitops.errors import Problem
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    """The validator of a packaged schema, e.g. `environment` or `canonical.prompt`."""
+    text = resources.files("vectora_gitops").joinpath(f"schemas/{name}.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_names() -> list[str]:
+    folder = resources.files("vectora_gitops").joinpath("schemas")
+    return sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir()
+                  if p.name.endswith(".schema.json"))
+
+
+def check(doc: YamlDoc, name: str) -> list[Problem]:
+    """Every schema problem of `doc`, one per error, in file order."""
+    errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.path)))
+    problems = [_problem(doc, err) for err in errors]
+    return sorted(problems, key=lambda p: p.line or 0)
+
+
+def _problem(doc: YamlDoc, err: ValidationError) -> Problem:
+    key = tuple(err.absolute_path)
+    where = ".".join(str(k) for k in key) or "(top level)"
+    message = _message(err)
+    lossy = doc.lossy.get(key)
+    if lossy is not None:
+        message = f"'{lossy}' is read as the number {err.instance!r}; quote it (\"{lossy}\")"
+    elif err.validator == "type" and isinstance(err.instance, int | float) and "string" in str(
+        err.validator_value
+    ):
+        message = f"{err.instance!r} is a number where text is expected; quote it"
+    return Problem(doc.path, f"{where}: {message}", doc.line_of(key))
+
+
+def _message(err: ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        allowed = sorted(err.schema.get("properties", {}))
+        return f"{err.message}; allowed keys: {', '.join(allowed)}"
+    if err.validator == "pattern":
+        return f"{err.instance!r} does not match the expected form {err.validator_value}"
+    return err.message

@@ -1,0 +1,271 @@
+"""`validate`: every problem of the repository, not only the first.
+
+Runs the schema checks, name agreement, pin resolution, referential integrity per environment,
+environment rules (prerelease, resource names, promotion chain) and, given a base commit, the
+immutability of released versions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from vectora_gitops.desired import schemas, versions
+from vectora_gitops.desired.canonical import BundleIndex, index_bundle
+from vectora_gitops.desired.references import CLIENT_REFERENCES, kinds_label, walk
+from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
+from vectora_gitops.desired.yamlfile import YamlDoc
+from vectora_gitops.errors import FatalError, Problem
+from vectora_gitops.model import Environment, Pins
+
+LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
+
+# Reads a file as it was at the base commit: repo-relative path -> bytes, or None if absent.
+BaseReader = Callable[[str], bytes | None]
+
+
+@dataclass
+class Report:
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class EnvFiles:
+    env: Environment
+    pins: Pins
+    path: str  # pins.yaml, repository-relative
+
+
+def validate(repo: Repository, *, base: BaseReader | None = None,
+             base_paths: Callable[[], list[str]] | None = None) -> Report:
+    report = Report()
+    envs = _environments(repo, report)
+    clients = _clients(repo, report)
+    bundles = {v: _bundle(repo, v, report) for v in repo.bundle_versions()}
+    for name, files in envs.items():
+        _check_env(name, files, envs, clients, bundles, report)
+    _check_chain(envs, report)
+    if base is not None and base_paths is not None:
+        _check_immutable(repo, base, base_paths(), envs, report)
+    return report
+
+
+def _environments(repo: Repository, report: Report) -> dict[str, EnvFiles]:
+    envs: dict[str, EnvFiles] = {}
+    for name in repo.env_names():
+        if not ENV_NAME.match(name):
+            report.problems.append(Problem(f"environments/{name}", "environment folder names are "
+                                           "lowercase letters and digits; rename it"))
+            continue
+        try:
+            problems, env, pins = read_env(repo, name)
+        except FatalError as exc:
+            report.problems.extend(exc.problems or (Problem(f"environments/{name}", str(exc)),))
+            continue
+        report.problems.extend(problems)
+        if env is not None and pins is not None and not problems:
+            envs[name] = EnvFiles(env, pins, f"environments/{name}/pins.yaml")
+    if not envs and not report.problems:
+        report.problems.append(Problem("environments", "no environment found; add "
+                                       "environments/<name>/environment.yaml and pins.yaml"))
+    return envs
+
+
+def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc]]:
+    clients: dict[str, dict[str, YamlDoc]] = {}
+    for cid in repo.client_ids():
+        legacy = LEGACY_ID.match(cid)
+        if legacy:
+            report.problems.append(Problem(f"clients/{cid}", f"legacy client id; the id is stable: "
+                                           f"run `vectora-gitops migrate-client` to make it "
+                                           f"'{legacy['id']}' version {legacy['n']}.0.0",
+                                           severity="warning"))
+        if not CLIENT_ID.match(cid):
+            report.problems.append(Problem(f"clients/{cid}", "client ids are lowercase letters, "
+                                           "digits and _; rename the folder"))
+            continue
+        for version in repo.client_versions(cid):
+            doc = _client_doc(repo, cid, version, report)
+            if doc is not None:
+                clients.setdefault(cid, {})[version] = doc
+    return clients
+
+
+def _client_doc(repo: Repository, cid: str, version: str, report: Report) -> YamlDoc | None:
+    path = repo.client_path(cid, version)
+    rel = repo.rel(path)
+    bad = versions.problem(version)
+    if bad:
+        report.problems.append(Problem(rel, f"file name: {bad}; name the file <version>.yaml"))
+        return None
+    try:
+        doc = repo.load(path)
+    except FatalError as exc:
+        report.problems.extend(exc.problems or (Problem(rel, str(exc)),))
+        return None
+    found = schemas.check(doc, "client")
+    report.problems.extend(found)
+    if found:
+        return None
+    profile = doc.data["client_profile"]
+    if profile["client_id"] != cid:
+        report.problems.append(Problem(rel, f"client_profile.client_id: '{profile['client_id']}' "
+                                       f"must equal the folder name '{cid}'",
+                                       doc.line_of(("client_profile", "client_id"))))
+    if str(profile["version"]) != version:
+        report.problems.append(Problem(rel, f"client_profile.version: '{profile['version']}' must "
+                                       f"equal the file name '{version}'",
+                                       doc.line_of(("client_profile", "version"))))
+    return doc
+
+
+def _bundle(repo: Repository, version: str, report: Report) -> BundleIndex | None:
+    bad = versions.problem(version)
+    if bad:
+        report.problems.append(Problem(f"canonical/{version}", f"folder name: {bad}"))
+        return None
+    index = index_bundle(repo, version)
+    report.problems.extend(index.problems)
+    return index
+
+
+def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
+               clients: Mapping[str, Mapping[str, YamlDoc]],
+               bundles: Mapping[str, BundleIndex | None], report: Report) -> None:
+    env, pins, where = files.env, files.pins, files.path
+    report.problems.extend(_names_belong(env))
+    for selector, version in pins.items():
+        if versions.is_prerelease(version) and not env.promotion.allow_prerelease:
+            report.problems.append(Problem(where, f"{selector}: prerelease {version} cannot be "
+                                           f"pinned in {name}; release it first "
+                                           "(`vectora-gitops release`)"))
+    if pins.canonical not in bundles:
+        report.problems.append(Problem(where, f"canonical: bundle {pins.canonical} does not exist "
+                                       f"(no canonical/{pins.canonical}/)"))
+    for key, spec in env.functions.items():
+        for layer in spec.layers:
+            if layer not in env.layers:
+                report.problems.append(Problem(f"environments/{name}/environment.yaml",
+                                               f"functions.{key}.layers: '{layer}' is not a layer "
+                                               "declared under layers"))
+    for layer in env.layers:
+        if layer not in pins.layers:
+            report.problems.append(Problem(where, f"layers.{layer}: no pin for the layer declared "
+                                           "in environment.yaml"))
+    for layer, pin in pins.layers.items():
+        if layer not in env.layers:
+            report.problems.append(Problem(where, f"layers.{layer}: pinned but not declared in "
+                                           "environment.yaml"))
+        if not pin.artifact.endswith(f"/{pin.artifact_key.rsplit('/', 1)[-1]}") or not \
+                re.fullmatch(r"vectora-inbox-lambda-code-[a-z0-9]+", pin.artifact_bucket):
+            report.problems.append(Problem(where, f"layers.{layer}.artifact: {pin.artifact} is not "
+                                           "in a vectora-inbox-lambda-code-<env> bucket"))
+        elif pin.artifact_bucket.removeprefix("vectora-inbox-lambda-code-") not in envs:
+            report.problems.append(Problem(where, f"layers.{layer}.artifact: bucket "
+                                           f"{pin.artifact_bucket} belongs to no environment"))
+    bundle = bundles.get(pins.canonical)
+    for cid, version in sorted(pins.clients.items()):
+        doc = clients.get(cid, {}).get(version)
+        if doc is None:
+            report.problems.append(Problem(where, f"clients.{cid}: clients/{cid}/{version}.yaml "
+                                           "does not exist"))
+        elif bundle is not None:
+            report.problems.extend(client_references(doc, bundle))
+
+
+def client_references(doc: YamlDoc, bundle: BundleIndex) -> list[Problem]:
+    """Dangling names of one client config against one bundle."""
+    problems = []
+    for ref in CLIENT_REFERENCES:
+        for found in walk(doc.data, ref.path, ref.kind):
+            if found.name not in bundle.names.get(found.kind, frozenset()):
+                key = ".".join(map(str, found.key))
+                problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
+                                        f"'{found.name}' is not in canonical {bundle.version}",
+                                        doc.line_of(found.key)))
+    return problems
+
+
+def _names_belong(env: Environment) -> list[Problem]:
+    where = f"environments/{env.name}/environment.yaml"
+    suffix = f"-{env.name}"
+    named = [(f"buckets.{k}", v) for k, v in vars(env.buckets).items()]
+    named += [("role", env.role)] + [(f"stacks.{i}", s) for i, s in enumerate(env.stacks)]
+    named += [(f"layers.{k}.name", v.name) for k, v in env.layers.items()]
+    named += [(f"functions.{k}.name", v.name) for k, v in env.functions.items()]
+    return [Problem(where, f"{key}: '{value}' does not belong to environment {env.name} "
+                    f"(names end with '{suffix}')")
+            for key, value in named if not value.endswith(suffix)]
+
+
+def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:
+    for name, files in envs.items():
+        seen = [name]
+        current = files.env.promotion.source
+        while current is not None:
+            where = f"environments/{name}/environment.yaml"
+            if current not in envs:
+                report.problems.append(Problem(where, f"promotion.from: '{current}' is not an "
+                                               "environment"))
+                break
+            if current in seen:
+                report.problems.append(Problem(where, "promotion.from: the promotion chain has a "
+                                               f"cycle ({' -> '.join([*seen, current])})"))
+                break
+            seen.append(current)
+            current = envs[current].env.promotion.source
+
+
+def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
+                     envs: Mapping[str, EnvFiles], report: Report) -> None:
+    pinned = {(sel, v) for f in envs.values() for sel, v in f.pins.items()}
+    for rel in base_files:
+        parts = rel.split("/")
+        if parts[0] == "clients" and len(parts) == 3 and parts[2].endswith(".yaml"):
+            version, selector = parts[2][:-5], f"clients/{parts[1]}"
+        elif parts[0] == "canonical" and len(parts) >= 3:
+            version, selector = parts[1], "canonical"
+        else:
+            continue
+        if versions.parse(version) is None or versions.is_prerelease(version):
+            continue
+        path = repo.root / rel
+        if not path.exists():
+            if (selector, version) in pinned:
+                report.problems.append(Problem(rel, f"released {selector} {version} is deleted "
+                                               "while an environment pins it; restore the file"))
+            continue
+        if path.is_file() and path.read_bytes() != base(rel):
+            report.problems.append(Problem(rel, f"released version {version} is immutable; "
+                                           "revert the change and make a new version "
+                                           "(`vectora-gitops new-version`)"))
+    _check_new_files_in_released_bundles(repo, base_files, report)
+
+
+def _check_new_files_in_released_bundles(repo: Repository, base_files: list[str],
+                                         report: Report) -> None:
+    released = {f.split("/")[1] for f in base_files
+                if f.startswith("canonical/") and f.count("/") >= 2}
+    known = set(base_files)
+    for version in sorted(released):
+        if versions.parse(version) is None or versions.is_prerelease(version):
+            continue
+        folder = repo.bundle_dir(version)
+        if not folder.is_dir():
+            continue
+        from vectora_gitops.desired.canonical import list_files
+
+        for rel in list_files(folder):
+            full = f"canonical/{version}/{rel}"
+            if full not in known:
+                report.problems.append(Problem(full, f"released bundle {version} is immutable: "
+                                               "this file is new; make a new version"))

@@ -1,0 +1,200 @@
+"""Safe YAML loading for desired-state files.
+
+First stage of the pipeline: bytes on disk -> plain Python values plus the line of every key.
+Refuses what PyYAML accepts silently: duplicate keys, YAML 1.1 booleans such as `no`, numbers
+that lose digits (`1.10`), alias bombs, non-UTF-8 or binary files, oversized files, symlinks
+that leave the repository, and secrets pasted into a file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from vectora_gitops.errors import InputError, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+Key = tuple[str | int, ...]
+
+_TRUE_FALSE = {"true", "false", "True", "False", "TRUE", "FALSE"}
+_PLAIN_DECIMAL = re.compile(r"^[-+]?\d+\.\d+$")
+_SECRETS = (
+    (re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"), "an AWS access key id"),
+    (re.compile(r"aws_secret_access_key\s*[:=]", re.I), "an AWS secret access key"),
+    (re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"), "a GitHub token"),
+    (re.compile(r"github_pat_[A-Za-z0-9_]{40,}"), "a GitHub token"),
+    (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
+    (re.compile(r"xox[abpr]-[A-Za-z0-9-]{10,}"), "a Slack token"),
+)
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """A loaded YAML file: its data and the line (1-based) of every key and item."""
+
+    path: str
+    data: Any
+    lines: Mapping[Key, int] = field(default_factory=dict)
+    # numbers whose text loses digits when read (`1.10` -> 1.1): key -> text as written
+    lossy: Mapping[Key, str] = field(default_factory=dict)
+
+    def line_of(self, key: Key) -> int:
+        """Line of `key`, or of its nearest ancestor that has one."""
+        for end in range(len(key), -1, -1):
+            line = self.lines.get(key[:end])
+            if line:
+                return line
+        return 1
+
+
+def read_text(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTES) -> str:
+    """Read a repository text file with the checks every input file gets."""
+    raw = read_bytes(path, root=root, display=display, max_bytes=max_bytes)
+    if b"\x00" in raw:
+        raise _error(display, 1, "binary content (NUL bytes): this must be a UTF-8 text file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _error(display, line, "not valid UTF-8: save the file as UTF-8") from None
+    _check_secrets(text, display)
+    return text
+
+
+def read_bytes(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """Read bytes of a file inside `root`; refuse symlinks leaving it and oversized files."""
+    resolved = path.resolve()
+    try:
+        resolved.relative_to(root.resolve())
+    except ValueError:
+        raise _error(display, None, "is a symlink that points outside the repository; "
+                     "replace it with a regular file") from None
+    try:
+        size = resolved.stat().st_size
+        if size > max_bytes:
+            raise _error(display, None, f"is {size} bytes, more than the {max_bytes} allowed; "
+                         "split the file or move the data out of git")
+        return resolved.read_bytes()
+    except OSError as exc:
+        raise _error(display, None, f"cannot be read: {exc.strerror}") from None
+
+
+def load_yaml(path: Path, *, root: Path, display: str) -> YamlDoc:
+    """Load one YAML file of the repository (single document)."""
+    return parse_yaml(read_text(path, root=root, display=display), display=display)
+
+
+def parse_yaml(text: str, *, display: str) -> YamlDoc:
+    _check_secrets(text, display)
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise _error(display, line, f"YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise _error(display, 1, f"YAML error: {exc}") from None
+    if len(nodes) > 1:
+        raise _error(display, nodes[1].start_mark.line + 1,
+                     "holds more than one YAML document; keep one document per file")
+    builder = _Builder(display)
+    data = builder.build(nodes[0], (), 0) if nodes else None
+    return YamlDoc(path=display, data=data, lines=builder.lines, lossy=builder.lossy)
+
+
+class _Builder:
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.lines: dict[Key, int] = {}
+        self.lossy: dict[Key, str] = {}
+        self.count = 0
+
+    def build(self, node: yaml.Node, key: Key, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES or depth > MAX_DEPTH:
+            raise _error(self.display, node.start_mark.line + 1,
+                         "too many nodes or too deep (alias expansion?); simplify the file")
+        self.lines.setdefault(key, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, key, depth)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*key, i), depth + 1) for i, item in enumerate(node.value)]
+        return self._scalar(node, key)
+
+    def _mapping(self, node: yaml.MappingNode, key: Key, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            line = knode.start_mark.line + 1
+            if knode.tag == "tag:yaml.org,2002:merge":
+                raise _error(self.display, line, "merge keys (<<) are not supported; write the keys out")
+            if not isinstance(knode, yaml.ScalarNode):
+                raise _error(self.display, line, "mapping keys must be plain strings")
+            name = str(knode.value)
+            if name in out:
+                first = self.lines.get((*key, name), line)
+                raise _error(self.display, line, f"duplicate key '{name}' (first defined on line "
+                             f"{first}); keep one")
+            self.lines[(*key, name)] = line
+            out[name] = self.build(vnode, (*key, name), depth + 1)
+        return out
+
+    def _scalar(self, node: yaml.Node, key: Key) -> Any:
+        text = str(node.value)
+        line = node.start_mark.line + 1
+        tag = node.tag
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        if tag == "tag:yaml.org,2002:bool":
+            if text not in _TRUE_FALSE:
+                raise _error(self.display, line, f"'{text}' is read as a boolean by YAML 1.1 readers "
+                             "(the Lambdas); write true/false, or quote it if you mean the text")
+            return text.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            if not re.fullmatch(r"[-+]?(0|[1-9][0-9_]*)", text):
+                raise _error(self.display, line, f"'{text}' is read as a number in another base; "
+                             "quote it if you mean the text")
+            return int(text.replace("_", ""))
+        if tag == "tag:yaml.org,2002:float":
+            return self._float(text, line, key)
+        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:str"):
+            return text
+        raise _error(self.display, line, f"unsupported YAML tag {tag}; use plain values")
+
+    def _float(self, text: str, line: int, key: Key) -> float:
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            raise _error(self.display, line, f"'{text}' is not a number; quote it") from None
+        if math.isnan(value) or math.isinf(value):
+            raise _error(self.display, line, f"'{text}' is not a finite number; quote it")
+        if _PLAIN_DECIMAL.match(text) and repr(value) != text.lstrip("+"):
+            self.lossy[key] = text
+        return value
+
+
+def _check_secrets(text: str, display: str) -> None:
+    for pattern, what in _SECRETS:
+        match = pattern.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            raise _error(display, line, f"looks like {what}; never commit secrets: remove it, "
+                         "rotate it, and read it from the environment or a secret store")
+
+
+def _error(display: str, line: int | None, message: str) -> InputError:
+    problem = Problem(display, message, line)
+    return InputError(str(problem), (problem,))
