@@ -44,6 +44,10 @@ class InputError(FatalError):
 class AwsError(FatalError):
     """An AWS call failed: names the call and the resource."""
 
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 class GuardError(FatalError):
     """A safety guard refused the operation (account, names, versioning, prune)."""

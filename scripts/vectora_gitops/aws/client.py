@@ -1,0 +1,141 @@
+"""Sessions, retry configuration (set once), request counting and error translation."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+)
+
+from vectora_gitops.errors import AwsError
+
+T = TypeVar("T")
+
+RETRY_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 8},
+    connect_timeout=5,
+    read_timeout=60,
+    max_pool_connections=32,
+)
+
+
+@dataclass
+class Counters:
+    """Requests sent and retries, per operation name; thread-safe."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    retries: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, operation: str) -> None:
+        with self.lock:
+            self.requests[operation] = self.requests.get(operation, 0) + 1
+
+    def add_retries(self, n: int) -> None:
+        with self.lock:
+            self.retries += n
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+COUNTERS = Counters()
+_HOOKS: list[Callable[[str, dict[str, Any]], None]] = []
+
+
+def add_request_hook(hook: Callable[[str, dict[str, Any]], None]) -> Callable[[], None]:
+    """Call `hook(operation, params)` before each request (tests and fault injection)."""
+    _HOOKS.append(hook)
+    return lambda: _HOOKS.remove(hook)
+
+
+class Aws:
+    """Clients for one region, created once and shared by threads."""
+
+    def __init__(self, region: str, *, endpoint_url: str | None = None) -> None:
+        self.region = region
+        self.endpoint_url = endpoint_url
+        self._session = boto3.session.Session(region_name=region)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                client = self._session.client(service, config=RETRY_CONFIG,
+                                              endpoint_url=self.endpoint_url)
+                events = client.meta.events
+                events.register("before-call.*.*", _before_call)
+                events.register("after-call.*.*", _after_call)
+                self._clients[service] = client
+            return self._clients[service]
+
+
+def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    for hook in list(_HOOKS):
+        hook(model.name, params)
+
+
+def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+    COUNTERS.count(model.name)
+    attempts = parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0)
+    if attempts:
+        COUNTERS.add_retries(int(attempts))
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def call(what: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run one AWS call; any failure becomes one AwsError line naming `what`."""
+    try:
+        return fn(*args, **kwargs)
+    except ClientError as exc:
+        code = error_code(exc)
+        msg = exc.response.get("Error", {}).get("Message", "") or code
+        hint = _hint(code)
+        raise AwsError(f"{what}: {code}: {msg}{hint}", code) from None
+    except NoCredentialsError:
+        raise AwsError(f"{what}: no AWS credentials found; configure them (or run "
+                       "`vectora-gitops sandbox up` and the exports it prints)") from None
+    except EndpointConnectionError as exc:
+        raise AwsError(f"{what}: cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}; "
+                       "check the network or AWS_ENDPOINT_URL") from None
+    except BotoCoreError as exc:
+        raise AwsError(f"{what}: {exc}") from None
+
+
+def _hint(code: str) -> str:
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+        return " (the role lacks this permission; see `vectora-gitops iam-policy`)"
+    if code in ("NoSuchBucket", "ResourceNotFoundException"):
+        return " (deploy the environment's CloudFormation stacks first)"
+    if code in ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"):
+        return " (refresh the credentials)"
+    return ""
+
+
+@contextmanager
+def counting() -> Iterator[Counters]:
+    """Counters for the requests made inside the block (a fresh snapshot of the global ones)."""
+    before = dict(COUNTERS.requests)
+    retries = COUNTERS.retries
+    result = Counters()
+    yield result
+    for op, n in COUNTERS.requests.items():
+        delta = n - before.get(op, 0)
+        if delta:
+            result.requests[op] = delta
+    result.retries = COUNTERS.retries - retries

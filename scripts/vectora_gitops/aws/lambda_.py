@@ -1,0 +1,120 @@
+"""Lambda calls used by the tool (layers and function configuration), typed."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from vectora_gitops.aws.client import Aws, call
+
+_DESC = re.compile(r"version=(?P<version>\S+) sha256=(?P<sha>[0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    arn: str  # layer version ARN
+    number: int
+    description: str
+
+    @property
+    def pinned(self) -> tuple[str, str] | None:
+        """(version, sha256) written by this tool into the Description, if any."""
+        match = _DESC.search(self.description)
+        return (match["version"], match["sha"]) if match else None
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    arn: str
+    layers: tuple[str, ...]  # layer version ARNs, in order
+    environment: Mapping[str, str]
+    tags: Mapping[str, str]
+    runtime: str
+    handler: str
+    code_sha256: str
+
+
+def describe(version: str, sha256: str) -> str:
+    return f"vectora-gitops version={version} sha256={sha256}"
+
+
+def code_sha256_b64(sha256_hex: str) -> str:
+    """Lambda's CodeSha256 for a zip whose sha256 is `sha256_hex`."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+def list_layer_versions(aws: Aws, layer_name: str) -> tuple[LayerVersion, ...]:
+    client = aws.client("lambda")
+    out: list[LayerVersion] = []
+    kwargs: dict[str, Any] = {"LayerName": layer_name}
+    for _ in range(10_000):
+        page = call(f"ListLayerVersions {layer_name}", client.list_layer_versions, **kwargs)
+        out += [LayerVersion(v["LayerVersionArn"], int(v["Version"]), v.get("Description", ""))
+                for v in page.get("LayerVersions", ())]
+        if not page.get("NextMarker"):
+            break
+        kwargs["Marker"] = page["NextMarker"]
+    return tuple(sorted(out, key=lambda v: v.number))
+
+
+def layer_code_sha256(aws: Aws, version_arn: str) -> str:
+    """CodeSha256 (base64) of a layer version, from its ARN (moto lacks get_by_arn)."""
+    name, number = split_layer_arn(version_arn)
+    response = call(f"GetLayerVersion {version_arn}", aws.client("lambda").get_layer_version,
+                    LayerName=name, VersionNumber=number)
+    return str(response.get("Content", {}).get("CodeSha256", ""))
+
+
+def split_layer_arn(version_arn: str) -> tuple[str, int]:
+    """(layer ARN without version, version number) of a layer version ARN."""
+    base, _, number = version_arn.rpartition(":")
+    return base, int(number)
+
+
+def publish_layer_version(aws: Aws, layer_name: str, *, bucket: str, key: str, description: str,
+                          runtimes: tuple[str, ...]) -> tuple[str, str]:
+    """Publish and return (version ARN, CodeSha256)."""
+    kwargs: dict[str, Any] = {"LayerName": layer_name, "Description": description,
+                              "Content": {"S3Bucket": bucket, "S3Key": key}}
+    if runtimes:
+        kwargs["CompatibleRuntimes"] = list(runtimes)
+    response = call(f"PublishLayerVersion {layer_name}", aws.client("lambda").publish_layer_version,
+                    **kwargs)
+    return str(response["LayerVersionArn"]), str(response.get("Content", {}).get("CodeSha256", ""))
+
+
+def get_function(aws: Aws, name: str) -> FunctionConfig:
+    response = call(f"GetFunction {name}", aws.client("lambda").get_function, FunctionName=name)
+    return _config(response["Configuration"], response.get("Tags") or {})
+
+
+def _config(conf: Mapping[str, Any], tags: Mapping[str, str]) -> FunctionConfig:
+    return FunctionConfig(
+        name=conf["FunctionName"],
+        arn=conf["FunctionArn"],
+        layers=tuple(layer["Arn"] for layer in conf.get("Layers") or ()),
+        environment=dict((conf.get("Environment") or {}).get("Variables") or {}),
+        tags=dict(tags),
+        runtime=str(conf.get("Runtime", "")),
+        handler=str(conf.get("Handler", "")),
+        code_sha256=str(conf.get("CodeSha256", "")),
+    )
+
+
+def update_configuration(aws: Aws, name: str, *, layers: tuple[str, ...] | None,
+                         environment: Mapping[str, str] | None) -> None:
+    kwargs: dict[str, Any] = {"FunctionName": name}
+    if layers is not None:
+        kwargs["Layers"] = list(layers)
+    if environment is not None:
+        kwargs["Environment"] = {"Variables": dict(environment)}
+    call(f"UpdateFunctionConfiguration {name}",
+         aws.client("lambda").update_function_configuration, **kwargs)
+
+
+def tag(aws: Aws, arn: str, tags: Mapping[str, str]) -> None:
+    call(f"TagResource {arn}", aws.client("lambda").tag_resource, Resource=arn, Tags=dict(tags))

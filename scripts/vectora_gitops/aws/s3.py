@@ -1,0 +1,165 @@
+"""S3 calls used by the tool, typed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from vectora_gitops.aws.client import Aws, call, error_code
+from vectora_gitops.errors import AwsError
+
+
+@dataclass(frozen=True)
+class S3Object:
+    key: str
+    etag: str  # without quotes
+    size: int
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    key: str
+    version_id: str
+    etag: str
+    is_latest: bool
+    is_delete_marker: bool
+    last_modified: str
+
+
+class PreconditionFailed(Exception):
+    """A conditional write lost (IfNoneMatch / IfMatch)."""
+
+
+def list_objects(aws: Aws, bucket: str, prefix: str) -> Iterator[S3Object]:
+    s3 = aws.client("s3")
+    token: str | None = None
+    for _ in range(1_000_000):
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1000}
+        if token:
+            kwargs["ContinuationToken"] = token
+        page = call(f"ListObjectsV2 s3://{bucket}/{prefix}", s3.list_objects_v2, **kwargs)
+        for item in page.get("Contents", ()):
+            yield S3Object(item["Key"], item["ETag"].strip('"'), int(item["Size"]))
+        if not page.get("IsTruncated"):
+            return
+        token = page["NextContinuationToken"]
+
+
+def list_versions(aws: Aws, bucket: str, prefix: str) -> Iterator[ObjectVersion]:
+    s3 = aws.client("s3")
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+    for _ in range(1_000_000):
+        page = call(f"ListObjectVersions s3://{bucket}/{prefix}", s3.list_object_versions, **kwargs)
+        for item in page.get("Versions", ()):
+            yield ObjectVersion(item["Key"], item["VersionId"], item["ETag"].strip('"'),
+                                bool(item["IsLatest"]), False, str(item["LastModified"]))
+        for item in page.get("DeleteMarkers", ()):
+            yield ObjectVersion(item["Key"], item["VersionId"], "", bool(item["IsLatest"]), True,
+                                str(item["LastModified"]))
+        if not page.get("IsTruncated"):
+            return
+        kwargs["KeyMarker"] = page.get("NextKeyMarker")
+        kwargs["VersionIdMarker"] = page.get("NextVersionIdMarker")
+
+
+def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> bytes | None:
+    """Object content, or None when the key does not exist."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        kwargs["VersionId"] = version_id
+    try:
+        response = aws.client("s3").get_object(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchKey", "404", "NoSuchVersion"):
+            return None
+        return call(f"GetObject s3://{bucket}/{key}", _raise, exc)
+    body: bytes = response["Body"].read()
+    return body
+
+
+def get_json(aws: Aws, bucket: str, key: str) -> Any:
+    data = get_bytes(aws, bucket, key)
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise AwsError(f"s3://{bucket}/{key}: not valid JSON; fix or delete the object") from None
+
+
+def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
+    try:
+        response: dict[str, Any] = aws.client("s3").head_object(Bucket=bucket, Key=key)
+        return response
+    except ClientError as exc:
+        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+            return None
+        return call(f"HeadObject s3://{bucket}/{key}", _raise, exc)
+
+
+def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str = "",
+              metadata: dict[str, str] | None = None, if_none_match: bool = False,
+              if_match: str | None = None) -> str:
+    """Write an object (SSE AES256) and return its ETag; PreconditionFailed on a lost condition."""
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body,
+                              "ServerSideEncryption": "AES256"}
+    if content_type:
+        kwargs["ContentType"] = content_type
+    if metadata:
+        kwargs["Metadata"] = metadata
+    if if_none_match:
+        kwargs["IfNoneMatch"] = "*"
+    if if_match:
+        kwargs["IfMatch"] = f'"{if_match}"'
+    try:
+        response = aws.client("s3").put_object(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            raise PreconditionFailed(key) from None
+        return call(f"PutObject s3://{bucket}/{key}", _raise, exc)
+    return str(response["ETag"]).strip('"')
+
+
+def put_json(aws: Aws, bucket: str, key: str, value: Any, **kwargs: Any) -> str:
+    body = json.dumps(value, indent=2, sort_keys=True).encode() + b"\n"
+    return put_bytes(aws, bucket, key, body, content_type="application/json", **kwargs)
+
+
+def delete(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> None:
+    kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
+    if version_id:
+        kwargs["VersionId"] = version_id
+    call(f"DeleteObject s3://{bucket}/{key}", aws.client("s3").delete_object, **kwargs)
+
+
+def copy_version(aws: Aws, bucket: str, key: str, version_id: str) -> str:
+    """Make `version_id` the current version again (a new version with its content)."""
+    response = call(f"CopyObject s3://{bucket}/{key}?versionId={version_id}",
+                    aws.client("s3").copy_object, Bucket=bucket, Key=key,
+                    CopySource={"Bucket": bucket, "Key": key, "VersionId": version_id},
+                    ServerSideEncryption="AES256")
+    return str(response["CopyObjectResult"]["ETag"]).strip('"')
+
+
+def versioning_enabled(aws: Aws, bucket: str) -> bool:
+    response = call(f"GetBucketVersioning s3://{bucket}",
+                    aws.client("s3").get_bucket_versioning, Bucket=bucket)
+    return response.get("Status") == "Enabled"
+
+
+def bucket_exists(aws: Aws, bucket: str) -> bool:
+    try:
+        aws.client("s3").head_bucket(Bucket=bucket)
+        return True
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        return call(f"HeadBucket s3://{bucket}", _raise, exc)
+
+
+def _raise(exc: Exception) -> Any:
+    raise exc

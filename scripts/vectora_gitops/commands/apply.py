@@ -1,0 +1,45 @@
+"""`vectora-gitops apply --env ENV [--plan FILE] [--prune] [--yes]`."""
+
+from __future__ import annotations
+
+import sys
+from argparse import Namespace
+
+from vectora_gitops import console
+from vectora_gitops.aws.client import COUNTERS
+from vectora_gitops.commands.common import repository
+from vectora_gitops.engine import guards
+from vectora_gitops.engine import plan as plans
+from vectora_gitops.engine.reconcile import apply_env, plan_env, utcnow
+from vectora_gitops.errors import UsageError
+from vectora_gitops.render import plan as render
+from vectora_gitops.render.progress import progress_bar
+from vectora_gitops.snapshots.take import take_before_apply
+
+
+def main(args: Namespace) -> int:
+    if args.reason and not args.override_window:
+        raise UsageError("--reason goes with --override-window")
+    saved = plans.load(args.plan) if args.plan else None
+    planned = plan_env(repository(args), args.env,
+                       prune=True if args.prune else (saved.prune if saved else None))
+    guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
+                        reason=args.reason)
+    plan = saved or planned.plan
+    if plan.empty:
+        console.out(f"{plan.env}: nothing to apply, in sync with {plans.short(plan.commit)}")
+        return 0
+    console.out(render.text(plan, color=sys.stdout.isatty()))
+    if not args.yes:
+        if not console.is_tty():
+            raise UsageError("apply needs --yes when there is no terminal to confirm on")
+        if not console.confirm(f"Apply {len(plan.changes)} change(s) to {plan.env}?"):
+            console.err("apply cancelled; nothing changed")
+            return 1
+    with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
+        outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
+                                    override_reason=args.reason, progress=advance)
+    snap = f", snapshot {record['snapshot']}" if record.get("snapshot") else ""
+    console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
+                f"{record['id']}; {COUNTERS.retries} retried request(s)")
+    return 0

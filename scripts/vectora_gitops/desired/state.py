@@ -1,0 +1,58 @@
+"""Desired state of one environment: every object, layer and function as git says."""
+
+from __future__ import annotations
+
+import hashlib
+
+from vectora_gitops.desired.canonical import list_files
+from vectora_gitops.desired.render import render_client
+from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.desired.validate import client_references
+from vectora_gitops.desired.canonical import index_bundle
+from vectora_gitops.desired.yamlfile import read_bytes
+from vectora_gitops.desired import schemas
+from vectora_gitops.errors import InputError, Problem
+from vectora_gitops.model import DesiredObject, DesiredState
+
+MAX_OBJECT_BYTES = 5 * 1024 * 1024
+
+
+def desired_state(repo: Repository, env: str, *, commit: str) -> DesiredState:
+    """Load, check and render everything `env` pins; InputError lists every problem."""
+    environment, pins = load_env(repo, env)
+    problems: list[Problem] = []
+    bundle_dir = repo.bundle_dir(pins.canonical)
+    if not bundle_dir.is_dir():
+        raise InputError(f"environments/{env}/pins.yaml: canonical: bundle {pins.canonical} does "
+                         f"not exist (no canonical/{pins.canonical}/)")
+    index = index_bundle(repo, pins.canonical)
+    problems.extend(index.problems)
+    objects: dict[str, DesiredObject] = {}
+    for rel in index.files:
+        path = bundle_dir / rel
+        content = read_bytes(path, root=repo.root, display=repo.rel(path),
+                             max_bytes=MAX_OBJECT_BYTES)
+        objects[f"canonical/{rel}"] = _object(f"canonical/{rel}", content, repo.rel(path))
+    for cid, version in sorted(pins.clients.items()):
+        path = repo.client_path(cid, version)
+        if not path.is_file():
+            problems.append(Problem(f"environments/{env}/pins.yaml",
+                                    f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
+            continue
+        doc = repo.load(path)
+        found = schemas.check(doc, "client") or client_references(doc, index)
+        problems.extend(found)
+        if not found:
+            content = render_client(doc.data, env=env, source=doc.path)
+            objects[f"clients/{cid}.yaml"] = _object(f"clients/{cid}.yaml", content, doc.path)
+    if problems:
+        raise InputError(f"{env}: invalid desired state", tuple(problems))
+    return DesiredState(env=environment, pins=pins, commit=commit, objects=objects)
+
+
+def _object(key: str, content: bytes, source: str) -> DesiredObject:
+    return DesiredObject(key=key, content=content, sha256=hashlib.sha256(content).hexdigest(),
+                         md5=hashlib.md5(content, usedforsecurity=False).hexdigest(), source=source)
+
+
+__all__ = ["desired_state", "list_files"]

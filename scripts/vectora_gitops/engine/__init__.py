@@ -1,0 +1,1 @@
+"""The reconcile engine: observe -> diff -> plan -> apply."""

@@ -1,0 +1,36 @@
+"""Actual state: what AWS holds, as typed immutable values (no boto3 here)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion
+from vectora_gitops.aws.s3 import S3Object
+
+# Where the tool keeps its own records, in the environment's data bucket.
+RECORDS_PREFIX = "deployments/records/"
+LOCK_KEY = "deployments/lock.json"
+WRITTEN_KEY = "deployments/state.json"
+
+
+@dataclass(frozen=True)
+class ActualState:
+    objects: Mapping[str, S3Object]  # managed prefixes of the config bucket
+    layers: Mapping[str, tuple[LayerVersion, ...]]  # logical layer -> versions
+    functions: Mapping[str, FunctionConfig | None]  # logical function -> config (None: missing)
+    written: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (sha256, etag)
+
+    def fingerprint(self) -> str:
+        """Hash of everything observed that a plan depends on."""
+        data = {
+            "objects": {k: o.etag for k, o in sorted(self.objects.items())},
+            "layers": {k: [[v.number, v.description] for v in vs]
+                       for k, vs in sorted(self.layers.items())},
+            "functions": {k: None if f is None else [list(f.layers), dict(sorted(
+                f.environment.items())), dict(sorted(f.tags.items()))]
+                for k, f in sorted(self.functions.items())},
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

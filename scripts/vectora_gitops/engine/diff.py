@@ -1,0 +1,109 @@
+"""The pure diff: desired + actual -> typed changes, in apply order. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion, describe
+from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.engine.changes import (
+    Change,
+    CopyArtifact,
+    DeleteObject,
+    LayerRef,
+    PublishLayer,
+    PutObject,
+    TagFunction,
+    UpdateFunction,
+    ordered,
+)
+from vectora_gitops.model import DesiredObject, DesiredState, LayerPin
+
+
+def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Change, ...]:
+    changes: list[Change] = []
+    changes += object_changes(desired.objects, actual, prune=prune,
+                              protected=desired.env.sync.protected_prefixes)
+    refs = layer_refs(desired, actual)
+    changes += layer_changes(desired, refs)
+    for key, spec in desired.env.functions.items():
+        config = actual.functions.get(key)
+        if config is None:
+            continue
+        wanted = tuple(refs[layer] for layer in spec.layers)
+        changes += function_changes(key, config, wanted, spec.environment, desired.env.tags)
+    return ordered(changes)
+
+
+def in_sync(want: DesiredObject, etag: str, written: Mapping[str, tuple[str, str]]) -> bool:
+    """Same content: the ETag is the MD5, or this tool wrote exactly this content with this ETag."""
+    return etag == want.md5 or written.get(want.key) == (want.sha256, etag)
+
+
+def object_changes(objects: Mapping[str, DesiredObject], actual: ActualState, *, prune: bool,
+                   protected: tuple[str, ...]) -> list[Change]:
+    changes: list[Change] = []
+    for key, want in objects.items():
+        have = actual.objects.get(key)
+        if have is None or not in_sync(want, have.etag, actual.written):
+            changes.append(PutObject(key, want.sha256, want.md5, len(want.content),
+                                     "create" if have is None else "update", want.source))
+    if prune:
+        changes += [DeleteObject(key, have.etag) for key, have in actual.objects.items()
+                    if key not in objects and not key.startswith(protected)]
+    return changes
+
+
+def matching_version(versions: tuple[LayerVersion, ...], pin: LayerPin,
+                     attached: frozenset[str]) -> LayerVersion | None:
+    """The published version holding the pinned content: the attached one, else the first."""
+    found = [v for v in versions if v.pinned is not None and v.pinned[1] == pin.sha256]
+    for version in found:
+        if version.arn in attached:
+            return version
+    return found[0] if found else None
+
+
+def layer_refs(desired: DesiredState, actual: ActualState) -> dict[str, LayerRef]:
+    """For each pinned layer, the published version with its content, if any."""
+    attached = frozenset(arn for f in actual.functions.values() if f for arn in f.layers)
+    refs: dict[str, LayerRef] = {}
+    for key, pin in desired.pins.layers.items():
+        version = matching_version(actual.layers.get(key, ()), pin, attached)
+        refs[key] = LayerRef(key, pin.sha256, version.arn if version else "")
+    return refs
+
+
+def layer_changes(desired: DesiredState, refs: Mapping[str, LayerRef]) -> list[Change]:
+    changes: list[Change] = []
+    env = desired.env
+    for key, ref in sorted(refs.items()):
+        if ref.arn or key not in env.layers:
+            continue
+        pin = desired.pins.layers[key]
+        dest_key = pin.artifact_key
+        if pin.artifact_bucket != env.buckets.lambda_code:
+            changes.append(CopyArtifact(key, pin.artifact, env.buckets.lambda_code, dest_key,
+                                        pin.sha256))
+        spec = env.layers[key]
+        changes.append(PublishLayer(key, spec.name, pin.version, pin.sha256,
+                                    env.buckets.lambda_code, dest_key, spec.compatible_runtimes))
+    return changes
+
+
+def function_changes(key: str, config: FunctionConfig, wanted: tuple[LayerRef, ...],
+                     environment: Mapping[str, str], tags: Mapping[str, str]) -> list[Change]:
+    changes: list[Change] = []
+    layers_ok = all(r.arn for r in wanted) and tuple(r.arn for r in wanted) == config.layers
+    env_ok = dict(config.environment) == dict(environment)
+    if not (layers_ok and env_ok):
+        changes.append(UpdateFunction(
+            key, config.name, config.layers, None if layers_ok else wanted,
+            dict(config.environment), None if env_ok else dict(environment)))
+    missing = {k: v for k, v in tags.items() if config.tags.get(k) != v}
+    if missing:
+        changes.append(TagFunction(key, config.name, config.arn, missing, dict(config.tags)))
+    return changes
+
+
+__all__ = ["describe", "diff"]

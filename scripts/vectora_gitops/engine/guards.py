@@ -1,0 +1,102 @@
+"""Safety guards checked before anything is written."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from vectora_gitops.aws import s3, sts
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.engine.changes import (
+    Change,
+    CopyArtifact,
+    DeleteObject,
+    PublishLayer,
+    TagFunction,
+    UpdateFunction,
+)
+from vectora_gitops.errors import AwsError, GuardError
+from vectora_gitops.model import DenyWindow, Environment
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def check_account(aws: Aws, env: Environment) -> str:
+    account = sts.account_id(aws)
+    if account != env.account_id:
+        raise GuardError(f"{env.name}: the credentials are for account {account}, but "
+                         f"environments/{env.name}/environment.yaml says aws.account_id "
+                         f"{env.account_id}; use the {env.name} role")
+    return account
+
+
+def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> None:
+    for bucket in buckets:
+        try:
+            enabled = s3.versioning_enabled(aws, bucket)
+        except AwsError as exc:
+            if exc.code == "NoSuchBucket":
+                stack = next((s for s in env.stacks if "core" in s), "the core stack")
+                raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation "
+                                 f"stack {stack} first") from None
+            raise
+        if not enabled:
+            raise GuardError(f"bucket {bucket} has no versioning: nothing written there could "
+                             "be recovered; enable versioning (stack template) and retry")
+
+
+def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
+    suffix = f"-{env.name}"
+    for change in changes:
+        names: list[str] = []
+        if isinstance(change, CopyArtifact):
+            names = [change.bucket]
+        elif isinstance(change, PublishLayer):
+            names = [change.bucket, change.layer_name]
+        elif isinstance(change, UpdateFunction | TagFunction):
+            names = [change.name]
+        for name in names:
+            if not name.endswith(suffix):
+                raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
+                                 "refusing to touch another environment")
+
+
+def check_prune(env: Environment, changes: tuple[Change, ...],
+                existing: Mapping[str, int]) -> None:
+    """Refuse deletions in protected prefixes and deletion of every object of a prefix."""
+    deletes = [c for c in changes if isinstance(c, DeleteObject)]
+    per_prefix: Counter[str] = Counter()
+    for change in deletes:
+        if change.key.startswith(env.sync.protected_prefixes):
+            raise GuardError(f"s3 {change.key}: protected prefix; never deleted")
+        prefix = next((p for p in env.sync.managed_prefixes if change.key.startswith(p)), None)
+        if prefix is None:
+            raise GuardError(f"s3 {change.key}: outside the managed prefixes; never deleted")
+        per_prefix[prefix] += 1
+    for prefix, n in per_prefix.items():
+        if n >= existing.get(prefix, 0) > 0:
+            raise GuardError(f"prune would delete all {n} objects under {prefix} in "
+                             f"{env.buckets.config}; refusing (is the bundle empty?)")
+
+
+def active_window(env: Environment, now: datetime) -> DenyWindow | None:
+    for window in env.deny_windows:
+        local = now.astimezone(ZoneInfo(window.timezone))
+        hhmm = local.strftime("%H:%M")
+        if DAYS[local.weekday()] in window.days and window.start <= hhmm < window.end:
+            return window
+    return None
+
+
+def check_window(env: Environment, now: datetime, *, override: bool, reason: str | None) -> None:
+    window = active_window(env, now)
+    if window is None:
+        return
+    if not override:
+        raise GuardError(f"{env.name}: inside the deny window {','.join(window.days)} "
+                         f"{window.start}-{window.end} {window.timezone} ({window.reason}); "
+                         "retry later or pass --override-window --reason TEXT")
+    if not reason or len(reason.strip()) < 3:
+        raise GuardError("--override-window needs --reason TEXT (kept in the deployment record)")

@@ -1,0 +1,119 @@
+"""The plan: a serializable value (JSON) recording what was observed and what will change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.engine.changes import Change, from_json, to_json
+from vectora_gitops.engine.diff import diff
+from vectora_gitops.errors import InputError
+from vectora_gitops.model import DesiredState, Pins
+
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    env: str
+    commit: str
+    created_at: str
+    prune: bool
+    pins: dict[str, Any]
+    changes: tuple[Change, ...]
+    observed: str  # fingerprint of the actual state the plan was made from
+    desired: str  # fingerprint of the desired state
+    unmanaged: tuple[str, ...] = ()  # objects in managed prefixes that git does not have
+
+    @property
+    def empty(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(c.kind for c in self.changes)
+        return dict(sorted(counts.items()))
+
+    def summary_line(self) -> str:
+        if self.empty:
+            return f"{self.env}: in sync with {short(self.commit)}, no changes"
+        parts = [f"{n} {kind.replace('_', ' ')}" for kind, n in self.summary().items()]
+        return f"{self.env}: {len(self.changes)} change(s): {', '.join(parts)}"
+
+
+def short(commit: str) -> str:
+    return commit[:12] if len(commit) >= 40 else commit
+
+
+def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Plan:
+    changes = diff(desired, actual, prune=prune)
+    unmanaged = tuple(sorted(k for k in actual.objects if k not in desired.objects
+                             and not k.startswith(desired.env.sync.protected_prefixes)))
+    return Plan(
+        env=desired.env.name,
+        commit=desired.commit,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        prune=prune,
+        pins=pins_json(desired.pins),
+        changes=changes,
+        observed=actual.fingerprint(),
+        desired=desired_fingerprint(desired),
+        unmanaged=() if prune else unmanaged,
+    )
+
+
+def pins_json(pins: Pins) -> dict[str, Any]:
+    return {
+        "canonical": pins.canonical,
+        "clients": dict(sorted(pins.clients.items())),
+        "layers": {k: {"version": p.version, "sha256": p.sha256, "artifact": p.artifact}
+                   for k, p in sorted(pins.layers.items())},
+    }
+
+
+def desired_fingerprint(desired: DesiredState) -> str:
+    data = {"pins": pins_json(desired.pins),
+            "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "env": plan.env,
+        "commit": plan.commit,
+        "created_at": plan.created_at,
+        "prune": plan.prune,
+        "pins": plan.pins,
+        "summary": plan.summary(),
+        "changes": [to_json(c) for c in plan.changes],
+        "observed": plan.observed,
+        "desired": plan.desired,
+        "unmanaged": list(plan.unmanaged),
+    }
+
+
+def save(plan: Plan, path: Path) -> None:
+    path.write_text(json.dumps(to_dict(plan), indent=2, sort_keys=True) + "\n")
+
+
+def load(path: Path) -> Plan:
+    try:
+        data = json.loads(path.read_text())
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')!r} is not {FORMAT}")
+        return Plan(
+            env=data["env"], commit=data["commit"], created_at=data["created_at"],
+            prune=bool(data["prune"]), pins=data["pins"],
+            changes=tuple(from_json(c) for c in data["changes"]),
+            observed=data["observed"], desired=data["desired"],
+            unmanaged=tuple(data.get("unmanaged", ())),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a plan saved by `vectora-gitops plan --out` ({exc}); "
+                         "make a new plan") from None

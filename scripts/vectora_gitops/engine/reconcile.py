@@ -1,0 +1,114 @@
+"""Plan and apply of one environment, end to end (what the plan and apply commands run)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from vectora_gitops import gitrepo
+from vectora_gitops.aws.client import COUNTERS, Aws
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.state import desired_state
+from vectora_gitops.engine import guards, lock, records
+from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.engine.apply import Outcome, Progress, execute
+from vectora_gitops.engine.changes import DeleteObject, PublishLayer, PutObject, UpdateFunction
+from vectora_gitops.engine.observe import observe
+from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
+from vectora_gitops.errors import StalePlanError
+from vectora_gitops.model import DesiredState
+
+# Called with the plan just before writing; returns the snapshot name taken (or "").
+Snapshotter = Callable[[Aws, DesiredState, Plan], str]
+
+
+@dataclass(frozen=True)
+class Planned:
+    aws: Aws
+    desired: DesiredState
+    actual: ActualState
+    plan: Plan
+
+
+def plan_env(repo: Repository, env: str, *, prune: bool | None = None) -> Planned:
+    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root))
+    aws = Aws(desired.env.region)
+    guards.check_account(aws, desired.env)
+    actual = observe(aws, desired.env)
+    do_prune = desired.env.sync.prune if prune is None else prune
+    plan = make_plan(desired, actual, prune=do_prune)
+    guards.check_prune(desired.env, plan.changes, _per_prefix(desired, actual))
+    guards.check_names(desired.env, plan.changes)
+    return Planned(aws, desired, actual, plan)
+
+
+def _per_prefix(desired: DesiredState, actual: ActualState) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for key in actual.objects:
+        for prefix in desired.env.sync.managed_prefixes:
+            if key.startswith(prefix):
+                counts[prefix] += 1
+    return dict(counts)
+
+
+def check_fresh(planned: Planned, saved: Plan) -> None:
+    """Refuse a saved plan made from another desired or actual state (Terraform's stale plan)."""
+    if saved.env != planned.desired.env.name:
+        raise StalePlanError(f"the plan is for {saved.env}, not {planned.desired.env.name}")
+    if saved.desired != desired_fingerprint(planned.desired):
+        raise StalePlanError(f"the plan was made from commit {saved.commit}; the checkout is now "
+                             f"{planned.desired.commit} with other content; make a new plan")
+    if saved.observed != planned.actual.fingerprint():
+        raise StalePlanError(f"{saved.env}: managed objects, layers or functions changed in AWS "
+                             f"since the plan was made ({saved.created_at}); make a new plan")
+
+
+def needs_snapshot(planned: Planned, plan: Plan) -> bool:
+    touches = any(isinstance(c, UpdateFunction | PublishLayer | DeleteObject)
+                  or (isinstance(c, PutObject) and c.key.startswith("canonical/"))
+                  for c in plan.changes)
+    return touches or planned.desired.env.name == "prod"
+
+
+def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
+              override_reason: str | None, progress: Progress | None = None,
+              ) -> tuple[Outcome, dict[str, object]]:
+    """Lock, re-check, snapshot, execute, record, unlock. Returns the outcome and the record."""
+    env = planned.desired.env
+    aws = planned.aws
+    guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
+                                       env.buckets.data))
+    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
+                        run_url=records.run_url())
+    record = records.new_record(env, commit=plan.commit, pins=plan.pins, summary=plan.summary())
+    if override_reason:
+        record["override_window_reason"] = override_reason
+    retries_before = COUNTERS.retries
+    outcome = Outcome()
+    try:
+        records.write(aws, env, record)
+        fresh = observe(aws, env)
+        check_fresh(replace(planned, actual=fresh), plan)
+        if snapshot is not None and plan.changes and needs_snapshot(planned, plan):
+            record["snapshot"] = snapshot(aws, planned.desired, plan)
+        outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress)
+        record["result"] = "succeeded"
+    except BaseException as exc:
+        record["result"] = "failed"
+        record["error"] = str(exc) or type(exc).__name__
+        raise
+    finally:
+        record["ended_at"] = records.now_iso()
+        record["changes_done"] = len(outcome.done)
+        record["retries"] = COUNTERS.retries - retries_before
+        try:
+            records.write(aws, env, record)
+        finally:
+            lock.release(aws, held)
+    return outcome, record
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,73 @@
+"""Deployment records: one JSON object per apply in the data bucket (the history gates read)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from vectora_gitops.aws import s3
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.engine.actual import RECORDS_PREFIX
+from vectora_gitops.model import Environment
+
+MAX_RECORDS = 10_000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def actor() -> str:
+    for var in ("VECTORA_ACTOR", "GITHUB_ACTOR"):
+        if os.environ.get(var):
+            return os.environ[var]
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def run_url() -> str:
+    if os.environ.get("VECTORA_RUN_URL"):
+        return os.environ["VECTORA_RUN_URL"]
+    server, repo, run = (os.environ.get(v, "") for v in
+                         ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID"))
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else ""
+
+
+def new_record(env: Environment, *, commit: str, pins: dict[str, Any], summary: dict[str, int],
+               kind: str = "apply") -> dict[str, Any]:
+    started = now_iso()
+    stamp = started.replace(":", "").replace("-", "").replace("+0000", "Z")
+    return {
+        "id": f"{stamp}-{secrets.token_hex(4)}",
+        "kind": kind,
+        "env": env.name,
+        "commit": commit,
+        "pins": pins,
+        "summary": summary,
+        "actor": actor(),
+        "run_url": run_url(),
+        "started_at": started,
+        "ended_at": None,
+        "result": "started",
+    }
+
+
+def write(aws: Aws, env: Environment, record: dict[str, Any]) -> None:
+    s3.put_json(aws, env.buckets.data, f"{RECORDS_PREFIX}{record['id']}.json", record)
+
+
+def list_records(aws: Aws, env: Environment, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Records newest first (ids sort by start time)."""
+    keys = sorted((o.key for o in s3.list_objects(aws, env.buckets.data, RECORDS_PREFIX)),
+                  reverse=True)[: max(0, min(limit, MAX_RECORDS))]
+    out = []
+    for key in keys:
+        data = s3.get_json(aws, env.buckets.data, key)
+        if isinstance(data, dict):
+            out.append(data)
+    return out

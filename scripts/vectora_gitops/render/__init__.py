@@ -1,0 +1,1 @@
+"""Renderers: text (terminal), Markdown (PR comments, job summaries), JSON, HTML."""

@@ -1,0 +1,1 @@
+"""Snapshots: S3 versions and function configurations recorded before changes; restore."""
