@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import ClientError
 
@@ -76,7 +76,7 @@ def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) ->
     except ClientError as exc:
         if error_code(exc) in ("NoSuchKey", "404", "NoSuchVersion"):
             return None
-        return call(f"GetObject s3://{bucket}/{key}", _raise, exc)
+        _raise(exc, f"GetObject s3://{bucket}/{key}")
     body: bytes = response["Body"].read()
     return body
 
@@ -98,7 +98,7 @@ def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
     except ClientError as exc:
         if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
             return None
-        return call(f"HeadObject s3://{bucket}/{key}", _raise, exc)
+        _raise(exc, f"HeadObject s3://{bucket}/{key}")
 
 
 def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str = "",
@@ -120,7 +120,7 @@ def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str
     except ClientError as exc:
         if error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             raise PreconditionFailed(key) from None
-        return call(f"PutObject s3://{bucket}/{key}", _raise, exc)
+        _raise(exc, f"PutObject s3://{bucket}/{key}")
     return str(response["ETag"]).strip('"')
 
 
@@ -148,7 +148,7 @@ def copy_version(aws: Aws, bucket: str, key: str, version_id: str) -> str:
 def versioning_enabled(aws: Aws, bucket: str) -> bool:
     response = call(f"GetBucketVersioning s3://{bucket}",
                     aws.client("s3").get_bucket_versioning, Bucket=bucket)
-    return response.get("Status") == "Enabled"
+    return bool(response.get("Status") == "Enabled")
 
 
 def bucket_exists(aws: Aws, bucket: str) -> bool:
@@ -158,8 +158,12 @@ def bucket_exists(aws: Aws, bucket: str) -> bool:
     except ClientError as exc:
         if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
             return False
-        return call(f"HeadBucket s3://{bucket}", _raise, exc)
+        _raise(exc, f"HeadBucket s3://{bucket}")
 
 
-def _raise(exc: Exception) -> Any:
+def _raise(exc: Exception, what: str) -> NoReturn:
+    def again() -> NoReturn:
+        raise exc
+
+    call(what, again)
     raise exc
