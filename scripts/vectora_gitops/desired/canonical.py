@@ -17,7 +17,7 @@ from vectora_gitops.desired.references import (
     walk,
 )
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.desired.yamlfile import YamlDoc, read_bytes
+from vectora_gitops.desired.yamlfile import YamlDoc, check_secrets, read_bytes
 from vectora_gitops.errors import FatalError, Problem
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
@@ -63,7 +63,8 @@ def index_bundle(repo: Repository, version: str) -> BundleIndex:
             if rel.endswith(YAML_SUFFIXES):
                 docs[rel] = repo.load(path)
             else:
-                read_bytes(path, root=repo.root, display=display, max_bytes=MAX_DATA_BYTES)
+                raw = read_bytes(path, root=repo.root, display=display, max_bytes=MAX_DATA_BYTES)
+                check_secrets(raw.decode("utf-8", errors="replace"), display)
         except FatalError as exc:
             problems.extend(exc.problems or (Problem(display, str(exc)),))
     for rel, doc in docs.items():

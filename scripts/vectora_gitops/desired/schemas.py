@@ -47,12 +47,26 @@ def _problem(doc: YamlDoc, err: ValidationError) -> Problem:
         err.validator_value
     ):
         message = f"{err.instance!r} is a number where text is expected; quote it"
-    return Problem(doc.path, f"{where}: {message}", doc.line_of(key))
+    return Problem(doc.path, f"{where}: {message}", doc.line_of(_located_key(err, key)))
+
+
+def _allowed(err: ValidationError) -> dict[str, object]:
+    schema = err.schema
+    return dict(schema.get("properties", {})) if isinstance(schema, dict) else {}
+
+
+def _located_key(err: ValidationError, key: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """For an unexpected key, the key itself (its line), not the mapping holding it."""
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        extra = [k for k in err.instance if k not in _allowed(err)]
+        if extra:
+            return (*key, extra[0])
+    return key
 
 
 def _message(err: ValidationError) -> str:
     if err.validator == "additionalProperties":
-        allowed = sorted(err.schema.get("properties", {}))
+        allowed = sorted(_allowed(err))
         return f"{err.message}; allowed keys: {', '.join(allowed)}"
     if err.validator == "pattern":
         return f"{err.instance!r} does not match the expected form {err.validator_value}"

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from vectora_gitops.desired.canonical import list_files
+from vectora_gitops.desired import schemas
+from vectora_gitops.desired.canonical import index_bundle, list_files
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references
-from vectora_gitops.desired.canonical import index_bundle
 from vectora_gitops.desired.yamlfile import read_bytes
-from vectora_gitops.desired import schemas
 from vectora_gitops.errors import InputError, Problem
 from vectora_gitops.model import DesiredObject, DesiredState
 

@@ -71,7 +71,7 @@ def read_text(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTE
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise _error(display, line, "not valid UTF-8: save the file as UTF-8") from None
-    _check_secrets(text, display)
+    check_secrets(text, display)
     return text
 
 
@@ -99,7 +99,7 @@ def load_yaml(path: Path, *, root: Path, display: str) -> YamlDoc:
 
 
 def parse_yaml(text: str, *, display: str) -> YamlDoc:
-    _check_secrets(text, display)
+    check_secrets(text, display)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -186,7 +186,8 @@ class _Builder:
         return value
 
 
-def _check_secrets(text: str, display: str) -> None:
+def check_secrets(text: str, display: str) -> None:
+    """Refuse text holding something that looks like a credential (line of the first hit)."""
     for pattern, what in _SECRETS:
         match = pattern.search(text)
         if match:
