@@ -7,9 +7,9 @@ import math
 from pathlib import Path
 
 import pytest
+
 from helpers_repo import git
 from support import cli
-
 from vectora_gitops.aws.client import counting
 
 SMALL_CONSTANT = 2  # GetCallerIdentity + the written-state record

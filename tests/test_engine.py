@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from support import cli, function, layer_versions, objects, put, run
 
+from support import cli, function, layer_versions, objects, put, run
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.state import desired_state
 
@@ -142,7 +142,7 @@ def test_prune_deletes_unmanaged_but_never_everything(seeded: Path,
             rel.unlink()
     (seeded / "canonical/2.1.0/empty.md").write_text("x\n")
     code, _, err = run(capsys, seeded, "plan", "--env", "dev", "--prune")
-    assert code == 1
+    assert code == 1 and "refusing" in err and "canonical/" in err
 
 
 def test_concurrent_apply_fails_naming_the_holder(seeded: Path,
