@@ -137,12 +137,10 @@ def test_prune_deletes_unmanaged_but_never_everything(seeded: Path,
     assert run(capsys, seeded, "apply", "--env", "dev", "--prune", "--yes")[0] == 0
     left = objects("vectora-inbox-config-dev")
     assert "canonical/old/removed.yaml" not in left and "backups/keep.json" in left
-    for rel in (seeded / "canonical/2.1.0").rglob("*"):
-        if rel.is_file():
-            rel.unlink()
-    (seeded / "canonical/2.1.0/empty.md").write_text("x\n")
+    pins = seeded / "environments/dev/pins.yaml"
+    pins.write_text(pins.read_text().replace("clients:\n  lai_weekly: 7.2.0-dev.1", "clients: {}"))
     code, _, err = run(capsys, seeded, "plan", "--env", "dev", "--prune")
-    assert code == 1 and "refusing" in err and "canonical/" in err
+    assert code == 1 and "refusing" in err and "all 1 objects under clients/" in err
 
 
 def test_concurrent_apply_fails_naming_the_holder(seeded: Path,
