@@ -51,11 +51,12 @@ class Counters:
 
 
 COUNTERS = Counters()
-_HOOKS: list[Callable[[str, dict[str, Any]], None]] = []
+RequestHook = Callable[[str, str, dict[str, Any]], None]
+_HOOKS: list[RequestHook] = []
 
 
-def add_request_hook(hook: Callable[[str, dict[str, Any]], None]) -> Callable[[], None]:
-    """Call `hook(operation, params)` before each request (tests and fault injection)."""
+def add_request_hook(hook: RequestHook) -> Callable[[], None]:
+    """Call `hook(service, operation, params)` before each call (tests and fault injection)."""
     _HOOKS.append(hook)
     return lambda: _HOOKS.remove(hook)
 
@@ -76,15 +77,16 @@ class Aws:
                 client = self._session.client(service, config=RETRY_CONFIG,
                                               endpoint_url=self.endpoint_url)
                 events = client.meta.events
-                events.register("before-call.*.*", _before_call)
+                events.register("before-parameter-build.*.*", _before_call)
                 events.register("after-call.*.*", _after_call)
                 self._clients[service] = client
             return self._clients[service]
 
 
 def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
+    service = str(model.service_model.endpoint_prefix)
     for hook in list(_HOOKS):
-        hook(model.name, params)
+        hook(service, model.name, params)
 
 
 def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:

@@ -1,0 +1,1 @@
+"""Least-privilege IAM policies for the roles that run the tool."""
