@@ -66,12 +66,15 @@ def resource(service: str, operation: str, params: dict[str, Any]) -> str:
 
 def allowed(policy: dict[str, Any], call: Call) -> bool:
     for statement in policy["Statement"]:
-        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        actions, resources = _as_list(statement["Action"]), _as_list(statement["Resource"])
         if statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(call.action, a) for a in actions) \
                 and any(fnmatch.fnmatchcase(call.resource, r) for r in resources):
             return True
     return False
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
 
 
 @contextmanager

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from iam_check import Call, allowed, recording
 from support import cli, put, run
 
