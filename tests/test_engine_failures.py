@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from support import client, objects, run
 
+from support import client, objects, run
 from vectora_gitops.aws.client import add_request_hook
 
 ALL_DAY = """deny_windows:

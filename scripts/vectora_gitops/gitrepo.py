@@ -57,3 +57,55 @@ def show(root: Path, commit: str, path: str) -> bytes | None:
 
 def is_clean(root: Path) -> bool:
     return not git(root, "status", "--porcelain").strip()
+
+
+def tracked_changes(root: Path) -> list[str]:
+    """Paths of tracked files changed in the index or the working tree (untracked ignored)."""
+    out = git(root, "status", "--porcelain", "--untracked-files=no").decode()
+    return [line[3:] for line in out.splitlines() if line.strip()]
+
+
+def current_branch(root: Path) -> str | None:
+    out = git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).decode().strip()
+    return out or None
+
+
+def branch_exists(root: Path, name: str) -> bool:
+    return bool(git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{name}",
+                    check=False).strip())
+
+
+def checkout(root: Path, branch: str, *, create: bool = False) -> None:
+    git(root, "checkout", "-q", *(("-b",) if create else ()), branch, "--")
+
+
+def delete_branch(root: Path, branch: str) -> None:
+    git(root, "branch", "-q", "-D", branch)
+
+
+def commit_paths(root: Path, paths: list[str], message: str) -> str:
+    """Stage `paths` (additions, changes, deletions) and commit them; returns the new commit."""
+    git(root, "add", "-A", "--", *paths)
+    identity: tuple[str, ...] = ()
+    if not git(root, "config", "user.email", check=False).strip():
+        identity = ("-c", "user.name=vectora-gitops", "-c", "user.email=vectora-gitops@invalid")
+    git(root, *identity, "commit", "-q", "-F", "-", "--", *paths, input_bytes=message.encode())
+    return git(root, "rev-parse", "HEAD").decode().strip()
+
+
+def commit_message(root: Path, ref: str = "HEAD") -> str:
+    return git(root, "log", "-1", "--format=%B", ref, "--", check=False).decode()
+
+
+def is_tracked(root: Path, path: str) -> bool:
+    return bool(git(root, "ls-files", "--", path).strip())
+
+
+def move(root: Path, old: str, new: str) -> None:
+    git(root, "mv", "--", old, new)
+
+
+def changed_files(root: Path, base: str, *paths: str) -> list[str]:
+    """Files that differ between commit `base` and the working tree."""
+    out = git(root, "diff", "--name-only", base, "--", *paths).decode()
+    return [line for line in out.splitlines() if line]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,12 +22,16 @@ from vectora_gitops.errors import AwsError
 
 T = TypeVar("T")
 
-RETRY_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 8},
-    connect_timeout=5,
-    read_timeout=60,
-    max_pool_connections=32,
-)
+
+def retry_config() -> Config:
+    """Standard retry mode, set once for every client; AWS_MAX_ATTEMPTS overrides the attempts."""
+    attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+    return Config(
+        retries={"mode": "standard", "max_attempts": int(attempts) if attempts.isdigit() else 6},
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=32,
+    )
 
 
 @dataclass
@@ -52,13 +57,22 @@ class Counters:
 
 COUNTERS = Counters()
 RequestHook = Callable[[str, str, dict[str, Any]], None]
+SendHook = Callable[[str, str], Any]
 _HOOKS: list[RequestHook] = []
+_SEND_HOOKS: list[SendHook] = []
 
 
 def add_request_hook(hook: RequestHook) -> Callable[[], None]:
     """Call `hook(service, operation, params)` before each call (tests and fault injection)."""
     _HOOKS.append(hook)
     return lambda: _HOOKS.remove(hook)
+
+
+def add_send_hook(hook: SendHook) -> Callable[[], None]:
+    """Call `hook(service, operation)` before each HTTP attempt, retries included; a response it
+    returns replaces the real one, an exception it raises is a failed attempt (fault injection)."""
+    _SEND_HOOKS.append(hook)
+    return lambda: _SEND_HOOKS.remove(hook)
 
 
 class Aws:
@@ -74,11 +88,12 @@ class Aws:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                client = self._session.client(service, config=RETRY_CONFIG,
+                client = self._session.client(service, config=retry_config(),
                                               endpoint_url=self.endpoint_url)
                 events = client.meta.events
                 events.register("before-parameter-build.*.*", _before_call)
                 events.register("after-call.*.*", _after_call)
+                events.register("before-send.*.*", _before_send)
                 self._clients[service] = client
             return self._clients[service]
 
@@ -87,6 +102,15 @@ def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
     service = str(model.service_model.endpoint_prefix)
     for hook in list(_HOOKS):
         hook(service, model.name, params)
+
+
+def _before_send(event_name: str, **_: Any) -> Any:
+    _event, service, operation = event_name.split(".", 2)
+    for hook in list(_SEND_HOOKS):
+        response = hook(service, operation)
+        if response is not None:
+            return response
+    return None
 
 
 def _after_call(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:

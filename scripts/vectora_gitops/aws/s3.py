@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError
 
-from vectora_gitops.aws.client import Aws, call, error_code
+from vectora_gitops.aws.client import Aws, call
 from vectora_gitops.errors import AwsError
 
 
@@ -72,12 +72,14 @@ def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) ->
     if version_id:
         kwargs["VersionId"] = version_id
     try:
-        response = aws.client("s3").get_object(**kwargs)
-    except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NoSuchVersion"):
+        response = call(f"GetObject s3://{bucket}/{key}", aws.client("s3").get_object, **kwargs)
+        body: bytes = response["Body"].read()
+    except AwsError as exc:
+        if exc.code in ("NoSuchKey", "404", "NoSuchVersion"):
             return None
-        _raise(exc, f"GetObject s3://{bucket}/{key}")
-    body: bytes = response["Body"].read()
+        raise
+    except BotoCoreError as exc:
+        raise AwsError(f"GetObject s3://{bucket}/{key}: {exc}") from None
     return body
 
 
@@ -93,12 +95,13 @@ def get_json(aws: Aws, bucket: str, key: str) -> Any:
 
 def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
     try:
-        response: dict[str, Any] = aws.client("s3").head_object(Bucket=bucket, Key=key)
+        response: dict[str, Any] = call(f"HeadObject s3://{bucket}/{key}",
+                                        aws.client("s3").head_object, Bucket=bucket, Key=key)
         return response
-    except ClientError as exc:
-        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+    except AwsError as exc:
+        if exc.code in ("NoSuchKey", "404", "NotFound"):
             return None
-        _raise(exc, f"HeadObject s3://{bucket}/{key}")
+        raise
 
 
 def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str = "",
@@ -116,11 +119,11 @@ def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str
     if if_match:
         kwargs["IfMatch"] = f'"{if_match}"'
     try:
-        response = aws.client("s3").put_object(**kwargs)
-    except ClientError as exc:
-        if error_code(exc) in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+        response = call(f"PutObject s3://{bucket}/{key}", aws.client("s3").put_object, **kwargs)
+    except AwsError as exc:
+        if exc.code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             raise PreconditionFailed(key) from None
-        _raise(exc, f"PutObject s3://{bucket}/{key}")
+        raise
     return str(response["ETag"]).strip('"')
 
 
@@ -153,17 +156,9 @@ def versioning_enabled(aws: Aws, bucket: str) -> bool:
 
 def bucket_exists(aws: Aws, bucket: str) -> bool:
     try:
-        aws.client("s3").head_bucket(Bucket=bucket)
+        call(f"HeadBucket s3://{bucket}", aws.client("s3").head_bucket, Bucket=bucket)
         return True
-    except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+    except AwsError as exc:
+        if exc.code in ("404", "NoSuchBucket", "NotFound"):
             return False
-        _raise(exc, f"HeadBucket s3://{bucket}")
-
-
-def _raise(exc: Exception, what: str) -> NoReturn:
-    def again() -> NoReturn:
-        raise exc
-
-    call(what, again)
-    raise exc
+        raise

@@ -10,7 +10,7 @@ from vectora_gitops.aws.client import COUNTERS
 from vectora_gitops.commands.common import repository
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import plan as plans
-from vectora_gitops.engine.reconcile import apply_env, plan_env, utcnow
+from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
 from vectora_gitops.errors import UsageError
 from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
@@ -27,6 +27,7 @@ def main(args: Namespace) -> int:
                         reason=args.reason)
     plan = saved or planned.plan
     if plan.empty:
+        settle_dead_run(planned)
         console.out(f"{plan.env}: nothing to apply, in sync with {plans.short(plan.commit)}")
         return 0
     console.out(render.text(plan, color=sys.stdout.isatty()))

@@ -22,6 +22,9 @@ class ActualState:
     layers: Mapping[str, tuple[LayerVersion, ...]]  # logical layer -> versions
     functions: Mapping[str, FunctionConfig | None]  # logical function -> config (None: missing)
     written: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # key -> (sha256, etag)
+    # attached layer version ARN -> hex sha256 of its content, for the versions whose content
+    # was read (engine.layers.needs_code): no tool Description, or two claiming one hash
+    layer_code: Mapping[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Hash of everything observed that a plan depends on."""
@@ -32,5 +35,6 @@ class ActualState:
             "functions": {k: None if f is None else [list(f.layers), dict(sorted(
                 f.environment.items())), dict(sorted(f.tags.items()))]
                 for k, f in sorted(self.functions.items())},
+            "layer_code": dict(sorted(self.layer_code.items())),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

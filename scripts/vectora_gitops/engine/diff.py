@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion, describe
+from vectora_gitops.aws.lambda_ import FunctionConfig, describe
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
     Change,
@@ -17,7 +17,8 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
     ordered,
 )
-from vectora_gitops.model import DesiredObject, DesiredState, LayerPin
+from vectora_gitops.engine.layers import matching_version
+from vectora_gitops.model import DesiredObject, DesiredState
 
 
 def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Change, ...]:
@@ -54,22 +55,12 @@ def object_changes(objects: Mapping[str, DesiredObject], actual: ActualState, *,
     return changes
 
 
-def matching_version(versions: tuple[LayerVersion, ...], pin: LayerPin,
-                     attached: frozenset[str]) -> LayerVersion | None:
-    """The published version holding the pinned content: the attached one, else the first."""
-    found = [v for v in versions if v.pinned is not None and v.pinned[1] == pin.sha256]
-    for version in found:
-        if version.arn in attached:
-            return version
-    return found[0] if found else None
-
-
 def layer_refs(desired: DesiredState, actual: ActualState) -> dict[str, LayerRef]:
     """For each pinned layer, the published version with its content, if any."""
     attached = frozenset(arn for f in actual.functions.values() if f for arn in f.layers)
     refs: dict[str, LayerRef] = {}
     for key, pin in desired.pins.layers.items():
-        version = matching_version(actual.layers.get(key, ()), pin, attached)
+        version = matching_version(actual.layers.get(key, ()), pin, attached, actual.layer_code)
         refs[key] = LayerRef(key, pin.sha256, version.arn if version else "")
     return refs
 

@@ -14,6 +14,7 @@ from vectora_gitops.engine.changes import (
     CopyArtifact,
     DeleteObject,
     PublishLayer,
+    PutObject,
     TagFunction,
     UpdateFunction,
 )
@@ -67,6 +68,8 @@ def check_prune(env: Environment, changes: tuple[Change, ...],
                 existing: Mapping[str, int]) -> None:
     """Refuse deletions in protected prefixes and deletion of every object of a prefix."""
     deletes = [c for c in changes if isinstance(c, DeleteObject)]
+    filled = {p for p in env.sync.managed_prefixes for c in changes
+              if isinstance(c, PutObject) and c.key.startswith(p)}
     per_prefix: Counter[str] = Counter()
     for change in deletes:
         if change.key.startswith(env.sync.protected_prefixes):
@@ -76,7 +79,7 @@ def check_prune(env: Environment, changes: tuple[Change, ...],
             raise GuardError(f"s3 {change.key}: outside the managed prefixes; never deleted")
         per_prefix[prefix] += 1
     for prefix, n in per_prefix.items():
-        if n >= existing.get(prefix, 0) > 0:
+        if n >= existing.get(prefix, 0) > 0 and prefix not in filled:
             raise GuardError(f"prune would delete all {n} objects under {prefix} in "
                              f"{env.buckets.config}; refusing (is the bundle empty?)")
 

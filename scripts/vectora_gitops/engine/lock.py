@@ -24,15 +24,18 @@ class Lock:
     owner: str
     run_url: str
     expires_at: str
+    taken_over: dict[str, Any] | None = None  # the expired lock this one replaced
 
 
 def ttl_seconds() -> int:
     return int(os.environ.get("VECTORA_LOCK_TTL_SECONDS", DEFAULT_TTL_S))
 
 
-def acquire(aws: Aws, bucket: str, *, env: str, owner: str, run_url: str) -> Lock:
+def acquire(aws: Aws, bucket: str, *, env: str, owner: str, run_url: str,
+            record_id: str = "") -> Lock:
     now = datetime.now(UTC)
     body = {"env": env, "owner": owner, "run_url": run_url, "token": secrets.token_hex(8),
+            "record_id": record_id,
             "acquired_at": now.isoformat(timespec="seconds"),
             "expires_at": (now + timedelta(seconds=ttl_seconds())).isoformat(timespec="seconds")}
     lock = Lock(bucket, body["token"], owner, run_url, body["expires_at"])
@@ -54,7 +57,7 @@ def acquire(aws: Aws, bucket: str, *, env: str, owner: str, run_url: str) -> Loc
     if held:
         console.err(f"{env}: took over the expired lock of {held.get('owner')} "
                     f"(expired {held.get('expires_at')})")
-    return lock
+    return Lock(bucket, body["token"], owner, run_url, body["expires_at"], held)
 
 
 def _current(aws: Aws, bucket: str) -> tuple[dict[str, Any] | None, str]:
@@ -73,3 +76,14 @@ def release(aws: Aws, lock: Lock) -> None:
 
 def holder(aws: Aws, bucket: str) -> dict[str, Any] | None:
     return _current(aws, bucket)[0]
+
+
+def clear_expired(aws: Aws, bucket: str, *, env: str) -> dict[str, Any] | None:
+    """Remove a lock whose run died (expired); returns what it held, or None."""
+    held = holder(aws, bucket)
+    if not held or datetime.fromisoformat(held["expires_at"]) > datetime.now(UTC):
+        return None
+    s3.delete(aws, bucket, LOCK_KEY)
+    console.err(f"{env}: removed the expired lock of {held.get('owner')} "
+                f"(expired {held.get('expires_at')})")
+    return held

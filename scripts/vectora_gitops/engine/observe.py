@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
+from vectora_gitops.engine.layers import code_hex, needs_code
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import Environment
 
@@ -27,12 +28,26 @@ def observe(aws: Aws, env: Environment) -> ActualState:
         written = pool.submit(s3.get_json, aws, env.buckets.data, WRITTEN_KEY)
         objects = {o.key: o for f in listings.values() for o in f.result()}
         state = written.result() or {}
+        listed = {k: f.result() for k, f in layers.items()}
+        configs = {k: f.result() for k, f in functions.items()}
+        attached = frozenset(arn for c in configs.values() if c for arn in c.layers)
+        wanted = sorted(arn for vs in listed.values() for arn in needs_code(vs, attached))
+        codes = dict(zip(wanted, pool.map(lambda a: _code(aws, a), wanted), strict=True))
         return ActualState(
             objects=objects,
-            layers={k: f.result() for k, f in layers.items()},
-            functions={k: f.result() for k, f in functions.items()},
+            layers=listed,
+            functions=configs,
             written={k: (str(v[0]), str(v[1])) for k, v in state.get("objects", {}).items()},
+            layer_code=codes,
         )
+
+
+def _code(aws: Aws, arn: str) -> str:
+    """Hex content hash of an attached layer version ('' when it cannot be read)."""
+    try:
+        return code_hex(lambda_.layer_code_sha256(aws, arn))
+    except AwsError:
+        return ""
 
 
 def _list(aws: Aws, bucket: str, prefix: str) -> list[s3.S3Object]:

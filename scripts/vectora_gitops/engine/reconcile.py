@@ -17,8 +17,8 @@ from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.changes import DeleteObject, PublishLayer, PutObject, UpdateFunction
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
-from vectora_gitops.errors import StalePlanError
-from vectora_gitops.model import DesiredState
+from vectora_gitops.errors import FatalError, StalePlanError
+from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
 Snapshotter = Callable[[Aws, DesiredState, Plan], str]
@@ -80,14 +80,16 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
     aws = planned.aws
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
                                        env.buckets.data))
-    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
-                        run_url=records.run_url())
     record = records.new_record(env, commit=plan.commit, pins=plan.pins, summary=plan.summary())
+    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
+                        run_url=records.run_url(), record_id=str(record["id"]))
     if override_reason:
         record["override_window_reason"] = override_reason
     retries_before = COUNTERS.retries
     outcome = Outcome()
     try:
+        if held.taken_over:
+            records.mark_interrupted(aws, env, str(held.taken_over.get("record_id", "")))
         records.write(aws, env, record)
         fresh = observe(aws, env)
         check_fresh(replace(planned, actual=fresh), plan)
@@ -104,10 +106,26 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         record["changes_done"] = len(outcome.done)
         record["retries"] = COUNTERS.retries - retries_before
         try:
-            records.write(aws, env, record)
+            _write_final(aws, env, record)
         finally:
             lock.release(aws, held)
     return outcome, record
+
+
+def settle_dead_run(planned: Planned) -> None:
+    """Nothing to apply: still close the record of a run that died holding the lock."""
+    env = planned.desired.env
+    held = lock.clear_expired(planned.aws, env.buckets.data, env=env.name)
+    if held:
+        records.mark_interrupted(planned.aws, env, str(held.get("record_id", "")))
+
+
+def _write_final(aws: Aws, env: Environment, record: dict[str, object]) -> None:
+    """The closing record matters most (it says whether the run failed): one more try."""
+    try:
+        records.write(aws, env, record)
+    except FatalError:
+        records.write(aws, env, record)
 
 
 def utcnow() -> datetime:

@@ -40,10 +40,10 @@ def run_url() -> str:
 
 def new_record(env: Environment, *, commit: str, pins: dict[str, Any], summary: dict[str, int],
                kind: str = "apply") -> dict[str, Any]:
-    started = now_iso()
-    stamp = started.replace(":", "").replace("-", "").replace("+0000", "Z")
+    now = datetime.now(UTC)
+    started = now.isoformat(timespec="seconds")
     return {
-        "id": f"{stamp}-{secrets.token_hex(4)}",
+        "id": f"{now.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(4)}",  # sorts by time
         "kind": kind,
         "env": env.name,
         "commit": commit,
@@ -71,3 +71,15 @@ def list_records(aws: Aws, env: Environment, *, limit: int = 50) -> list[dict[st
         if isinstance(data, dict):
             out.append(data)
     return out
+
+
+def mark_interrupted(aws: Aws, env: Environment, record_id: str) -> None:
+    """A run that died holding the lock: its record still says `started`; say it failed."""
+    if not record_id or "/" in record_id:
+        return
+    key = f"{RECORDS_PREFIX}{record_id}.json"
+    record = s3.get_json(aws, env.buckets.data, key)
+    if isinstance(record, dict) and record.get("result") == "started":
+        record.update(result="failed", error="interrupted: the run died and its lock expired",
+                      ended_at=record.get("ended_at") or now_iso())
+        s3.put_json(aws, env.buckets.data, key, record)

@@ -26,7 +26,7 @@ def manifest_key(name: str) -> str:
 
 def new_name(label: str = "") -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return f"{stamp}-{label or secrets.token_hex(3)}"
+    return f"{stamp}-{label}-{secrets.token_hex(2)}" if label else f"{stamp}-{secrets.token_hex(3)}"
 
 
 def check_name(name: str) -> str:
@@ -44,7 +44,10 @@ def take_before_apply(aws: Aws, desired: DesiredState, plan: Plan) -> str:
 
 def create(aws: Aws, env: Environment, *, name: str, reason: str = "manual") -> str:
     manifest = build_manifest(aws, env, name=check_name(name), reason=reason)
-    s3.put_json(aws, env.buckets.config, manifest_key(name), manifest, if_none_match=True)
+    try:
+        s3.put_json(aws, env.buckets.config, manifest_key(name), manifest, if_none_match=True)
+    except s3.PreconditionFailed:
+        raise UsageError(f"{env.name}: a snapshot named '{name}' exists; choose another name") from None
     return name
 
 

@@ -1,0 +1,95 @@
+"""Observe one or every environment for drift (environments run concurrently), and heal.
+
+The drift path reads more than a plan does: the content hash (GetLayerVersion) of every layer
+version a function carries, and the newest deployment records. It never writes, so a read-only
+role is enough; `heal` runs the ordinary plan and apply of the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from vectora_gitops import gitrepo
+from vectora_gitops.aws import lambda_
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.state import desired_state
+from vectora_gitops.drift.classify import classify
+from vectora_gitops.drift.findings import Finding, apply_ignores, counted
+from vectora_gitops.engine import guards, records
+from vectora_gitops.engine.layers import code_hex
+from vectora_gitops.engine.observe import observe
+from vectora_gitops.errors import AwsError, FatalError
+from vectora_gitops.model import DesiredState
+
+
+@dataclass(frozen=True)
+class EnvDrift:
+    env: str
+    findings: tuple[Finding, ...] = ()
+    notice: str = ""  # e.g. AWS was restored from a snapshot: git is behind
+    error: str = ""  # the environment could not be checked
+    self_heal: bool = False
+
+    @property
+    def drifted(self) -> bool:
+        return bool(counted(self.findings))
+
+
+def check_env(repo: Repository, env: str) -> EnvDrift:
+    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root))
+    aws = Aws(desired.env.region)
+    guards.check_account(aws, desired.env)
+    actual = observe(aws, desired.env)
+    arns = sorted({arn for f in actual.functions.values() if f for arn in f.layers})
+    codes = {arn: layer_code(aws, arn) for arn in arns}
+    findings = apply_ignores(classify(desired, actual, codes), desired.env.drift_ignore)
+    return EnvDrift(env, findings, restore_notice(aws, desired), self_heal=desired.env.sync.self_heal)
+
+
+def layer_code(aws: Aws, arn: str) -> str:
+    """Hex content hash of a layer version; '' when it cannot be read (deleted, not allowed)."""
+    try:
+        return code_hex(lambda_.layer_code_sha256(aws, arn))
+    except AwsError:
+        return ""
+
+
+def restore_notice(aws: Aws, desired: DesiredState) -> str:
+    restore = last_restore(records.list_records(aws, desired.env, limit=50))
+    if restore is None:
+        return ""
+    env = desired.env.name
+    commit = str(restore.get("restored_to_commit") or "")
+    revert = f"revert the commits after {commit}" if commit else \
+        f"revert the commits applied after snapshot {restore.get('restored_from', '?')}"
+    return (f"AWS was restored from snapshot {restore.get('restored_from', '?')} at "
+            f"{restore.get('ended_at') or restore.get('started_at')}; git is behind: bring git "
+            f"in line: `vectora-gitops import --env {env}` or {revert}")
+
+
+def last_restore(history: list[dict[str, Any]]) -> Mapping[str, Any] | None:
+    """The newest succeeded restore when no apply succeeded after it (records newest first)."""
+    for record in history:
+        if record.get("result") != "succeeded":
+            continue
+        if record.get("kind") == "restore":
+            return record
+        if record.get("kind", "apply") == "apply":
+            return None
+    return None
+
+
+def check_all(repo: Repository, envs: list[str]) -> list[EnvDrift]:
+    """Every environment at once (one thread each); a failing one is reported, not fatal."""
+    def safe(env: str) -> EnvDrift:
+        try:
+            return check_env(repo, env)
+        except FatalError as exc:
+            return EnvDrift(env, error="; ".join(exc.lines()))
+
+    with ThreadPoolExecutor(max_workers=max(1, len(envs))) as pool:
+        return list(pool.map(safe, envs))

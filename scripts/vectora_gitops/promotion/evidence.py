@@ -1,0 +1,178 @@
+"""Reads the evidence the gates judge from the SOURCE environment's AWS account into typed values:
+deployment records, E2E results, metric documents (S3) and metric statistics (CloudWatch).
+Formats: docs/evidence.md. An unreachable AWS becomes `Evidence(unreachable=...)`, never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from vectora_gitops.aws import cloudwatch, s3
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.engine import records
+from vectora_gitops.errors import AwsError, UsageError
+from vectora_gitops.model import Environment, MetricGate, Pins
+from vectora_gitops.promotion.clock import parse
+from vectora_gitops.promotion.gates import Deployment, E2eResult, Evidence, MetricReading, succeeded
+
+E2E_PREFIX = "deployments/e2e/"
+MAX_RECORDS = 2_000
+
+
+def collect(env: Environment, pins: Pins, metrics: Sequence[MetricGate], clients: Sequence[str],
+            now: datetime) -> Evidence:
+    """Everything the gates need from `env` (the source); `clients` are the ones promoted."""
+    try:
+        aws = Aws(env.region)
+        deployments = read_deployments(aws, env)
+        done = succeeded(deployments)
+        e2e = read_e2e(aws, env, done[-1].id) if done else ()
+        subjects = list(clients) or sorted(pins.clients)
+        readings = tuple(r for m in metrics for r in read_metric(aws, env, m, subjects, now))
+    except AwsError as exc:
+        return Evidence(unreachable=str(exc))
+    return Evidence(deployments, e2e, readings)
+
+
+def read_deployments(aws: Aws, env: Environment) -> tuple[Deployment, ...]:
+    return read_deployments_from(records.list_records(aws, env, limit=MAX_RECORDS))
+
+
+def to_deployment(data: Mapping[str, Any]) -> Deployment | None:
+    """A record as the gates see it; None for a record without id, result or dates."""
+    when = data.get("ended_at") or data.get("started_at")
+    if not isinstance(data.get("id"), str) or not isinstance(when, str):
+        return None
+    try:
+        applied = parse(when, what=f"record {data['id']}")
+    except UsageError:
+        return None
+    return Deployment(data["id"], str(data.get("result", "")), applied,
+                      record_identities(data.get("pins")))
+
+
+def record_identities(pins: Any) -> dict[str, str]:
+    """selector -> identity from a record's `pins` (same shape as pins.yaml)."""
+    if not isinstance(pins, Mapping):
+        return {}
+    out: dict[str, str] = {}
+    if isinstance(pins.get("canonical"), str):
+        out["canonical"] = pins["canonical"]
+    for cid, version in (pins.get("clients") or {}).items():
+        out[f"clients/{cid}"] = str(version)
+    for name, layer in (pins.get("layers") or {}).items():
+        if isinstance(layer, Mapping):
+            out[f"layers/{name}"] = f"{layer.get('version')}@{layer.get('sha256')}"
+    return out
+
+
+def e2e_prefix(record_id: str) -> str:
+    return f"{E2E_PREFIX}{record_id}/"
+
+
+def read_e2e(aws: Aws, env: Environment, record_id: str) -> tuple[E2eResult, ...]:
+    out = []
+    for obj in s3.list_objects(aws, env.buckets.data, e2e_prefix(record_id)):
+        data = s3.get_json(aws, env.buckets.data, obj.key)
+        if isinstance(data, Mapping) and isinstance(data.get("recorded_at"), str):
+            out.append(E2eResult(record_id, data.get("result") == "pass",
+                                 parse(data["recorded_at"], what=obj.key), str(data.get("url") or "")))
+    return tuple(out)
+
+
+def read_metric(aws: Aws, env: Environment, gate: MetricGate, clients: Sequence[str],
+                now: datetime) -> list[MetricReading]:
+    if gate.source == "cloudwatch":
+        return [read_cloudwatch(aws, env, gate, now)]
+    keys = sorted({gate.key.replace("{client}", c) for c in clients}) if "{client}" in gate.key \
+        else [gate.key]
+    return [read_s3_metric(aws, env, gate, key) for key in keys]
+
+
+def read_s3_metric(aws: Aws, env: Environment, gate: MetricGate, key: str) -> MetricReading:
+    where = f"s3://{env.buckets.data}/{key}#{gate.field}"
+    try:
+        data = s3.get_json(aws, env.buckets.data, key)
+    except AwsError as exc:
+        if "not valid JSON" not in str(exc):
+            raise
+        return MetricReading(gate.name, where, None, "not valid JSON")
+    if data is None:
+        return MetricReading(gate.name, where, None, "no metrics document (nothing measured)")
+    value = field_value(data, gate.field)
+    if value is None:
+        return MetricReading(gate.name, where, None, f"field '{gate.field}' missing or not a number")
+    return MetricReading(gate.name, where, value)
+
+
+def field_value(data: Any, dotted: str) -> float | None:
+    for part in dotted.split("."):
+        data = data.get(part) if isinstance(data, Mapping) else None
+    if isinstance(data, bool) or not isinstance(data, int | float) or not math.isfinite(data):
+        return None
+    return float(data)
+
+
+def read_cloudwatch(aws: Aws, env: Environment, gate: MetricGate, now: datetime) -> MetricReading:
+    """The statistic over period_days; the `Environment=<env>` dimension first, then none."""
+    start = now - timedelta(days=gate.period_days)
+    for dims in ({"Environment": env.name}, {}):
+        points = cloudwatch.statistics(aws, namespace=gate.namespace, metric=gate.metric,
+                                       statistic=gate.statistic, start=start, end=now,
+                                       dimensions=dims)
+        if points:
+            label = ",".join(f"{k}={v}" for k, v in dims.items()) or "no dimensions"
+            where = (f"cloudwatch:{gate.namespace}/{gate.metric} {gate.statistic} over "
+                     f"{gate.period_days}d ({label})")
+            return MetricReading(gate.name, where, aggregate(gate.statistic,
+                                                             [p.value for p in points]))
+    return MetricReading(gate.name, f"cloudwatch:{gate.namespace}/{gate.metric}", None,
+                         f"no datapoints in the last {gate.period_days} days")
+
+
+def aggregate(statistic: str, values: Sequence[float]) -> float:
+    if statistic == "Minimum":
+        return min(values)
+    if statistic in ("Sum", "SampleCount"):
+        return sum(values)
+    if statistic == "Average":
+        return sum(values) / len(values)
+    return max(values)
+
+
+def e2e_document(env: Environment, deployment: Mapping[str, Any], *, passed: bool, url: str,
+                 now: datetime) -> dict[str, Any]:
+    """The E2E result written by `record-e2e` (format: docs/evidence.md)."""
+    return {
+        "env": env.name,
+        "record_id": deployment["id"],
+        "commit": deployment.get("commit", ""),
+        "pins": deployment.get("pins", {}),
+        "result": "pass" if passed else "fail",
+        "url": url,
+        "actor": records.actor(),
+        "run_url": records.run_url(),
+        "recorded_at": now.isoformat(timespec="seconds"),
+    }
+
+
+def write_e2e(aws: Aws, env: Environment, document: Mapping[str, Any], now: datetime) -> str:
+    """Store `document` under the deployment it tested; returns the key (never overwrites)."""
+    key = f"{e2e_prefix(str(document['record_id']))}{now.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
+    s3.put_json(aws, env.buckets.data, key, dict(document), if_none_match=True)
+    return key
+
+
+def latest_succeeded(aws: Aws, env: Environment) -> Mapping[str, Any] | None:
+    """The raw record of the deployment the environment runs now (latest succeeded)."""
+    raw = {str(r.get("id")): r for r in records.list_records(aws, env, limit=MAX_RECORDS)}
+    done = succeeded(read_deployments_from(raw.values()))
+    return raw[done[-1].id] if done else None
+
+
+def read_deployments_from(raw: Any) -> tuple[Deployment, ...]:
+    found = (to_deployment(r) for r in raw if isinstance(r, Mapping))
+    return tuple(d for d in found if d is not None)

@@ -1,0 +1,46 @@
+"""Gates of one promotion, end to end: load both environments, work out the pins promoted, read
+the evidence from AWS and evaluate. Shared by `promote` (PR body) and `gates`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.model import Environment, Pins
+from vectora_gitops.promotion import clock, evidence, pins
+from vectora_gitops.promotion.gates import Evidence, GateResult, Inputs, evaluate
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Every environment of the repository with its pins."""
+
+    envs: dict[str, Environment]
+    pins: dict[str, Pins]
+
+    def pins_path(self, env: str) -> str:
+        return f"environments/{env}/pins.yaml"
+
+
+def load_chain(repo: Repository, *names: str) -> Chain:
+    for name in names:
+        repo.env_dir(name)  # unknown environment: one clear line
+    loaded = {n: load_env(repo, n) for n in repo.env_names()}
+    return Chain({n: e for n, (e, _) in loaded.items()}, {n: p for n, (_, p) in loaded.items()})
+
+
+def gate_results(chain: Chain, source: str, target: str, found: Sequence[pins.PinChange],
+                 integrity: tuple[str, ...]) -> tuple[GateResult, ...]:
+    gates = chain.envs[target].promotion.gates
+    now = clock.now()
+    needs_aws = gates.soak_days > 0 or gates.e2e_required or bool(gates.metrics)
+    clients = [c.name for c in found if c.selector.startswith("clients/")]
+    seen = evidence.collect(chain.envs[source], chain.pins[source], gates.metrics, clients, now) \
+        if needs_aws else Evidence()
+    return evaluate(Inputs(source, gates, tuple(found), seen, now, integrity))
+
+
+def strict(chain: Chain, target: str) -> bool:
+    """Unknown gates fail at the end of the chain (prod) and warn elsewhere."""
+    return pins.is_chain_end(chain.envs, target)

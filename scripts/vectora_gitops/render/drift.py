@@ -1,0 +1,80 @@
+"""Drift renderers: plain text grouped by resource, one Markdown issue body per environment
+(stable title and fingerprint line, read by .github/workflows/drift.yml), JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from vectora_gitops.drift.findings import Finding, counted, fingerprint
+from vectora_gitops.drift.run import EnvDrift
+
+MAX_MD_ROWS = 300
+
+
+def marker(env: str, findings: Iterable[Finding]) -> str:
+    return f"<!-- vectora-gitops-drift:{env} fingerprint:{fingerprint(findings)} -->"
+
+
+def _grouped(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.resource, []).append(finding)
+    return groups
+
+
+def summary(result: EnvDrift) -> str:
+    if result.error:
+        return f"{result.env}: error: {result.error}"
+    n, ignored = len(counted(result.findings)), len(result.findings) - len(counted(result.findings))
+    extra = f" ({ignored} ignored)" if ignored else ""
+    return f"{result.env}: {n} drift finding(s){extra}" if n else f"{result.env}: no drift{extra}"
+
+
+def text(results: Iterable[EnvDrift]) -> str:
+    lines: list[str] = []
+    for result in results:
+        lines.append(summary(result))
+        if result.notice:
+            lines.append(f"  ! {result.notice}")
+        for resource, findings in _grouped(counted(result.findings)).items():
+            lines.append(f"  {resource}")
+            lines += [f"    {f.label}: git: {f.git}; aws: {f.aws}" for f in findings]
+        for f in (f for f in result.findings if f.ignored):
+            lines.append(f"  ignored {f.resource}: {f.label} ({f.aws}): {f.ignored}")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(result: EnvDrift) -> str:
+    """The issue body of one environment; the first two lines are the workflow's contract."""
+    live = counted(result.findings)
+    lines = [marker(result.env, result.findings), f"# Drift in {result.env}", ""]
+    if result.notice:
+        lines += [f"> **{result.notice}**", ""]
+    lines += [f"**{len(live)} finding(s)**: AWS differs from git. Fix it by a pull request, or "
+              f"run `vectora-gitops apply --env {result.env}` to put git's state back.", ""]
+    if live:
+        lines += ["| resource | drift | git | aws |", "|---|---|---|---|"]
+        lines += [f"| `{_cell(f.resource)}` | {f.label} | {_cell(f.git)} | {_cell(f.aws)} |"
+                  for f in live[:MAX_MD_ROWS]]
+        if len(live) > MAX_MD_ROWS:
+            lines.append(f"\n... and {len(live) - MAX_MD_ROWS} more")
+    ignored = [f for f in result.findings if f.ignored]
+    if ignored:
+        lines += ["", "<details><summary>Ignored (drift.ignore)</summary>", ""]
+        lines += [f"- `{f.resource}`: {f.label}: {_cell(f.ignored)}" for f in ignored]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def as_json(results: Iterable[EnvDrift]) -> str:
+    rows: list[dict[str, Any]] = []
+    for result in results:
+        rows += [{"env": result.env, "kind": f.kind, "resource": f.resource, "git": f.git,
+                  "aws": f.aws, "ignored": f.ignored or None} for f in result.findings]
+    return json.dumps(rows, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,103 @@
+"""Status as one self-contained HTML page: inline CSS, no scripts, no external assets."""
+
+from __future__ import annotations
+
+from html import escape
+
+from vectora_gitops.engine.plan import short
+from vectora_gitops.status import labels
+from vectora_gitops.status.matrix import Cell, Column, Matrix, State
+from vectora_gitops.status.records import Record
+
+HISTORY_ROWS = 8
+CLASS = {State.IN_SYNC: "sync", State.DRIFT: "drift", State.NEVER_APPLIED: "never",
+         State.UNKNOWN: "unknown", State.NOT_PINNED: "none"}
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;
+ margin:24px 32px;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:#57606a;margin-bottom:16px}.mono,code{font-family:ui-monospace,Menlo,Consolas,monospace}
+table{border-collapse:collapse;margin-bottom:8px}
+th,td{border:1px solid #d0d7de;padding:6px 10px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}
+table.matrix td.cell{min-width:190px}
+.ver{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:600;font-size:15px}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;
+ margin:2px 0}
+.sync .badge{background:#dafbe1;color:#116329}.sync{background:#f3fcf5}
+.drift .badge{background:#fff1c2;color:#7d4e00}.drift{background:#fffbea}
+.never .badge,.unknown .badge{background:#eaeef2;color:#57606a}.never,.unknown{background:#f6f8fa}
+.none{color:#8c959f}
+.wait{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;
+ background:#ddf4ff;color:#0550ae}
+.since{color:#57606a;font-size:12px}
+.note{border-left:4px solid #bf8700;background:#fff8c5;padding:6px 10px;margin:6px 0}
+.legend span{margin-right:14px}
+.ok{color:#116329;font-weight:600}.failed{color:#cf222e;font-weight:600}
+.started{color:#7d4e00;font-weight:600}
+table.history td{font-size:13px}table.history td:nth-child(-n+4){white-space:nowrap}
+"""
+
+
+def cell(c: Cell) -> str:
+    if c.version is None:
+        return '<td class="cell none">not pinned</td>'
+    parts = [f'<div class="ver">{escape(c.version)}</div>',
+             f'<span class="badge">{escape(c.state.value)}</span>']
+    if labels.since(c):
+        parts.append(f'<div class="since">{escape(labels.since(c))}</div>')
+    if c.waiting_for:
+        parts.append(f'<div><span class="wait">{escape(labels.waiting(c))}</span></div>')
+    return f'<td class="cell {CLASS[c.state]}">{"".join(parts)}</td>'
+
+
+def matrix_table(matrix: Matrix) -> str:
+    heads = "".join(f"<th>{escape(labels.header(c, arrow='←'))}</th>" for c in matrix.columns)
+    rows = "".join(f'<tr><th class="mono">{escape(r.selector)}</th>{"".join(cell(c) for c in r.cells)}'
+                   "</tr>" for r in matrix.rows)
+    return (f'<table class="matrix" id="matrix"><thead><tr><th>deployable</th>{heads}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>")
+
+
+def legend() -> str:
+    classes = ("sync", "drift", "never", "unknown")
+    items = [f'<span class="{k}"><span class="badge">{escape(w)}</span> {escape(d)}</span>'
+             for k, (w, d) in zip(classes, labels.LEGEND, strict=False)]
+    items.append(f'<span><span class="wait">{escape(labels.WAITING)}</span> '
+                 f"{escape(labels.LEGEND[-1][1])}</span>")
+    return f'<p class="legend">{"".join(items)}</p>'
+
+
+def record_row(r: Record) -> str:
+    result = {"succeeded": "ok", "failed": "failed"}.get(r.result, "started")
+    link = (f'<a href="{escape(r.run_url)}">run</a>' if r.run_url.startswith("https://") else "")
+    cells = (escape(labels.day(r.at)), escape(r.actor), f'<span class="{result}">'
+             f"{escape(r.result)}</span>", f'<code>{escape(short(r.commit))}</code> {link}',
+             escape(labels.summary(r)), f'<span class="mono">{escape(labels.pins(r))}</span>')
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def history(col: Column) -> str:
+    title = f"<h2>{escape(col.env)}: recent deployments</h2>"
+    if not col.known:
+        return f'{title}<p class="note">live state unknown: {escape(col.reason)}</p>'
+    if not col.records:
+        return f"{title}<p>No deployment records yet.</p>"
+    head = "".join(f"<th>{h}</th>" for h in ("when", "who", "result", "commit", "changes", "pins"))
+    rows = "".join(record_row(r) for r in col.records[:HISTORY_ROWS])
+    return f'{title}<table class="history"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def html(matrix: Matrix) -> str:
+    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in labels.notes(matrix))
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Vectora Inbox status</title><style>{CSS}</style></head><body>"
+        "<h1>Vectora Inbox environments</h1>"
+        f'<div class="meta">{escape(labels.caption(matrix))} '
+        f"(<code>{escape(matrix.commit)}</code>)</div>"
+        f"{legend()}{matrix_table(matrix)}{notes}"
+        f'{"".join(history(c) for c in matrix.columns)}'
+        "</body></html>\n"
+    )

@@ -1,0 +1,70 @@
+"""Status and history as terminal tables (rich), 100 columns wide."""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from vectora_gitops.engine.plan import short
+from vectora_gitops.status import labels
+from vectora_gitops.status.matrix import Cell, Matrix, State
+from vectora_gitops.status.records import Record
+
+WIDTH = 100
+STYLE = {State.IN_SYNC: "green", State.DRIFT: "yellow", State.NEVER_APPLIED: "bright_black",
+         State.UNKNOWN: "bright_black", State.NOT_PINNED: "bright_black"}
+
+
+def _export(renderables: list[Table | str], *, color: bool, width: int = WIDTH) -> str:
+    console = Console(width=width, record=True, file=io.StringIO(), force_terminal=color,
+                      color_system="standard" if color else None, highlight=False)
+    for item in renderables:
+        console.print(item)
+    text = console.export_text(styles=color)
+    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def cell_text(cell: Cell) -> str:
+    if cell.version is None:
+        return "[bright_black]-[/]"
+    lines = [f"[bold]{escape(cell.version)}[/]",
+             f"[{STYLE[cell.state]}]{labels.state_word(cell)}[/]"]
+    if labels.since(cell):
+        lines.append(labels.since(cell))
+    if cell.waiting_for:
+        lines.append(f"[blue]ahead of {escape(cell.waiting_for)}[/]")
+    return "\n".join(lines)
+
+
+def matrix_table(matrix: Matrix) -> Table:
+    table = Table(title="Vectora Inbox environments", caption=labels.caption(matrix),
+                  box=box.SIMPLE_HEAVY, show_lines=True)
+    table.add_column("deployable", no_wrap=True)
+    for col in matrix.columns:
+        table.add_column(escape(labels.header(col)), min_width=22)
+    for row in matrix.rows:
+        name = escape(row.selector) + (f"\n[blue]{labels.WAITING}[/]" if row.waiting else "")
+        table.add_row(name, *(cell_text(c) for c in row.cells))
+    return table
+
+
+def text(matrix: Matrix, *, color: bool) -> str:
+    notes: list[Table | str] = [escape(n) for n in labels.notes(matrix)]
+    return _export([matrix_table(matrix), *notes], color=color)
+
+
+def history(env: str, records: tuple[Record, ...]) -> str:
+    """A plain table of deployment records, newest first."""
+    if not records:
+        return f"{env}: no deployment records\n"
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for name in ("started", "result", "kind", "actor", "commit", "changes", "pins"):
+        table.add_column(name, overflow="fold")
+    for r in records:
+        table.add_row(labels.day(r.started_at), r.result, r.kind, escape(r.actor),
+                      short(r.commit), labels.summary(r), escape(labels.pins(r)))
+    return _export([table], color=False, width=160)

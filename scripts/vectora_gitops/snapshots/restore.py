@@ -1,0 +1,146 @@
+"""Restore an environment to a snapshot: plan, then (locked, after a snapshot of the current
+state, so a restore is itself reversible) object versions back, newer objects deleted, function
+layers and environment variables back, and a deployment record of kind "restore"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vectora_gitops.aws import lambda_, s3
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.engine import guards, lock, records
+from vectora_gitops.errors import AwsError, GuardError, StalePlanError
+from vectora_gitops.model import Environment
+from vectora_gitops.snapshots import take
+from vectora_gitops.snapshots.export import Manifest, SnapFunction
+
+# Content of an object as the snapshot holds it (from an export folder); None: copy the version.
+Content = Callable[[str], bytes]
+
+
+@dataclass(frozen=True)
+class FunctionRestore:
+    key: str
+    name: str
+    layers: tuple[str, ...] | None  # None: unchanged
+    environment: Mapping[str, str] | None  # None: unchanged
+    layers_before: tuple[str, ...] = ()
+    env_before: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    env: str
+    snapshot: str
+    restore: tuple[str, ...]  # keys put back to their snapshot version
+    delete: tuple[str, ...]  # keys created after the snapshot
+    functions: tuple[FunctionRestore, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.restore or self.delete or self.functions)
+
+    def summary(self) -> dict[str, int]:
+        return {"restore_object": len(self.restore), "delete_object": len(self.delete),
+                "update_function": len(self.functions)}
+
+    def lines(self) -> list[str]:
+        out = [f"Restore of {self.env} to snapshot {self.snapshot}:"]
+        out += [f"  ~ restore {key} to its snapshot version" for key in self.restore]
+        out += [f"  - delete {key} (created after the snapshot)" for key in self.delete]
+        for f in self.functions:
+            what = (["layers"] if f.layers is not None else []) + \
+                (["environment variables"] if f.environment is not None else [])
+            out.append(f"  ~ put back {' and '.join(what)} of {f.name}")
+        return out
+
+
+def make_plan(aws: Aws, env: Environment, manifest: Manifest) -> RestorePlan:
+    current = {o.key: o.etag for prefix in env.sync.managed_prefixes
+               for o in s3.list_objects(aws, env.buckets.config, prefix)}
+    restore = tuple(sorted(k for k, o in manifest.objects.items() if current.get(k) != o.etag))
+    delete = tuple(sorted(k for k in current if k not in manifest.objects
+                          and not k.startswith(env.sync.protected_prefixes)))
+    functions: list[FunctionRestore] = []
+    for key, snap in sorted(manifest.functions.items()):
+        if key not in env.functions or env.functions[key].name != snap.name:
+            raise GuardError(f"function {key} ({snap.name}) of the snapshot is not managed in "
+                             f"{env.name}; refusing to touch it")
+        change = _function_restore(aws, key, snap)
+        if change is not None:
+            functions.append(change)
+    return RestorePlan(env.name, manifest.name, restore, delete, tuple(functions))
+
+
+def _function_restore(aws: Aws, key: str, snap: SnapFunction) -> FunctionRestore | None:
+    config = lambda_.get_function(aws, snap.name)
+    layers = tuple(snap.layers) if tuple(snap.layers) != config.layers else None
+    environment = dict(snap.environment) if dict(snap.environment) != dict(config.environment) \
+        else None
+    if layers is None and environment is None:
+        return None
+    for arn in layers or ():
+        try:
+            lambda_.layer_code_sha256(aws, arn)
+        except AwsError:
+            raise GuardError(f"{snap.name}: layer version {arn} of the snapshot no longer exists; "
+                             "its layers cannot be put back") from None
+    return FunctionRestore(key, snap.name, layers, environment, config.layers,
+                           dict(config.environment))
+
+
+def restored_commit(history: list[dict[str, Any]], created_at: str) -> str:
+    """Commit of the newest succeeded apply that ended before the snapshot was taken."""
+    for record in history:
+        ended = str(record.get("ended_at") or record.get("started_at") or "")
+        if record.get("kind", "apply") == "apply" and record.get("result") == "succeeded" \
+                and ended and ended <= created_at:
+            return str(record.get("commit", ""))
+    return ""
+
+
+def run(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
+        *, content: Content | None) -> dict[str, Any]:
+    """Execute a reviewed plan under the lock; returns the deployment record."""
+    guards.check_versioning(aws, env, (env.buckets.config, env.buckets.data))
+    commit = restored_commit(records.list_records(aws, env, limit=200), manifest.created_at)
+    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
+                        run_url=records.run_url())
+    record = records.new_record(env, commit=commit, pins={}, summary=plan.summary(),
+                                kind="restore")
+    record.update(restored_from=manifest.name, restored_to_commit=commit)
+    try:
+        records.write(aws, env, record)
+        if make_plan(aws, env, manifest) != plan:
+            raise StalePlanError(f"{env.name}: AWS changed since the restore plan was shown; "
+                                 "run the restore again")
+        record["snapshot"] = take.create(aws, env, name=take.new_name("pre-restore"),
+                                         reason=f"before restore of {manifest.name}")
+        execute(aws, env, manifest, plan, content=content)
+        record["result"] = "succeeded"
+    except BaseException as exc:
+        record.update(result="failed", error=str(exc) or type(exc).__name__)
+        raise
+    finally:
+        record["ended_at"] = records.now_iso()
+        try:
+            records.write(aws, env, record)
+        finally:
+            lock.release(aws, held)
+    return record
+
+
+def execute(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
+            *, content: Content | None) -> None:
+    bucket = env.buckets.config
+    for key in plan.restore:
+        if content is None:
+            s3.copy_version(aws, bucket, key, manifest.objects[key].version_id)
+        else:
+            s3.put_bytes(aws, bucket, key, content(key))
+    for key in plan.delete:
+        s3.delete(aws, bucket, key)
+    for f in plan.functions:
+        lambda_.update_configuration(aws, f.name, layers=f.layers, environment=f.environment)

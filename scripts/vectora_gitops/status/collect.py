@@ -1,0 +1,63 @@
+"""Gathers the matrix inputs: pins from git, and per environment its plan and records from AWS.
+
+An environment whose AWS side cannot be read (no credentials, unreachable endpoint, wrong
+account) keeps its git side and says why its live state is unknown; status never fails on it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+from vectora_gitops import gitrepo
+from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.engine import guards
+from vectora_gitops.engine import records as engine_records
+from vectora_gitops.engine.reconcile import plan_env
+from vectora_gitops.errors import FatalError
+from vectora_gitops.model import Environment, Pins
+from vectora_gitops.status import matrix
+from vectora_gitops.status.records import Record, from_json
+
+RECORDS_READ = 200  # enough history for "since when" and the recent deployments
+
+
+def pin_versions(pins: Pins) -> dict[str, str]:
+    return dict(pins.items())
+
+
+def live_state(repo: Repository, env: str, pinned: dict[str, str]) -> matrix.Live | str:
+    """The live info of `env`, or the one-line reason it is unknown."""
+    try:
+        planned = plan_env(repo, env)
+        raw = engine_records.list_records(planned.aws, planned.desired.env, limit=RECORDS_READ)
+    except FatalError as exc:
+        return "; ".join(exc.lines())
+    found = tuple(from_json(r) for r in raw)
+    return matrix.live_from(planned.plan.changes, pinned, found)
+
+
+def env_input(env: Environment, pins: dict[str, str], live: matrix.Live | str) -> matrix.EnvInput:
+    if isinstance(live, str):
+        return matrix.EnvInput(env.name, env.promotion.source, pins, None, live)
+    return matrix.EnvInput(env.name, env.promotion.source, pins, live)
+
+
+def gather(repo: Repository) -> matrix.Matrix:
+    """The matrix of every environment of the repository; AWS is read in parallel."""
+    loaded = {name: load_env(repo, name) for name in repo.env_names()}
+    pins = {name: pin_versions(p) for name, (_, p) in loaded.items()}
+    with ThreadPoolExecutor(max_workers=max(1, len(loaded))) as pool:
+        futures = {n: pool.submit(live_state, repo, n, pins[n]) for n in loaded}
+        lives = {n: f.result() for n, f in futures.items()}
+    inputs = [env_input(env, pins[n], lives[n]) for n, (env, _) in loaded.items()]
+    return matrix.build(inputs, commit=gitrepo.head_commit(repo.root), now=datetime.now(UTC))
+
+
+def history(repo: Repository, env: str, *, limit: int) -> tuple[Record, ...]:
+    """Records of `env`, newest first (the caller's account must be the environment's)."""
+    environment, _ = load_env(repo, env)
+    aws = Aws(environment.region)
+    guards.check_account(aws, environment)
+    return tuple(from_json(r) for r in engine_records.list_records(aws, environment, limit=limit))

@@ -1,0 +1,198 @@
+"""The environment matrix, pure: pins per environment, plan changes and records -> typed cells.
+
+Rows are deployables (`canonical`, `clients/<id>`, `layers/<name>`), columns environments in
+promotion order. No I/O here: `collect` builds the inputs, `render/status_*` draws the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from vectora_gitops.engine.changes import (
+    Change,
+    CopyArtifact,
+    DeleteObject,
+    PublishLayer,
+    PutObject,
+    UpdateFunction,
+)
+from vectora_gitops.status.records import Record
+
+
+class State(Enum):
+    IN_SYNC = "in sync"
+    DRIFT = "drift"
+    NEVER_APPLIED = "never applied"
+    UNKNOWN = "unknown"
+    NOT_PINNED = "not pinned"
+
+
+@dataclass(frozen=True)
+class Live:
+    """What AWS told us about one environment: deployables the plan touches, and its records."""
+
+    touched: frozenset[str]
+    other_changes: int  # plan changes that concern no deployable (function env vars, tags, ...)
+    records: tuple[Record, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class EnvInput:
+    name: str
+    source: str | None  # promotion.from
+    pins: Mapping[str, str]  # selector -> version
+    live: Live | None  # None: live state unknown
+    reason: str = ""  # why live is None
+
+
+@dataclass(frozen=True)
+class Cell:
+    version: str | None
+    state: State
+    since: datetime | None = None  # earliest succeeded record since which this pin is deployed
+    days: int | None = None
+    waiting_for: str | None = None  # the next environment this version is not yet promoted to
+
+
+@dataclass(frozen=True)
+class Row:
+    selector: str
+    cells: tuple[Cell, ...]
+
+    @property
+    def waiting(self) -> bool:
+        return any(c.waiting_for for c in self.cells)
+
+
+@dataclass(frozen=True)
+class Column:
+    env: str
+    source: str | None
+    known: bool
+    reason: str
+    other_changes: int
+    records: tuple[Record, ...]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    commit: str
+    generated_at: datetime
+
+
+def promotion_order(sources: Mapping[str, str | None]) -> tuple[str, ...]:
+    """Environments from the roots (no promotion.from) down each promotion chain."""
+    order: list[str] = []
+    frontier = sorted(e for e, s in sources.items() if s is None or s not in sources)
+    while frontier:
+        env = frontier.pop(0)
+        order.append(env)
+        frontier += sorted(e for e, s in sources.items() if s == env and e not in order)
+    return tuple(order + sorted(set(sources) - set(order)))
+
+
+def _selector_order(selector: str) -> tuple[int, str]:
+    kind = selector.split("/", 1)[0]
+    return ({"canonical": 0, "clients": 1, "layers": 2}.get(kind, 3), selector)
+
+
+def selectors(envs: Iterable[EnvInput]) -> tuple[str, ...]:
+    return tuple(sorted({s for e in envs for s in e.pins}, key=_selector_order))
+
+
+def layer_touches(change: UpdateFunction) -> set[str]:
+    if change.layers_after is None:
+        return set()
+    return {f"layers/{r.layer}" for r in change.layers_after
+            if not r.arn or r.arn not in change.layers_before}
+
+
+def touched_by(change: Change) -> set[str]:
+    """Deployables a change concerns (empty: a function or tag change of no deployable)."""
+    if isinstance(change, PutObject | DeleteObject):
+        if change.key.startswith("canonical/"):
+            return {"canonical"}
+        if change.key.startswith("clients/") and change.key.endswith(".yaml"):
+            return {change.key[: -len(".yaml")]}
+        return set()
+    if isinstance(change, CopyArtifact | PublishLayer):
+        return {f"layers/{change.layer}"}
+    if isinstance(change, UpdateFunction):
+        return layer_touches(change)
+    return set()
+
+
+def live_from(changes: Sequence[Change], pinned: Iterable[str], records: tuple[Record, ...]) -> Live:
+    """Live info of one environment: which pinned deployables the plan touches, and the rest."""
+    keep = set(pinned)
+    touched: set[str] = set()
+    other = 0
+    for change in changes:
+        hit = touched_by(change) & keep
+        touched |= hit
+        other += 0 if hit else 1
+    return Live(frozenset(touched), other, records)
+
+
+def deployed_since(selector: str, version: str, records: Sequence[Record]) -> datetime | None:
+    """The earliest succeeded record since which `version` has been deployed without a break."""
+    since = None
+    for record in records:
+        if not record.succeeded:
+            continue
+        if record.pins.get(selector) != version:
+            break
+        since = record.at or since
+    return since
+
+
+def ever_applied(selector: str, version: str, records: Sequence[Record]) -> bool:
+    return any(r.succeeded and r.pins.get(selector) == version for r in records)
+
+
+def cell_state(selector: str, version: str | None, live: Live | None) -> State:
+    if version is None:
+        return State.NOT_PINNED
+    if live is None:
+        return State.UNKNOWN
+    if not ever_applied(selector, version, live.records):
+        return State.NEVER_APPLIED
+    return State.DRIFT if selector in live.touched else State.IN_SYNC
+
+
+def waiting_for(selector: str, env: EnvInput, envs: Sequence[EnvInput]) -> str | None:
+    version = env.pins.get(selector)
+    for nxt in envs:
+        if nxt.source == env.name and version is not None and nxt.pins.get(selector) != version:
+            return nxt.name
+    return None
+
+
+def make_cell(selector: str, env: EnvInput, envs: Sequence[EnvInput], now: datetime) -> Cell:
+    version = env.pins.get(selector)
+    state = cell_state(selector, version, env.live)
+    since = None
+    if version is not None and env.live is not None and state is not State.NEVER_APPLIED:
+        since = deployed_since(selector, version, env.live.records)
+    days = max(0, (now - since).days) if since else None
+    return Cell(version, state, since, days, waiting_for(selector, env, envs))
+
+
+def column(env: EnvInput) -> Column:
+    live = env.live
+    return Column(env.name, env.source, live is not None, env.reason,
+                  live.other_changes if live else 0, live.records if live else ())
+
+
+def build(envs: Sequence[EnvInput], *, commit: str, now: datetime) -> Matrix:
+    """The matrix, columns in promotion order."""
+    by_name = {e.name: e for e in envs}
+    ordered = [by_name[n] for n in promotion_order({e.name: e.source for e in envs})]
+    rows = tuple(Row(sel, tuple(make_cell(sel, e, ordered, now) for e in ordered))
+                 for sel in selectors(ordered))
+    return Matrix(tuple(column(e) for e in ordered), rows, commit, now)

@@ -1,0 +1,210 @@
+"""Promotion gates: pure evaluation (tables), then `gates` and `gates --check-pr` against moto."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers_repo import edit
+from support import client, put, run
+from vectora_gitops.model import Gates, MetricGate
+from vectora_gitops.promotion.gates import (
+    Deployment,
+    E2eResult,
+    Evidence,
+    Inputs,
+    MetricReading,
+    evaluate,
+    runs,
+    verdict,
+)
+from vectora_gitops.promotion.pins import PinChange
+
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+STAGE_PINS = {
+    "canonical": "2.1.0",
+    "clients": {"lai_weekly": "7.1.0"},
+    "layers": {
+        "vectora-core": {"version": "1.4.1", "sha256": "575fed2b486af62db356ac9db5739bd2b786e754a"
+                         "dacfc82ecf9cb765206c678",
+                         "artifact": "s3://vectora-inbox-lambda-code-dev/layers/vectora-core-1.4.1.zip"},
+        "common-deps": {"version": "3.2.0", "sha256": "ceaea732d7c5175025d7df18f8be87b3d8cc9ae2739"
+                        "874c3bac2257a3a16118b",
+                        "artifact": "s3://vectora-inbox-lambda-code-dev/layers/common-deps-3.2.0.zip"},
+    },
+}
+
+
+# ---- pure evaluation -------------------------------------------------------------------------
+
+def dep(rid: str, days_ago: float, pins: dict[str, str], result: str = "succeeded") -> Deployment:
+    return Deployment(rid, result, NOW - timedelta(days=days_ago), pins)
+
+
+CHANGE = PinChange("canonical", "2.0.0", "2.1.0", "2.1.0", ())
+GATES = Gates(soak_days=14, e2e_required=True,
+              metrics=(MetricGate("noise_rate", "s3", 0.10, key="k", field="noise_rate"),))
+GOOD = Evidence(
+    deployments=(dep("r1", 20, {"canonical": "2.1.0"}), dep("r2", 5, {"canonical": "2.1.0"})),
+    e2e=(E2eResult("r2", True, NOW - timedelta(days=1)),),
+    metrics=(MetricReading("noise_rate", "s3://b/k#noise_rate", 0.04),),
+)
+
+
+def status(evidence: Evidence, *, integrity: tuple[str, ...] = ()) -> dict[str, tuple[str, str]]:
+    found = evaluate(Inputs("stage", GATES, (CHANGE,), evidence, NOW, integrity))
+    return {r.name: (r.status, r.evidence) for r in found}
+
+
+@pytest.mark.parametrize(("evidence", "gate", "expected", "reason"), [
+    (GOOD, "soak", "pass", "for 20 days"),
+    (Evidence((dep("r1", 3, {"canonical": "2.1.0"}),), GOOD.e2e, GOOD.metrics), "soak", "fail",
+     "ran in stage for 3 days, needs 14"),
+    (Evidence((dep("r1", 30, {"canonical": "2.1.0"}), dep("r2", 3, {"canonical": "2.0.0"})),),
+     "soak", "fail", "no longer runs it"),
+    (Evidence((dep("r1", 30, {"canonical": "2.1.0"}, "failed"),),), "soak", "fail",
+     "never ran in stage"),
+    (Evidence((dep("r1", 30, {"canonical": "2.1.0"}), dep("r2", 10, {"canonical": "2.0.0"}),
+               dep("r3", 4, {"canonical": "2.1.0"}))), "soak", "fail", "for 4 days"),
+    (Evidence(GOOD.deployments, GOOD.e2e, (MetricReading("noise_rate", "w", 0.12),)),
+     "metric noise_rate", "fail", "0.12 (> max 0.1)"),
+    (Evidence(GOOD.deployments, GOOD.e2e, (MetricReading("noise_rate", "w", None, "missing"),)),
+     "metric noise_rate", "fail", "missing"),
+    (GOOD, "metric noise_rate", "pass", "0.04"),
+    (Evidence(GOOD.deployments, (), GOOD.metrics), "e2e", "fail", "no E2E result"),
+    (Evidence(GOOD.deployments, (E2eResult("r1", True, NOW),), GOOD.metrics), "e2e", "fail",
+     "no E2E result for stage deployment r2"),
+    (Evidence(GOOD.deployments, (E2eResult("r2", True, NOW - timedelta(hours=2)),
+                                 E2eResult("r2", False, NOW - timedelta(hours=1))), GOOD.metrics),
+     "e2e", "fail", "is fail"),
+    (GOOD, "e2e", "pass", "E2E passed for deployment r2"),
+    (Evidence(unreachable="no credentials"), "soak", "unknown", "no credentials"),
+    (Evidence(unreachable="no credentials"), "integrity", "pass", "no new problem"),
+])
+def test_gate_table(evidence: Evidence, gate: str, expected: str, reason: str) -> None:
+    got, text = status(evidence)[gate]
+    assert got == expected
+    assert reason in text
+
+
+def test_integrity_gate_fails_with_the_problem() -> None:
+    got, text = status(GOOD, integrity=("clients/x/1.0.0.yaml: prompt 'p' is not in canonical 2.1.0",))[
+        "integrity"]
+    assert (got, "prompt 'p'" in text) == ("fail", True)
+
+
+def test_runs_and_verdict() -> None:
+    found = runs("canonical", "2.1.0", GOOD.deployments, NOW)
+    assert [(r.record_id, r.current, int(r.days)) for r in found] == [("r1", True, 20)]
+    results = evaluate(Inputs("stage", GATES, (CHANGE,), Evidence(unreachable="x"), NOW))
+    assert verdict(results, strict=False) and not verdict(results, strict=True)
+
+
+# ---- against the emulator --------------------------------------------------------------------
+
+def record(env: str, rid: str, days_ago: float, pins: dict[str, Any], result: str = "succeeded") -> None:
+    """A deployment record written straight to S3, as an apply `days_ago` would have."""
+    ended = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
+    body = {"id": rid, "kind": "apply", "env": env, "commit": "c0ffee", "pins": pins,
+            "summary": {}, "actor": "pytest", "run_url": "", "started_at": ended,
+            "ended_at": ended, "result": result}
+    put(f"vectora-inbox-data-{env}", f"deployments/records/{rid}.json", json.dumps(body).encode())
+
+
+def make_buckets(*envs: str) -> None:
+    s3 = client("s3")
+    for env in envs:
+        s3.create_bucket(Bucket=f"vectora-inbox-data-{env}",
+                         CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+
+
+def healthy_stage(capsys: pytest.CaptureFixture[str], repo: Path, *, soak_days: float = 20,
+                  noise: float = 0.04, e2e: bool = True) -> None:
+    """stage ran its pins `soak_days`, with the given noise rate, cost 1.5 and an E2E result."""
+    make_buckets("stage", "prod")
+    record("stage", "20261001T000000Z-0001", soak_days, STAGE_PINS)
+    put("vectora-inbox-data-stage", "metrics/lai_weekly/latest.json",
+        json.dumps({"noise_rate": noise, "items": 40}).encode())
+    client("cloudwatch").put_metric_data(Namespace="VectoraInbox", MetricData=[{
+        "MetricName": "BedrockCostPerRun", "Value": 1.5, "Timestamp": NOW - timedelta(days=1),
+        "Dimensions": [{"Name": "Environment", "Value": "stage"}]}])
+    if e2e:
+        code, _, err = run(capsys, repo, "record-e2e", "--env", "stage", "--result", "pass",
+                           "--url", "https://ci.example.invalid/e2e/1")
+        assert code == 0, err
+
+
+@pytest.fixture
+def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_NOW", NOW.isoformat())
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_pass_when_everything_holds(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    healthy_stage(capsys, repo)
+    code, out, err = run(capsys, repo, "gates", "--from", "stage", "--to", "prod")
+    assert code == 0, out + err
+    assert "pass     soak" in out and "pass     e2e" in out
+    assert "metric bedrock_cost_per_run_usd: cloudwatch:VectoraInbox/BedrockCostPerRun" in out
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+@pytest.mark.parametrize(("kwargs", "reason"), [
+    ({"soak_days": 3}, "ran in stage for 3 days, needs 14"),
+    ({"noise": 0.12}, "metrics/lai_weekly/latest.json#noise_rate = 0.12 (> max 0.1)"),
+    ({"e2e": False}, "no E2E result for stage deployment 20261001T000000Z-0001"),
+])
+def test_gates_fail_with_reason(capsys: pytest.CaptureFixture[str], repo: Path,
+                                kwargs: dict[str, Any], reason: str) -> None:
+    healthy_stage(capsys, repo, **kwargs)
+    code, out, err = run(capsys, repo, "gates", "--from", "stage", "--to", "prod")
+    assert code == 1
+    assert reason in out
+    assert "failed" in err
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_unknown_fails_prod_only(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    # no data bucket at all: the evidence cannot be read, the gates are unknown
+    code, out, _ = run(capsys, repo, "gates", "--from", "stage", "--to", "prod")
+    assert code == 1 and "unknown  soak" in out
+    edit(repo, "environments/dev/pins.yaml", "lai_weekly: 7.2.0-dev.1", "lai_weekly: 7.1.0")
+    code, out, err = run(capsys, repo, "gates", "--from", "dev", "--to", "stage")
+    assert code == 0 and "unknown  soak" in out and "warning" in err
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_check_pr_refuses_a_hand_edited_prod_pin(capsys: pytest.CaptureFixture[str],
+                                                 repo: Path) -> None:
+    make_buckets("stage")
+    record("stage", "20261001T000000Z-0001", 3, STAGE_PINS)
+    line = edit(repo, "environments/prod/pins.yaml", "canonical: 2.0.0", "canonical: 2.1.0")
+    edit(repo, "environments/prod/pins.yaml", "lai_weekly: 7.0.0", "lai_weekly: 7.0.1")
+    code, _, err = run(capsys, repo, "gates", "--check-pr", "--base", "HEAD")
+    assert code == 1
+    assert f"environments/prod/pins.yaml:{line}: canonical 2.1.0 ran in stage for 3 days, " \
+           "needs 14" in err
+    assert "lai_weekly 7.0.1 never ran in stage (no successful apply); promote it through " \
+           "stage first" in err
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_check_pr_passes_after_the_soak(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    make_buckets("stage")
+    record("stage", "20261001T000000Z-0001", 15, STAGE_PINS)
+    edit(repo, "environments/prod/pins.yaml", "canonical: 2.0.0", "canonical: 2.1.0")
+    code, out, err = run(capsys, repo, "gates", "--check-pr", "--base", "HEAD")
+    assert code == 0, err
+    assert "canonical 2.1.0 ran in stage for 15 days" in out
+
+
+@pytest.mark.usefixtures("moto")
+def test_record_e2e_needs_a_deployment(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    make_buckets("stage")
+    code, _, err = run(capsys, repo, "record-e2e", "--env", "stage", "--result", "pass")
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "no successful deployment" in err

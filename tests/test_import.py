@@ -1,0 +1,106 @@
+"""`import` adopts a live environment seeded by hand (legacy client names, a canonical tree, a
+layer published by this tool and one published by hand without any zip) into git."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers_repo import git
+from support import cli, client, layer_versions, put, run
+from vectora_gitops.aws.lambda_ import describe
+from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.sandbox.artifacts import deterministic_zip, layer_zip, sha256
+
+CONFIG = "vectora-inbox-config-dev"
+FUNCTIONS = ("ingest", "normalize-score", "newsletter")
+TAGS = {"Environment": "dev", "ManagedBy": "vectora-gitops", "Project": "vectora-inbox",
+        "CostCenter": "newsletter-engine"}
+VARIABLES = {"ENV": "dev", "CONFIG_BUCKET": CONFIG, "DATA_BUCKET": "vectora-inbox-data-dev",
+             "LOG_LEVEL": "DEBUG"}
+# Until engine/diff.py matches an attached layer version by its content (see the report of
+# issue 4), a plan cannot recognise a hand-published layer version as the pinned one.
+ENGINE_MATCHES_CONTENT = "layer_code" in getattr(ActualState, "__dataclass_fields__", {})
+
+
+def legacy(repo: Path, version: str, legacy_id: str) -> bytes:
+    text = (repo / f"clients/lai_weekly/{version}.yaml").read_text()
+    text = text.replace("client_id: lai_weekly\n", f"client_id: {legacy_id}\n", 1)
+    return text.replace(f"  version: {version}\n", "  environment: dev\n", 1).encode()
+
+
+def seed_live_dev(repo: Path) -> int:
+    """The running dev engine as it was set up by hand; returns the hand layer's number."""
+    put(CONFIG, "clients/lai_weekly_v7.yaml", legacy(repo, "7.0.0", "lai_weekly_v7"))
+    monthly = legacy(repo, "7.1.0", "lai_monthly").replace(b"environment: dev\n",
+                                                           b"version: 2.0.0\n  environment: dev\n")
+    put(CONFIG, "clients/lai_monthly.yaml", b"# Rendered by vectora-gitops from x for dev.\n"
+        b"# Do not edit in S3: change the file in git and open a pull request.\n" + monthly)
+    bundle = repo / "canonical/2.1.0"
+    for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
+        put(CONFIG, f"canonical/{path.relative_to(bundle).as_posix()}", path.read_bytes())
+    put(CONFIG, "canonical/reference/glossary.md", b"# Glossary\n\nedited in the console\n")
+    lam = client("lambda")
+    core = lam.publish_layer_version(
+        LayerName="vectora-inbox-vectora-core-dev",
+        Description=describe("1.4.1", sha256(layer_zip("vectora-core", "1.4.1"))),
+        Content={"S3Bucket": "vectora-inbox-lambda-code-dev",
+                 "S3Key": "layers/vectora-core-1.4.1.zip"})
+    hand = lam.publish_layer_version(LayerName="vectora-inbox-common-deps-dev",
+                                     Description="uploaded from a laptop",
+                                     Content={"ZipFile": deterministic_zip({"python/x.py": b"1"})})
+    for key in FUNCTIONS:
+        name = f"vectora-inbox-{key}-v2-dev"
+        config = lam.update_function_configuration(
+            FunctionName=name, Layers=[hand["LayerVersionArn"], core["LayerVersionArn"]],
+            Environment={"Variables": VARIABLES})
+        lam.tag_resource(Resource=config["FunctionArn"], Tags=TAGS)
+    return int(hand["Version"])
+
+
+def test_import_adopts_the_live_environment(seeded: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    number = seed_live_dev(seeded)
+    code, out, err = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0, err
+    assert "kept clients/lai_weekly/7.0.0.yaml" in out
+    assert "wrote clients/lai_monthly/2.0.0.yaml" in out and "wrote canonical/2.2.0/" in out
+    assert "published by hand and its zip exists nowhere" in err
+    assert f"common-deps-adopted-{number}.zip" in err
+    migrated = (seeded / "clients/lai_monthly/2.0.0.yaml").read_text()
+    assert "client_id: lai_monthly\n" in migrated and "environment:" not in migrated.split(
+        "client_profile:")[1].split("\n\n")[0]
+    pins = (seeded / "environments/dev/pins.yaml").read_text()
+    assert pins.startswith("# yaml-language-server") and "canonical: 2.2.0" in pins
+    assert f"version: 0.0.0-adopted.{number}" in pins and "lai_monthly: 2.0.0" in pins
+    env_file = (seeded / "environments/dev/environment.yaml").read_text()
+    assert "# order matters: attached in this order" in env_file
+    assert "NEWSLETTERS_BUCKET" not in env_file and 'LOG_LEVEL: "DEBUG"' in env_file
+    assert "  from: null\n" in env_file  # untouched lines stay as written
+    assert run(capsys, seeded, "validate")[0] == 0
+
+    git(seeded, "add", "-A")
+    git(seeded, "commit", "-qm", "import dev")
+    code, out, _ = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0 and "nothing written" in out  # idempotent
+
+    saved = tmp_path / "plan.json"
+    code, _, err = run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))
+    assert saved.exists(), err
+    changes = {(c["kind"], c.get("key", c.get("layer", c.get("function"))))
+               for c in json.loads(saved.read_text())["changes"]}
+    client_renames = {("put_object", "clients/lai_weekly.yaml"),  # rendered under the new id
+                      ("put_object", "clients/lai_monthly.yaml"),  # re-rendered (header)
+                      ("delete_object", "clients/lai_weekly_v7.yaml")}
+    assert client_renames <= changes
+    assert not {c for c in changes if c[0] == "put_object" and c[1].startswith("canonical/")}
+    if not ENGINE_MATCHES_CONTENT:
+        pytest.xfail("engine/diff.py does not match hand-published layer versions by content")
+    assert (code, changes) == (2, client_renames)
+    before = len(layer_versions("vectora-inbox-common-deps-dev"))
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
+    assert run(capsys, seeded, "drift", "--env", "dev")[0] == 0
+    assert len(layer_versions("vectora-inbox-common-deps-dev")) == before

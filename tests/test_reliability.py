@@ -1,0 +1,236 @@
+"""Crash anywhere and converge; throttling and resets; concurrent runs; nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
+
+from crash_runner import WRITES
+from helpers_repo import edit
+from support import cli, client, objects, put, run
+from vectora_gitops.aws.client import add_request_hook, add_send_hook, counting
+from vectora_gitops.sandbox.artifacts import layer_zip, sha256
+
+TESTS = Path(__file__).parent
+LOCK = "deployments/lock.json"
+SAMPLE_WRITES = 12  # AWS write calls of the sample apply (checked below)
+
+
+def prepare_sample(repo: Path) -> None:
+    """Dev applied once; then two prompts edited, a new layer build pinned, a variable changed."""
+    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
+    edit(repo, "canonical/2.1.0/reference/glossary.md", "#", "# (edited)\n#")
+    edit(repo, "canonical/2.1.0/reference/event_types.csv", "event_type", "event_type_id")
+    data = layer_zip("vectora-core", "1.4.2")
+    put("vectora-inbox-lambda-code-dev", "layers/vectora-core-1.4.2.zip", data)
+    edit(repo, "environments/dev/pins.yaml", "version: 1.4.1", "version: 1.4.2")
+    old_sha = sha256(layer_zip("vectora-core", "1.4.1"))
+    edit(repo, "environments/dev/pins.yaml", old_sha, sha256(data))
+    edit(repo, "environments/dev/pins.yaml", "vectora-core-1.4.1.zip", "vectora-core-1.4.2.zip")
+    edit(repo, "environments/dev/environment.yaml", 'LOG_LEVEL: "DEBUG"', 'LOG_LEVEL: "INFO"')
+
+
+def write_calls(counted: dict[str, int]) -> int:
+    return sum(n for op, n in counted.items() if op.startswith(WRITES))
+
+
+def converged(repo: Path, capsys: pytest.CaptureFixture[str], *, crashed_record: str) -> None:
+    """Apply again (after the lock expires if the crash left it) and check the end state."""
+    deadline = time.monotonic() + 5
+    while live_lock() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    code, _, err = run(capsys, repo, "apply", "--env", "dev", "--yes")
+    assert code == 0, err
+    assert run(capsys, repo, "plan", "--env", "dev")[0] == 0
+    versions = client("lambda").list_layer_versions(LayerName="vectora-inbox-vectora-core-dev")
+    assert len(versions["LayerVersions"]) == 2  # 1.4.1 then 1.4.2, never twice
+    assert not live_lock()
+    records = [json.loads(v) for v in objects("vectora-inbox-data-dev", "deployments/records/").values()]
+    _setup, *runs = sorted(records, key=lambda r: r["id"])
+    if crashed_record == "none":  # the run died before it could write anything
+        assert [r["result"] for r in runs] in ([], ["succeeded"]), runs
+        return
+    assert runs[0]["result"] == crashed_record, runs
+    assert [r["result"] for r in runs[1:]] in ([], ["succeeded"]), runs
+
+
+def live_lock() -> bool:
+    """A lock object that has not expired (an expired one is taken over by the next apply)."""
+    body = objects("vectora-inbox-data-dev", "deployments/").get(LOCK)
+    if body is None:
+        return False
+    expires = datetime.fromisoformat(json.loads(body)["expires_at"])
+    return expires > datetime.now(UTC)
+
+
+def test_sample_apply_write_count(seeded: Path) -> None:
+    prepare_sample(seeded)
+    with counting() as counted:
+        assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    assert write_calls(counted.requests) == SAMPLE_WRITES, counted.requests
+
+
+@pytest.mark.parametrize("k", range(1, SAMPLE_WRITES + 1))
+def test_connection_error_at_each_write_converges(k: int, seeded: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_LOCK_TTL_SECONDS", "1")
+    prepare_sample(seeded)
+    seen = [0]
+
+    def fail_kth(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation.startswith(WRITES):
+            seen[0] += 1
+            if seen[0] == k:
+                raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/injected")
+
+    remove = add_request_hook(fail_kth)
+    try:
+        code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    finally:
+        remove()
+    # k=1 is the lock itself: nothing ran. k=11 is the closing record, written again once; k=12
+    # is the unlock, after every change was made (the lock then expires).
+    exit_code, record = {1: (1, "none"), 11: (0, "succeeded"), 12: (1, "succeeded")}.get(
+        k, (1, "failed"))
+    assert code == exit_code and "Traceback" not in err
+    assert code == 0 or "cannot reach" in err
+    converged(seeded, capsys, crashed_record=record)
+
+
+@pytest.mark.parametrize("k", range(1, SAMPLE_WRITES + 1, 3))
+def test_killed_at_a_write_converges(k: int, seeded: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_LOCK_TTL_SECONDS", "1")
+    prepare_sample(seeded)
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    proc = subprocess.run([sys.executable, str(TESTS / "crash_runner.py"), str(k), "--",
+                           "--repo", str(seeded), "apply", "--env", "dev", "--yes"],
+                          env=env, capture_output=True, timeout=60, check=False)
+    assert proc.returncode == -9, proc.stderr.decode()[-500:]
+    time.sleep(1.1)  # the dead run's lock expires
+    converged(seeded, capsys, crashed_record="none" if k == 1 else "failed")
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, *_: Any, **__: Any) -> Any:
+        yield self.body
+
+
+def throttled(service: str, operation: str) -> AWSResponse:
+    if service == "s3":
+        body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        return AWSResponse("http://127.0.0.1/", 503, {}, _Raw(body))
+    body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+    return AWSResponse("http://127.0.0.1/", 429, {"x-amzn-ErrorType": "ThrottlingException"},
+                       _Raw(body))
+
+
+def test_thirty_percent_faults_still_apply(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import random
+
+    rng = random.Random(7)
+    injected = {"throttle": 0, "reset": 0}
+
+    def faults(service: str, operation: str) -> AWSResponse | None:
+        if rng.random() >= 0.3:
+            return None
+        if rng.random() < 0.5:
+            injected["reset"] += 1
+            raise ConnectionClosedError(endpoint_url="http://127.0.0.1/injected-reset")
+        injected["throttle"] += 1
+        return throttled(service, operation)
+
+    remove = add_send_hook(faults)
+    try:
+        with counting() as counted:
+            code, out, err = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    finally:
+        remove()
+    assert code == 0, err
+    assert injected["throttle"] > 5 and injected["reset"] > 5
+    assert counted.retries >= injected["throttle"]
+    assert f"{counted.retries} retried request(s)" in out
+    assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
+
+
+def test_two_applies_at_once_exactly_one_proceeds(seeded: Path) -> None:
+    env = {**os.environ}
+    cmd = [sys.executable, "-m", "vectora_gitops", "--repo", str(seeded), "apply", "--env", "dev",
+           "--yes"]
+    started = time.monotonic()
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(2)]
+    results = []
+    for proc in procs:
+        _out, err = proc.communicate(timeout=60)
+        results.append((proc.returncode, err.decode(), time.monotonic() - started))
+    codes = sorted(r[0] for r in results)
+    assert codes == [0, 1], results
+    loser = next(r for r in results if r[0] == 1)
+    assert "is locked by pytest" in loser[1] and "Traceback" not in loser[1]
+    records = objects("vectora-inbox-data-dev", "deployments/records/")
+    assert len(records) == 1
+
+
+def test_different_environments_do_not_block(seeded: Path) -> None:
+    cmds = [[sys.executable, "-m", "vectora_gitops", "--repo", str(seeded), "apply", "--env", e,
+             "--yes"] for e in ("dev", "stage")]
+    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in cmds]
+    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+
+
+def test_ctrl_c_releases_the_lock(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupt(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "UpdateFunctionConfiguration":
+            raise KeyboardInterrupt
+
+    remove = add_request_hook(interrupt)
+    try:
+        code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    finally:
+        remove()
+    assert code == 1 and "interrupted" in err
+    assert LOCK not in objects("vectora-inbox-data-dev", "deployments/")
+    record = json.loads(next(iter(objects("vectora-inbox-data-dev", "deployments/records/").values())))
+    assert record["result"] == "failed"
+
+
+def test_overwrite_and_delete_are_recoverable_from_versions(seeded: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    bucket = "vectora-inbox-config-dev"
+    before = objects(bucket, "canonical/")
+    put(bucket, "canonical/old/retired.md", b"# retired file\n")
+    edit(seeded, "canonical/2.1.0/reference/glossary.md", "#", "# (rewritten)\n#")
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes", "--prune")[0] == 0
+    s3 = client("s3")
+    recovered = {}
+    for key in ("canonical/reference/glossary.md", "canonical/old/retired.md"):
+        versions = s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
+        older = sorted(versions, key=lambda v: v["LastModified"])[0]
+        body = s3.get_object(Bucket=bucket, Key=key, VersionId=older["VersionId"])["Body"].read()
+        recovered[key] = body
+    assert recovered["canonical/reference/glossary.md"] == before["canonical/reference/glossary.md"]
+    assert recovered["canonical/old/retired.md"] == b"# retired file\n"
+
+
+def test_sandbox_refuses_a_remote_endpoint(repo: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for url in ("http://10.0.0.5:4566", "https://s3.eu-west-3.amazonaws.com", "http://192.168.1.2"):
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        code, _, err = run(capsys, repo, "sandbox", "status")
+        assert code == 1 and "127.0.0.0/8" in err

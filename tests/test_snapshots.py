@@ -1,0 +1,106 @@
+"""Snapshots against the moto server: create, list, export, restore (from S3 versions and from an
+export folder), the refusal without a terminal, and the restore record drift reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers_repo import git
+from support import cli, client, function, objects, put, run
+
+CONFIG = "vectora-inbox-config-dev"
+FUNCTIONS = ("ingest", "normalize-score", "newsletter")
+GLOSSARY = "canonical/2.1.0/reference/glossary.md"
+
+
+def managed() -> dict[str, bytes]:
+    return {k: v for k, v in objects(CONFIG).items() if not k.startswith("backups/")}
+
+
+def configs() -> dict[str, Any]:
+    out = {}
+    for key in FUNCTIONS:
+        conf = function(f"vectora-inbox-{key}-v2-dev")
+        out[key] = ([layer["Arn"] for layer in conf["Layers"]], conf["Environment"]["Variables"])
+    return out
+
+
+def bad_apply(repo: Path) -> None:
+    """A canonical file edited in git and applied, a file added by hand, a variable changed."""
+    (repo / GLOSSARY).write_text("# broken glossary\n")
+    git(repo, "commit", "-qam", "bad glossary")
+    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
+    put(CONFIG, "canonical/reference/new.md", b"created after the snapshot\n")
+    name = "vectora-inbox-ingest-v2-dev"
+    variables = dict(function(name)["Environment"]["Variables"], LOG_LEVEL="WARNING")
+    client("lambda").update_function_configuration(FunctionName=name, Layers=[],
+                                                   Environment={"Variables": variables})
+
+
+@pytest.fixture
+def applied(seeded: Path) -> Path:
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    return seeded
+
+
+def test_restore_from_versions_is_byte_identical(applied: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, applied, "snapshot", "create", "--env", "dev", "--name", "good")[0] == 0
+    before, functions = managed(), configs()
+    bad_apply(applied)
+    assert managed() != before
+    code, out, _ = run(capsys, applied, "snapshot", "list", "--env", "dev")
+    assert code == 0 and "good" in out.split()
+    code, out, _ = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "good",
+                       "--yes")
+    assert code == 0, out
+    assert "restore canonical/reference/glossary.md" in out
+    assert "delete canonical/reference/new.md" in out and "git is now behind" in out
+    assert managed() == before and configs() == functions
+    records = [json.loads(v) for v in objects("vectora-inbox-data-dev", "deployments/records/")
+               .values()]
+    restore = next(r for r in records if r["kind"] == "restore")
+    assert restore["result"] == "succeeded" and "pre-restore" in restore["snapshot"]
+    code, out, _ = run(capsys, applied, "drift", "--env", "dev")
+    assert code == 2 and "restored from snapshot good" in out and "import --env dev" in out
+    assert f"revert the commits after {restore['restored_to_commit']}" in out
+    assert run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name",
+               restore["snapshot"], "--yes")[0] == 0  # the restore itself can be undone
+    assert objects(CONFIG, "canonical/reference/glossary.md") == {
+        "canonical/reference/glossary.md": b"# broken glossary\n"}
+
+
+def test_restore_from_an_export(applied: Path, tmp_path: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "export"
+    code, out, _ = run(capsys, applied, "snapshot", "create", "--env", "dev", "--name", "x",
+                       "--export", str(folder))
+    assert code == 0 and "exported snapshot x (17 object(s))" in out
+    assert (folder / "objects/clients/lai_weekly.yaml").read_bytes() == \
+        objects(CONFIG, "clients/")["clients/lai_weekly.yaml"]
+    before, functions = managed(), configs()
+    bad_apply(applied)
+    assert run(capsys, applied, "snapshot", "restore", "--env", "dev", "--export", str(folder),
+               "--yes")[0] == 0
+    assert managed() == before and configs() == functions
+    code, out, _ = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--export",
+                       str(folder), "--yes")
+    assert code == 0 and "nothing to restore" in out
+
+
+def test_restore_refuses_without_terminal_or_yes(applied: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(applied, "snapshot", "create", "--env", "dev", "--name", "s") == 0
+    put(CONFIG, "canonical/reference/new.md", b"x\n")
+    code, out, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "s")
+    assert code == 1 and "--yes" in err and "delete canonical/reference/new.md" in out
+    assert "canonical/reference/new.md" in objects(CONFIG, "canonical/reference/")
+    code, _, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "nope",
+                       "--yes")
+    assert code == 1 and "no snapshot named 'nope'" in err
+    code, _, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--yes")
+    assert code == 1 and "--name NAME or --export DIR" in err
