@@ -40,23 +40,55 @@ def test_generated_policies_grant_no_write_on_star(repo: Path, capsys: pytest.Ca
                 assert not any(a.split(":")[1].startswith(WRITES) for a in actions), actions
 
 
-def scenario(repo: Path) -> None:
-    assert cli(repo, "plan", "--env", "dev") == 2
-    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
-    assert cli(repo, "apply", "--env", "stage", "--yes") == 0
-    put("vectora-inbox-config-stage", "canonical/scopes/company_scopes.yaml", b"edited: by hand\n")
-    assert cli(repo, "apply", "--env", "stage", "--yes", "--prune") == 0
+EDIT = "canonical/scopes/company_scopes.yaml"
 
 
-def test_every_recorded_action_is_allowed(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with recording() as calls:
-        scenario(seeded)
-    assert len(calls) > 50
-    policies = {env: policy_of(capsys, seeded, env, read_only=False) for env in ("dev", "stage", "prod")}
-    denied = [c for c in calls if env_of(c) != "any" and not allowed(policies[env_of(c)], c)]
-    assert denied == []
-    unscoped = {c.action for c in calls if env_of(c) == "any"}
-    assert unscoped <= {"sts:GetCallerIdentity"}
+def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple[int, ...]]]:
+    """(environments whose role runs it, read-only role?, command line, exit codes accepted):
+    apply, drift, snapshot and promotion as the suite runs them, in one sequence."""
+    all_envs = ("dev", "stage", "prod")
+    return [
+        (("dev",), True, ("plan", "--env", "dev"), (2,)),
+        (("dev",), False, ("apply", "--env", "dev", "--yes"), (0,)),
+        (("stage",), False, ("apply", "--env", "stage", "--yes"), (0,)),
+        (all_envs, True, ("drift", "--all"), (2,)),
+        (("dev",), False, ("drift", "--env", "dev", "--heal"), (0,)),
+        (("stage",), False, ("apply", "--env", "stage", "--yes", "--prune"), (0,)),
+        (("dev",), False, ("snapshot", "create", "--env", "dev", "--name", "iam-check",
+                           "--export", str(tmp / "export")), (0,)),
+        (("dev",), True, ("snapshot", "list", "--env", "dev"), (0,)),
+        (("dev",), False, ("snapshot", "restore", "--env", "dev", "--name", "iam-check", "--yes"),
+         (0,)),
+        (("dev",), False, ("record-e2e", "--env", "dev", "--result", "pass"), (0,)),
+        (("stage",), True, ("gates", "--from", "dev", "--to", "stage"), (0, 1)),
+        (("prod",), True, ("promote", "--from", "stage", "--to", "prod", "--body-out",
+                           str(tmp / "body.md")), (0,)),
+        (all_envs, True, ("status",), (0,)),
+        (("dev",), True, ("history", "--env", "dev"), (0,)),
+    ]
+
+
+def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    policies = {(env, ro): policy_of(capsys, seeded, env, read_only=ro)
+                for env in ("dev", "stage", "prod") for ro in (True, False)}
+    seen: set[str] = set()
+    for i, (roles, read_only, argv, codes) in enumerate(steps(tmp_path)):
+        if i == 3:  # someone edits objects by hand between the applies
+            put("vectora-inbox-config-stage", EDIT, b"edited: by hand\n")
+            put("vectora-inbox-config-dev", EDIT, b"edited: by hand\n")
+        if argv[:2] == ("snapshot", "restore"):
+            put("vectora-inbox-config-dev", "canonical/extra.md", b"# added by hand\n")
+        with recording() as calls:
+            assert cli(seeded, *argv) in codes, argv
+        denied = [c for c in calls
+                  if not any(allowed(policies[(env, read_only)], c) for env in roles)]
+        assert denied == [], (argv, denied)
+        seen |= {c.action for c in calls}
+    for expected in ("lambda:PublishLayerVersion", "s3:GetObjectVersion", "s3:ListBucketVersions",
+                     "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
+                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics"):
+        assert expected in seen
 
 
 def test_read_only_policy_covers_plan(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
