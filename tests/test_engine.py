@@ -168,3 +168,17 @@ def test_deployment_record_written(seeded: Path) -> None:
     assert record["result"] == "succeeded" and record["actor"] == "pytest"
     assert record["pins"]["clients"] == {"lai_weekly": "7.2.0-dev.1"}
     assert record["snapshot"] and record["ended_at"]
+
+
+def test_saved_plan_is_refused_after_a_function_change(seeded: Path, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from support import client
+
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    (seeded / "canonical/2.1.0/reference/glossary.md").write_text("# changed\n")
+    saved = tmp_path / "plan.json"
+    assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
+    client("lambda").update_function_configuration(
+        FunctionName="vectora-inbox-ingest-v2-dev", Environment={"Variables": {"ENV": "dev"}})
+    code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--plan", str(saved), "--yes")
+    assert code == 1 and "changed in AWS since the plan was made" in err

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import COUNTERS, Aws
-from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.repo import Repository, check_env_name
 from vectora_gitops.desired.state import desired_state
+from vectora_gitops.desired.validate import validate
 from vectora_gitops.engine import guards, lock, records
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.changes import DeleteObject, PublishLayer, PutObject, UpdateFunction
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
-from vectora_gitops.errors import FatalError, StalePlanError
+from vectora_gitops.errors import FatalError, InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
@@ -33,6 +34,12 @@ class Planned:
 
 
 def plan_env(repo: Repository, env: str, *, prune: bool | None = None) -> Planned:
+    """Validate the whole repository (nothing is read from AWS, let alone written, while any
+    file is invalid), then observe the environment and plan."""
+    check_env_name(env)
+    report = validate(repo)
+    if report.errors:
+        raise InputError(f"{len(report.errors)} problem(s) in the repository", tuple(report.errors))
     desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root))
     aws = Aws(desired.env.region)
     guards.check_account(aws, desired.env)
