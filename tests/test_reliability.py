@@ -161,6 +161,8 @@ def test_thirty_percent_faults_still_apply(seeded: Path, capsys: pytest.CaptureF
     finally:
         remove()
     assert code == 0, err
+    with capsys.disabled():
+        print(f"\nfaults injected: {injected}, calls {counted.total}, retries {counted.retries}")
     assert injected["throttle"] > 5 and injected["reset"] > 5
     assert counted.retries >= injected["throttle"]
     assert f"{counted.retries} retried request(s)" in out
