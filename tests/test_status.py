@@ -21,9 +21,9 @@ from vectora_gitops.engine.changes import (
     TagFunction,
     UpdateFunction,
 )
+from vectora_gitops.engine.records import Record, from_json
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather
-from vectora_gitops.status.records import Record, from_json
 
 NOW = datetime(2025, 3, 10, 12, tzinfo=UTC)
 

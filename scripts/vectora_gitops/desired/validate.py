@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from vectora_gitops.desired import schemas, versions
+from vectora_gitops.desired import codeowners, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.references import CLIENT_REFERENCES, kinds_label, walk
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
@@ -54,6 +54,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
     _check_chain(envs, report)
+    report.problems.extend(codeowners.check(repo.root))
     if base is not None and base_paths is not None:
         _check_immutable(repo, base, base_paths(), envs, report)
     return report

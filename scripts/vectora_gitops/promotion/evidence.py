@@ -13,7 +13,7 @@ from typing import Any
 from vectora_gitops.aws import cloudwatch, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import records
-from vectora_gitops.errors import AwsError, UsageError
+from vectora_gitops.errors import AwsError
 from vectora_gitops.model import Environment, MetricGate, Pins
 from vectora_gitops.promotion.clock import parse
 from vectora_gitops.promotion.gates import Deployment, E2eResult, Evidence, MetricReading, succeeded
@@ -42,31 +42,11 @@ def read_deployments(aws: Aws, env: Environment) -> tuple[Deployment, ...]:
 
 
 def to_deployment(data: Mapping[str, Any]) -> Deployment | None:
-    """A record as the gates see it; None for a record without id, result or dates."""
-    when = data.get("ended_at") or data.get("started_at")
-    if not isinstance(data.get("id"), str) or not isinstance(when, str):
+    """A record as the gates see it; None for a record without id or dates."""
+    record = records.from_json(data)
+    if not record.id or record.at is None:
         return None
-    try:
-        applied = parse(when, what=f"record {data['id']}")
-    except UsageError:
-        return None
-    return Deployment(data["id"], str(data.get("result", "")), applied,
-                      record_identities(data.get("pins")))
-
-
-def record_identities(pins: Any) -> dict[str, str]:
-    """selector -> identity from a record's `pins` (same shape as pins.yaml)."""
-    if not isinstance(pins, Mapping):
-        return {}
-    out: dict[str, str] = {}
-    if isinstance(pins.get("canonical"), str):
-        out["canonical"] = pins["canonical"]
-    for cid, version in (pins.get("clients") or {}).items():
-        out[f"clients/{cid}"] = str(version)
-    for name, layer in (pins.get("layers") or {}).items():
-        if isinstance(layer, Mapping):
-            out[f"layers/{name}"] = f"{layer.get('version')}@{layer.get('sha256')}"
-    return out
+    return Deployment(record.id, record.result, record.at, record.identities)
 
 
 def e2e_prefix(record_id: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from vectora_gitops.engine.plan import short
+from vectora_gitops.engine.records import Record
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Column, Matrix, State
-from vectora_gitops.status.records import Record
 
 HISTORY_ROWS = 8
 CLASS = {State.IN_SYNC: "sync", State.DRIFT: "drift", State.NEVER_APPLIED: "never",

@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from vectora_gitops.engine.plan import short
+from vectora_gitops.engine.records import Record
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Matrix, State
-from vectora_gitops.status.records import Record
 
 WIDTH = 100
 STYLE = {State.IN_SYNC: "green", State.DRIFT: "yellow", State.NEVER_APPLIED: "bright_black",

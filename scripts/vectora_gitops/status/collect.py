@@ -15,10 +15,10 @@ from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import records as engine_records
 from vectora_gitops.engine.reconcile import plan_env
+from vectora_gitops.engine.records import Record, from_json
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.status import matrix
-from vectora_gitops.status.records import Record, from_json
 
 RECORDS_READ = 200  # enough history for "since when" and the recent deployments
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from vectora_gitops.engine.plan import short
+from vectora_gitops.engine.records import Record
 from vectora_gitops.status.matrix import Cell, Column, Matrix
-from vectora_gitops.status.records import Record
 
 WAITING = "waiting for promotion"
 LEGEND = (("in sync", "AWS matches the pin"), ("drift", "AWS differs from the pin"),
