@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 from vectora_gitops.desired import schemas
-from vectora_gitops.desired.canonical import index_bundle, list_files
+from vectora_gitops.desired.canonical import BundleIndex, index_bundle, list_files
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references
@@ -16,15 +17,17 @@ from vectora_gitops.model import DesiredObject, DesiredState
 MAX_OBJECT_BYTES = 5 * 1024 * 1024
 
 
-def desired_state(repo: Repository, env: str, *, commit: str) -> DesiredState:
-    """Load, check and render everything `env` pins; InputError lists every problem."""
+def desired_state(repo: Repository, env: str, *, commit: str,
+                  indexed: Mapping[str, BundleIndex] | None = None) -> DesiredState:
+    """Load, check and render everything `env` pins; InputError lists every problem.
+    `indexed`: bundles that validation has just indexed (not read twice)."""
     environment, pins = load_env(repo, env)
     problems: list[Problem] = []
     bundle_dir = repo.bundle_dir(pins.canonical)
     if not bundle_dir.is_dir():
         raise InputError(f"environments/{env}/pins.yaml: canonical: bundle {pins.canonical} does "
                          f"not exist (no canonical/{pins.canonical}/)")
-    index = index_bundle(repo, pins.canonical)
+    index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
     problems.extend(index.problems)
     objects: dict[str, DesiredObject] = {}
     for rel in index.files:

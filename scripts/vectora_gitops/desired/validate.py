@@ -28,6 +28,7 @@ BaseReader = Callable[[str], bytes | None]
 @dataclass
 class Report:
     problems: list[Problem] = field(default_factory=list)
+    bundles: dict[str, BundleIndex] = field(default_factory=dict)  # indexed while validating
 
     @property
     def errors(self) -> list[Problem]:
@@ -51,6 +52,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     envs = _environments(repo, report)
     clients = _clients(repo, report)
     bundles = {v: _bundle(repo, v, report) for v in repo.bundle_versions()}
+    report.bundles = {v: b for v, b in bundles.items() if b is not None}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
     _check_chain(envs, report)

@@ -40,7 +40,8 @@ def plan_env(repo: Repository, env: str, *, prune: bool | None = None) -> Planne
     report = validate(repo)
     if report.errors:
         raise InputError(f"{len(report.errors)} problem(s) in the repository", tuple(report.errors))
-    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root))
+    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root),
+                            indexed=report.bundles)
     aws = Aws(desired.env.region)
     guards.check_account(aws, desired.env)
     actual = observe(aws, desired.env)
