@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vectora_gitops.desired import schemas
@@ -17,7 +17,14 @@ from vectora_gitops.desired.references import (
     walk,
 )
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.desired.yamlfile import YamlDoc, check_secrets, read_bytes
+from vectora_gitops.desired.yamlfile import (
+    MAX_BYTES,
+    YamlDoc,
+    check_secrets,
+    decode,
+    parse_yaml,
+    read_bytes,
+)
 from vectora_gitops.errors import FatalError, Problem
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
@@ -39,32 +46,47 @@ class BundleIndex:
     files: tuple[str, ...]  # paths relative to the bundle folder, sorted
     names: Mapping[str, frozenset[str]]  # kind -> names defined
     problems: tuple[Problem, ...]
+    contents: Mapping[str, bytes] = field(default_factory=dict)  # relative path -> bytes read
 
 
-def list_files(root: Path) -> list[str]:
-    """Every file under `root`, relative, sorted; folders are walked without following links."""
+def list_files(root: Path, *, linked_dirs: list[str] | None = None) -> list[str]:
+    """Every file under `root`, relative, sorted; folders are walked without following links
+    (the linked folders found are added to `linked_dirs` when given)."""
     out: list[str] = []
+    prefix = len(str(root)) + 1
     for folder, dirs, files in os.walk(root):
         dirs.sort()
-        base = Path(folder)
-        out.extend((base / name).relative_to(root).as_posix() for name in files)
+        if linked_dirs is not None:
+            linked_dirs += [os.path.join(folder, d)[prefix:] for d in dirs
+                            if os.path.islink(os.path.join(folder, d))]
+        out.extend(os.path.join(folder, name)[prefix:].replace(os.sep, "/") for name in files)
     return sorted(out)
 
 
 def index_bundle(repo: Repository, version: str) -> BundleIndex:
+    """Read every file of a bundle once: checks, schemas, names defined, inner references."""
     folder = repo.bundle_dir(version)
-    files = list_files(folder)
     problems: list[Problem] = []
+    if not folder.resolve().is_relative_to(repo.root.resolve()):
+        problems.append(Problem(repo.rel(folder), "is a symlink that points outside the repository"))
+        return BundleIndex(version, (), {}, tuple(problems))
+    linked: list[str] = []
+    files = list_files(folder, linked_dirs=linked)
+    problems += [Problem(f"{repo.rel(folder)}/{rel}", "is a symlink to a folder: its files would "
+                         "not be synced; replace it with a real folder") for rel in linked]
     docs: dict[str, YamlDoc] = {}
+    contents: dict[str, bytes] = {}
     for rel in files:
-        path = folder / rel
-        display = repo.rel(path)
+        display = f"canonical/{version}/{rel}"
         try:
-            if rel.endswith(YAML_SUFFIXES):
-                docs[rel] = repo.load(path)
+            is_yaml = rel.endswith(YAML_SUFFIXES)
+            raw = read_bytes(folder / rel, root=repo.root, display=display, listed=True,
+                             max_bytes=MAX_BYTES if is_yaml else MAX_DATA_BYTES)
+            if is_yaml:
+                docs[rel] = parse_yaml(decode(raw, display), display=display, checked=True)
             else:
-                raw = read_bytes(path, root=repo.root, display=display, max_bytes=MAX_DATA_BYTES)
                 check_secrets(raw.decode("utf-8", errors="replace"), display)
+            contents[rel] = raw
         except FatalError as exc:
             problems.extend(exc.problems or (Problem(display, str(exc)),))
     for rel, doc in docs.items():
@@ -72,7 +94,7 @@ def index_bundle(repo: Repository, version: str) -> BundleIndex:
     names = _names(docs)
     problems.extend(_bundle_references(docs, names, version))
     return BundleIndex(version, tuple(files), {k: frozenset(v) for k, v in names.items()},
-                       tuple(problems))
+                       tuple(problems), contents)
 
 
 def _schema_problems(rel: str, doc: YamlDoc) -> list[Problem]:

@@ -10,11 +10,8 @@ from vectora_gitops.desired.canonical import BundleIndex, index_bundle, list_fil
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references
-from vectora_gitops.desired.yamlfile import read_bytes
 from vectora_gitops.errors import InputError, Problem
 from vectora_gitops.model import DesiredObject, DesiredState
-
-MAX_OBJECT_BYTES = 5 * 1024 * 1024
 
 
 def desired_state(repo: Repository, env: str, *, commit: str,
@@ -31,10 +28,11 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     problems.extend(index.problems)
     objects: dict[str, DesiredObject] = {}
     for rel in index.files:
-        path = bundle_dir / rel
-        content = read_bytes(path, root=repo.root, display=repo.rel(path),
-                             max_bytes=MAX_OBJECT_BYTES)
-        objects[f"canonical/{rel}"] = _object(f"canonical/{rel}", content, repo.rel(path))
+        content = index.contents.get(rel)
+        if content is None:  # unreadable: reported in index.problems
+            continue
+        source = f"canonical/{pins.canonical}/{rel}"
+        objects[f"canonical/{rel}"] = _object(f"canonical/{rel}", content, source)
     for cid, version in sorted(pins.clients.items()):
         path = repo.client_path(cid, version)
         if not path.is_file():

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,9 @@ Key = tuple[str | int, ...]
 
 _TRUE_FALSE = {"true", "false", "True", "False", "TRUE", "FALSE"}
 _PLAIN_DECIMAL = re.compile(r"^[-+]?\d+\.\d+$")
+_ACCESS_KEY = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
+_SECRET_KEY = re.compile(r"aws_secret_access_key\s*[:=]", re.I)
 _SECRETS = (
-    (re.compile(r"(?<![A-Z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])"), "an AWS access key id"),
-    (re.compile(r"aws_secret_access_key\s*[:=]", re.I), "an AWS secret access key"),
     (re.compile(r"gh[pousr]_[A-Za-z0-9]{36,}"), "a GitHub token"),
     (re.compile(r"github_pat_[A-Za-z0-9_]{40,}"), "a GitHub token"),
     (re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"), "a private key"),
@@ -63,7 +64,11 @@ class YamlDoc:
 
 def read_text(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTES) -> str:
     """Read a repository text file with the checks every input file gets."""
-    raw = read_bytes(path, root=root, display=display, max_bytes=max_bytes)
+    return decode(read_bytes(path, root=root, display=display, max_bytes=max_bytes), display)
+
+
+def decode(raw: bytes, display: str) -> str:
+    """UTF-8 text of a file's bytes: no NUL bytes, valid UTF-8, no secrets."""
     if b"\x00" in raw:
         raise _error(display, 1, "binary content (NUL bytes): this must be a UTF-8 text file")
     try:
@@ -75,14 +80,17 @@ def read_text(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTE
     return text
 
 
-def read_bytes(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTES) -> bytes:
-    """Read bytes of a file inside `root`; refuse symlinks leaving it and oversized files."""
-    resolved = path.resolve()
-    try:
-        resolved.relative_to(root.resolve())
-    except ValueError:
-        raise _error(display, None, "is a symlink that points outside the repository; "
-                     "replace it with a regular file") from None
+def read_bytes(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYTES,
+               listed: bool = False) -> bytes:
+    """Read bytes of a file inside `root`; refuse symlinks leaving it and oversized files.
+    `listed`: found by walking a folder already checked, so only the file itself can be a link."""
+    resolved = path if listed and not path.is_symlink() else path.resolve()
+    if resolved is not path:
+        try:
+            resolved.relative_to(_resolved(root))
+        except ValueError:
+            raise _error(display, None, "is a symlink that points outside the repository; "
+                         "replace it with a regular file") from None
     try:
         size = resolved.stat().st_size
         if size > max_bytes:
@@ -93,13 +101,20 @@ def read_bytes(path: Path, *, root: Path, display: str, max_bytes: int = MAX_BYT
         raise _error(display, None, f"cannot be read: {exc.strerror}") from None
 
 
+@lru_cache(maxsize=64)
+def _resolved(root: Path) -> Path:
+    return root.resolve()
+
+
 def load_yaml(path: Path, *, root: Path, display: str) -> YamlDoc:
     """Load one YAML file of the repository (single document)."""
-    return parse_yaml(read_text(path, root=root, display=display), display=display)
+    return parse_yaml(read_text(path, root=root, display=display), display=display, checked=True)
 
 
-def parse_yaml(text: str, *, display: str) -> YamlDoc:
-    check_secrets(text, display)
+def parse_yaml(text: str, *, display: str, checked: bool = False) -> YamlDoc:
+    """`checked`: the text came through `decode` (secrets already looked for)."""
+    if not checked:
+        check_secrets(text, display)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
@@ -188,12 +203,23 @@ class _Builder:
 
 def check_secrets(text: str, display: str) -> None:
     """Refuse text holding something that looks like a credential (line of the first hit)."""
+    for key in _ACCESS_KEY.finditer(text):
+        before = text[key.start() - 1: key.start()]
+        if not (before.isascii() and before.isalnum() and not before.islower()):
+            _secret(text, display, key.start(), "an AWS access key id")
+    found = _SECRET_KEY.search(text) if "aws_secret_access_key" in text.lower() else None
+    if found:
+        _secret(text, display, found.start(), "an AWS secret access key")
     for pattern, what in _SECRETS:
-        match = pattern.search(text)
-        if match:
-            line = text.count("\n", 0, match.start()) + 1
-            raise _error(display, line, f"looks like {what}; never commit secrets: remove it, "
-                         "rotate it, and read it from the environment or a secret store")
+        found = pattern.search(text)
+        if found:
+            _secret(text, display, found.start(), what)
+
+
+def _secret(text: str, display: str, at: int, what: str) -> None:
+    line = text.count("\n", 0, at) + 1
+    raise _error(display, line, f"looks like {what}; never commit secrets: remove it, rotate it, "
+                 "and read it from the environment or a secret store")
 
 
 def _error(display: str, line: int | None, message: str) -> InputError:

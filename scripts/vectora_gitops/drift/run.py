@@ -7,21 +7,20 @@ role is enough; `heal` runs the ordinary plan and apply of the engine.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from vectora_gitops import gitrepo
 from vectora_gitops.aws import lambda_
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.desired.state import desired_state
+from vectora_gitops.desired.validate import Report
 from vectora_gitops.drift.classify import classify
 from vectora_gitops.drift.findings import Finding, apply_ignores, counted
-from vectora_gitops.engine import guards, records
+from vectora_gitops.engine import records
 from vectora_gitops.engine.layers import code_hex
-from vectora_gitops.engine.observe import observe
+from vectora_gitops.engine.reconcile import plan_env, validated
 from vectora_gitops.errors import AwsError, FatalError
 from vectora_gitops.model import DesiredState
 
@@ -39,13 +38,12 @@ class EnvDrift:
         return bool(counted(self.findings))
 
 
-def check_env(repo: Repository, env: str) -> EnvDrift:
-    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root))
-    aws = Aws(desired.env.region)
-    guards.check_account(aws, desired.env)
-    actual = observe(aws, desired.env)
+def check_env(repo: Repository, env: str, *, report: Report | None = None) -> EnvDrift:
+    """Drift of one environment; `report`: the repository's validation, when already done."""
+    planned = plan_env(repo, env, prune=False, report=report)
+    desired, actual, aws = planned.desired, planned.actual, planned.aws
     arns = sorted({arn for f in actual.functions.values() if f for arn in f.layers})
-    codes = {arn: layer_code(aws, arn) for arn in arns}
+    codes = {arn: actual.layer_code.get(arn) or layer_code(aws, arn) for arn in arns}
     findings = apply_ignores(classify(desired, actual, codes), desired.env.drift_ignore)
     return EnvDrift(env, findings, restore_notice(aws, desired), self_heal=desired.env.sync.self_heal)
 
@@ -59,7 +57,7 @@ def layer_code(aws: Aws, arn: str) -> str:
 
 
 def restore_notice(aws: Aws, desired: DesiredState) -> str:
-    restore = last_restore(records.list_records(aws, desired.env, limit=50))
+    restore = last_restore(records.iter_records(aws, desired.env))
     if restore is None:
         return ""
     env = desired.env.name
@@ -71,7 +69,7 @@ def restore_notice(aws: Aws, desired: DesiredState) -> str:
             f"in line: `vectora-gitops import --env {env}` or {revert}")
 
 
-def last_restore(history: list[dict[str, Any]]) -> Mapping[str, Any] | None:
+def last_restore(history: Iterable[dict[str, Any]]) -> Mapping[str, Any] | None:
     """The newest succeeded restore when no apply succeeded after it (records newest first)."""
     for record in history:
         if record.get("result") != "succeeded":
@@ -84,10 +82,13 @@ def last_restore(history: list[dict[str, Any]]) -> Mapping[str, Any] | None:
 
 
 def check_all(repo: Repository, envs: list[str]) -> list[EnvDrift]:
-    """Every environment at once (one thread each); a failing one is reported, not fatal."""
+    """Every environment at once (one thread each); a failing one is reported, not fatal.
+    The repository is validated once, and each pinned bundle read once, for all of them."""
+    report = validated(repo)
+
     def safe(env: str) -> EnvDrift:
         try:
-            return check_env(repo, env)
+            return check_env(repo, env, report=report)
         except FatalError as exc:
             return EnvDrift(env, error="; ".join(exc.lines()))
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import COUNTERS, Aws
-from vectora_gitops.desired.repo import Repository, check_env_name
+from vectora_gitops.desired.repo import Repository, check_env_name, load_env
 from vectora_gitops.desired.state import desired_state
-from vectora_gitops.desired.validate import validate
+from vectora_gitops.desired.validate import Report, validate
 from vectora_gitops.engine import guards, lock, records
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
@@ -33,23 +34,37 @@ class Planned:
     plan: Plan
 
 
-def plan_env(repo: Repository, env: str, *, prune: bool | None = None) -> Planned:
-    """Validate the whole repository (nothing is read from AWS, let alone written, while any
-    file is invalid), then observe the environment and plan."""
-    check_env_name(env)
+def validated(repo: Repository) -> Report:
+    """The whole repository's validation; InputError when anything is invalid (then nothing is
+    read from AWS, let alone written)."""
     report = validate(repo)
     if report.errors:
         raise InputError(f"{len(report.errors)} problem(s) in the repository", tuple(report.errors))
-    desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root),
-                            indexed=report.bundles)
-    aws = Aws(desired.env.region)
-    guards.check_account(aws, desired.env)
-    actual = observe(aws, desired.env)
+    return report
+
+
+def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
+             report: Report | None = None) -> Planned:
+    """Validate (unless `report` says it was), then observe AWS while the files are hashed."""
+    check_env_name(env)
+    report = report or validated(repo)
+    environment = load_env(repo, env)[0]
+    aws = Aws(environment.region)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        observed = pool.submit(_observe, aws, environment)
+        desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root),
+                                indexed=report.bundles)
+        actual = observed.result()
     do_prune = desired.env.sync.prune if prune is None else prune
     plan = make_plan(desired, actual, prune=do_prune)
     guards.check_prune(desired.env, plan.changes, _per_prefix(desired, actual))
     guards.check_names(desired.env, plan.changes)
     return Planned(aws, desired, actual, plan)
+
+
+def _observe(aws: Aws, env: Environment) -> ActualState:
+    guards.check_account(aws, env)
+    return observe(aws, env)
 
 
 def _per_prefix(desired: DesiredState, actual: ActualState) -> dict[str, int]:

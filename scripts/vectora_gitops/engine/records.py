@@ -4,9 +4,10 @@ written here and read back as typed `Record` values by status, history and the g
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -64,16 +65,19 @@ def write(aws: Aws, env: Environment, record: dict[str, Any]) -> None:
     s3.put_json(aws, env.buckets.data, f"{RECORDS_PREFIX}{record['id']}.json", record)
 
 
-def list_records(aws: Aws, env: Environment, *, limit: int = 50) -> list[dict[str, Any]]:
-    """Records newest first (ids sort by start time)."""
+def iter_records(aws: Aws, env: Environment) -> Iterator[dict[str, Any]]:
+    """Records newest first (ids sort by start time), each read only when asked for."""
     keys = sorted((o.key for o in s3.list_objects(aws, env.buckets.data, RECORDS_PREFIX)),
-                  reverse=True)[: max(0, min(limit, MAX_RECORDS))]
-    out = []
-    for key in keys:
+                  reverse=True)
+    for key in keys[:MAX_RECORDS]:
         data = s3.get_json(aws, env.buckets.data, key)
         if isinstance(data, dict):
-            out.append(data)
-    return out
+            yield data
+
+
+def list_records(aws: Aws, env: Environment, *, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest `limit` records, newest first."""
+    return list(itertools.islice(iter_records(aws, env), max(0, min(limit, MAX_RECORDS))))
 
 
 def mark_interrupted(aws: Aws, env: Environment, record_id: str) -> None:
