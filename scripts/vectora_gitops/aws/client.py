@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import boto3
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -81,7 +82,8 @@ class Aws:
     def __init__(self, region: str, *, endpoint_url: str | None = None) -> None:
         self.region = region
         self.endpoint_url = endpoint_url
-        self._session = boto3.session.Session(region_name=region)
+        self._session = boto3.session.Session(botocore_session=_botocore_session(),
+                                              region_name=region)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -96,6 +98,21 @@ class Aws:
                 events.register("before-send.*.*", _before_send)
                 self._clients[service] = client
             return self._clients[service]
+
+
+_LOADER: list[Any] = []  # one loader for every session: service models are parsed once
+_LOADER_LOCK = threading.Lock()
+
+
+def _botocore_session() -> Any:
+    """A fresh session (own credentials) sharing the service-model loader of the first one."""
+    session = botocore.session.Session()
+    with _LOADER_LOCK:
+        if _LOADER:
+            session.register_component("data_loader", _LOADER[0])
+        else:
+            _LOADER.append(session.get_component("data_loader"))
+    return session
 
 
 def _before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
