@@ -104,3 +104,17 @@ def test_restore_refuses_without_terminal_or_yes(applied: Path,
     assert code == 1 and "no snapshot named 'nope'" in err
     code, _, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--yes")
     assert code == 1 and "--name NAME or --export DIR" in err
+
+
+def test_retention_keeps_the_newest_snapshots(seeded: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    env_file = seeded / "environments/dev/environment.yaml"
+    env_file.write_text(env_file.read_text().replace("retention: 10", "retention: 2"))
+    for i in range(4):
+        (seeded / "canonical/2.1.0/reference/glossary.md").write_text(f"# glossary {i}\n")
+        assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    code, out, _ = run(capsys, seeded, "snapshot", "list", "--env", "dev")
+    records = sorted(json.loads(v)["snapshot"] for v in
+                     objects("vectora-inbox-data-dev", "deployments/records/").values())
+    listed = [name for name in records if name in out]
+    assert code == 0 and listed == records[-2:]

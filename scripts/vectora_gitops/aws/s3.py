@@ -18,6 +18,7 @@ class S3Object:
     key: str
     etag: str  # without quotes
     size: int
+    last_modified: str = ""  # ISO 8601
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,8 @@ def list_objects(aws: Aws, bucket: str, prefix: str) -> Iterator[S3Object]:
             kwargs["ContinuationToken"] = token
         page = call(f"ListObjectsV2 s3://{bucket}/{prefix}", s3.list_objects_v2, **kwargs)
         for item in page.get("Contents", ()):
-            yield S3Object(item["Key"], item["ETag"].strip('"'), int(item["Size"]))
+            yield S3Object(item["Key"], item["ETag"].strip('"'), int(item["Size"]),
+                           item["LastModified"].isoformat() if "LastModified" in item else "")
         if not page.get("IsTruncated"):
             return
         token = page["NextContinuationToken"]

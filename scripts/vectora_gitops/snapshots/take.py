@@ -25,7 +25,7 @@ def manifest_key(name: str) -> str:
 
 
 def new_name(label: str = "") -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{stamp}-{label}-{secrets.token_hex(2)}" if label else f"{stamp}-{secrets.token_hex(3)}"
 
 
@@ -92,10 +92,11 @@ def _curated(aws: Aws, env: Environment) -> dict[str, Any]:
 
 
 def list_snapshots(aws: Aws, env: Environment) -> list[str]:
-    names = {o.key[len(PREFIX):].split("/", 1)[0]
-             for o in s3.list_objects(aws, env.buckets.config, PREFIX)
-             if o.key.endswith("/manifest.json")}
-    return sorted(names)
+    """Snapshot names, oldest first (by when the manifest was written, then by name)."""
+    made = sorted((o.last_modified, o.key[len(PREFIX):].split("/", 1)[0])
+                  for o in s3.list_objects(aws, env.buckets.config, PREFIX)
+                  if o.key.endswith("/manifest.json"))
+    return [name for _, name in made]
 
 
 def load_manifest(aws: Aws, env: Environment, name: str) -> Mapping[str, Any]:
