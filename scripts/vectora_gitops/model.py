@@ -99,6 +99,10 @@ class Environment:
     deny_windows: tuple[DenyWindow, ...] = ()
     drift_ignore: tuple[IgnoreRule, ...] = ()
 
+    def stack(self, part: str) -> str:
+        """The CloudFormation stack whose name holds `part` (core, iam, runtime), for messages."""
+        return next((s for s in self.stacks if part in s), f"the {part} stack")
+
 
 @dataclass(frozen=True)
 class LayerPin:

@@ -39,9 +39,8 @@ def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> No
             enabled = s3.versioning_enabled(aws, bucket)
         except AwsError as exc:
             if exc.code == "NoSuchBucket":
-                stack = next((s for s in env.stacks if "core" in s), "the core stack")
-                raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation "
-                                 f"stack {stack} first") from None
+                    raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation "
+                                 f"stack {env.stack('core')} first") from None
             raise
         if not enabled:
             raise GuardError(f"bucket {bucket} has no versioning: nothing written there could "

@@ -59,7 +59,6 @@ def _function(aws: Aws, env: Environment, name: str) -> lambda_.FunctionConfig:
         return lambda_.get_function(aws, name)
     except AwsError as exc:
         if exc.code == "ResourceNotFoundException":
-            stack = next((s for s in env.stacks if "runtime" in s), "the runtime stack")
             raise GuardError(f"function {name} does not exist in {env.name}; deploy the "
-                             f"CloudFormation stack {stack} first") from None
+                             f"CloudFormation stack {env.stack('runtime')} first") from None
         raise
