@@ -461,3 +461,13 @@ def test_legacy_client_id_is_a_warning_only(repo: Path,
     assert code == 0, errors
     assert errors == ["clients/lai_weekly_v7: warning: legacy client id; the id is stable: run "
                       "`vectora-gitops migrate-client` to make it 'lai_weekly' version 7.0.0"]
+
+
+def test_invalid_pinned_client_is_reported_once(repo: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(repo, C, "client_id: lai_weekly", "client_id: [lai_weekly]")
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert [e for e in errors if not e.startswith("validate:")] == [
+        e for e in errors if e.startswith(f"{C}:{line}: ")]
+    assert not any("does not exist" in e for e in errors)

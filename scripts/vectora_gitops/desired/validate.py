@@ -83,8 +83,9 @@ def _environments(repo: Repository, report: Report) -> dict[str, EnvFiles]:
     return envs
 
 
-def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc]]:
-    clients: dict[str, dict[str, YamlDoc]] = {}
+def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc | None]]:
+    """Every client file: its document, or None when it is invalid (problems reported)."""
+    clients: dict[str, dict[str, YamlDoc | None]] = {}
     for cid in repo.client_ids():
         legacy = LEGACY_ID.match(cid)
         if legacy:
@@ -97,9 +98,7 @@ def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc]]:
                                            "digits and _; rename the folder"))
             continue
         for version in repo.client_versions(cid):
-            doc = _client_doc(repo, cid, version, report)
-            if doc is not None:
-                clients.setdefault(cid, {})[version] = doc
+            clients.setdefault(cid, {})[version] = _client_doc(repo, cid, version, report)
     return clients
 
 
@@ -142,7 +141,7 @@ def _bundle(repo: Repository, version: str, report: Report) -> BundleIndex | Non
 
 
 def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
-               clients: Mapping[str, Mapping[str, YamlDoc]],
+               clients: Mapping[str, Mapping[str, YamlDoc | None]],
                bundles: Mapping[str, BundleIndex | None], report: Report) -> None:
     env, pins, where = files.env, files.pins, files.path
     report.problems.extend(_names_belong(env))
@@ -177,11 +176,12 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                                            f"{pin.artifact_bucket} belongs to no environment"))
     bundle = bundles.get(pins.canonical)
     for cid, version in sorted(pins.clients.items()):
-        doc = clients.get(cid, {}).get(version)
-        if doc is None:
+        if version not in clients.get(cid, {}):
             report.problems.append(Problem(where, f"clients.{cid}: clients/{cid}/{version}.yaml "
                                            "does not exist"))
-        elif bundle is not None:
+            continue
+        doc = clients[cid][version]  # None: invalid, its problems are reported already
+        if doc is not None and bundle is not None:
             report.problems.extend(client_references(doc, bundle))
 
 
