@@ -22,6 +22,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
 )
 from vectora_gitops.engine.records import Record, from_json
+from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather
 
@@ -136,6 +137,16 @@ def test_build_orders_columns_and_marks_waiting_rows() -> None:
     assert (got.columns[2].known, got.columns[2].reason) == (False, "no credentials")
 
 
+def test_waiting_cells_carry_the_gate_state_of_their_promotion() -> None:
+    dev = env("dev", None, {"canonical": "2.1.0"}, LIVE_OK)
+    stage = env("stage", "dev", {"canonical": "2.0.0"}, LIVE_OK)
+    got = m.build([dev, stage], commit="abc", now=NOW, gates={"stage": "fail"})
+    waiting = got.rows[0].cells[0]
+    assert (waiting.waiting_for, waiting.gates) == ("stage", "fail")
+    assert labels.waiting(waiting) == "waiting for promotion to stage (gates: fail)"
+    assert got.rows[0].cells[1].gates == ""
+
+
 def test_record_from_json_flattens_pins_and_tolerates_gaps() -> None:
     r = from_json({"id": "x", "pins": {"canonical": "2.1.0", "clients": {"a": "1.0.0"},
                                        "layers": {"core": {"version": "1.4.1", "sha256": "h"}}},
@@ -198,6 +209,10 @@ def test_status_after_a_scripted_sequence(seeded: Path, capsys: pytest.CaptureFi
     scripted(seeded, capsys)
     got = gather(Repository(seeded))
     assert states(got) == EXPECTED
+    # stage -> prod: soak (14 days) cannot hold minutes after the first apply; dev -> stage has
+    # no soak but E2E evidence is required and missing
+    gates = {c.waiting_for: c.gates for r in got.rows for c in r.cells if c.waiting_for}
+    assert gates == {"stage": "fail", "prod": "fail"}
     stage = {r.selector: r.cells[1] for r in got.rows}
     first, second = sorted(r.at for r in got.columns[1].records if r.at)
     assert stage["layers/common-deps"].since == first  # unchanged by the promotion: soaks on

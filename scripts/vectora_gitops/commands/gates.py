@@ -10,10 +10,9 @@ from vectora_gitops import console
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.errors import UsageError
-from vectora_gitops.promotion import checkpr, integrity, pins
+from vectora_gitops.promotion import checkpr, pins
 from vectora_gitops.promotion.gates import verdict
-from vectora_gitops.promotion.gating import gate_results, load_chain, strict
-from vectora_gitops.promotion.yamledit import apply_edits
+from vectora_gitops.promotion.gating import load_chain, strict, with_integrity
 
 
 def main(args: Namespace) -> int:
@@ -35,10 +34,7 @@ def gates(repo: Repository, source: str | None, target: str) -> int:
     chain = load_chain(repo, source, target)
     pins.check_chain(chain.envs, source, target)
     found = pins.changes(chain.pins[source], chain.pins[target])
-    path = chain.pins_path(target)
-    text = (repo.root / path).read_text(encoding="utf-8")
-    edited = apply_edits(text, [e for c in found for e in c.edits], display=path)
-    results = gate_results(chain, source, target, found, integrity.errors_if(repo, {path: edited}))
+    results = with_integrity(repo, chain, source, target, found)
     console.out(f"gates {source} -> {target}: {len(found)} pin(s) to promote")
     for change in found:
         console.out(f"  {change.selector}: {pins.display(change.old) if change.old else '(absent)'}"

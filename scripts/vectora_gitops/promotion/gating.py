@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.model import Environment, Pins
-from vectora_gitops.promotion import clock, evidence, pins
+from vectora_gitops.promotion import clock, evidence, integrity, pins
 from vectora_gitops.promotion.gates import Evidence, GateResult, Inputs, evaluate
+from vectora_gitops.promotion.yamledit import apply_edits
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,15 @@ def gate_results(chain: Chain, source: str, target: str, found: Sequence[pins.Pi
     seen = evidence.collect(chain.envs[source], chain.pins[source], gates.metrics, clients, now) \
         if needs_aws else Evidence()
     return evaluate(Inputs(source, gates, tuple(found), seen, now, integrity))
+
+
+def with_integrity(repo: Repository, chain: Chain, source: str, target: str,
+                   found: Sequence[pins.PinChange]) -> tuple[GateResult, ...]:
+    """The gates, the integrity gate included: validate as if the pins were copied."""
+    path = chain.pins_path(target)
+    text = (repo.root / path).read_text(encoding="utf-8")
+    edited = apply_edits(text, [e for c in found for e in c.edits], display=path)
+    return gate_results(chain, source, target, found, integrity.errors_if(repo, {path: edited}))
 
 
 def strict(chain: Chain, target: str) -> bool:

@@ -21,7 +21,7 @@ def cell(c: Cell) -> str:
     if labels.since(c):
         parts.append(labels.since(c))
     if c.waiting_for:
-        parts.append(f"🔵 {labels.WAITING} to {md(c.waiting_for)}")
+        parts.append(f"🔵 {md(labels.waiting(c))}")
     return "<br>".join(parts)
 
 

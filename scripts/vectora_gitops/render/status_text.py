@@ -36,7 +36,8 @@ def cell_text(cell: Cell) -> str:
     if labels.since(cell):
         lines.append(labels.since(cell))
     if cell.waiting_for:
-        lines.append(f"[blue]ahead of {escape(cell.waiting_for)}[/]")
+        gates = f", gates {cell.gates}" if cell.gates else ""
+        lines.append(f"[blue]ahead of {escape(cell.waiting_for)}{escape(gates)}[/]")
     return "\n".join(lines)
 
 

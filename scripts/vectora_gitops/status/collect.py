@@ -18,6 +18,8 @@ from vectora_gitops.engine.reconcile import plan_env
 from vectora_gitops.engine.records import Record, from_json
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import Environment, Pins
+from vectora_gitops.promotion.gating import load_chain, with_integrity
+from vectora_gitops.promotion.pins import changes
 from vectora_gitops.status import matrix
 
 RECORDS_READ = 200  # enough history for "since when" and the recent deployments
@@ -52,7 +54,32 @@ def gather(repo: Repository) -> matrix.Matrix:
         futures = {n: pool.submit(live_state, repo, n, pins[n]) for n in loaded}
         lives = {n: f.result() for n, f in futures.items()}
     inputs = [env_input(env, pins[n], lives[n]) for n, (env, _) in loaded.items()]
-    return matrix.build(inputs, commit=gitrepo.head_commit(repo.root), now=datetime.now(UTC))
+    known = {n for n, live in lives.items() if not isinstance(live, str)}
+    return matrix.build(inputs, commit=gitrepo.head_commit(repo.root), now=datetime.now(UTC),
+                        gates=gate_states(repo, known))
+
+
+def gate_states(repo: Repository, known: set[str]) -> dict[str, str]:
+    """For each environment whose source is ahead of it: pass / fail / unknown of the gates of
+    that promotion (read only where the source's live state could be read)."""
+    chain = load_chain(repo)
+    states: dict[str, str] = {}
+    for target, env in chain.envs.items():
+        source = env.promotion.source
+        if source is None or source not in known:
+            continue
+        found = changes(chain.pins[source], chain.pins[target])
+        if not found:
+            continue
+        try:
+            results = with_integrity(repo, chain, source, target, found)
+        except FatalError:
+            states[target] = "unknown"
+            continue
+        verdicts = {r.status for r in results}
+        states[target] = "fail" if "fail" in verdicts else "unknown" if "unknown" in verdicts \
+            else "pass"
+    return states
 
 
 def history(repo: Repository, env: str, *, limit: int) -> tuple[Record, ...]:

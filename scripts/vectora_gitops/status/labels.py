@@ -26,7 +26,11 @@ def since(cell: Cell) -> str:
 
 
 def waiting(cell: Cell) -> str:
-    return f"{WAITING} to {cell.waiting_for}" if cell.waiting_for else ""
+    """`waiting for promotion to prod (gates: fail)`, or empty."""
+    if not cell.waiting_for:
+        return ""
+    gates = f" (gates: {cell.gates})" if cell.gates else ""
+    return f"{WAITING} to {cell.waiting_for}{gates}"
 
 
 def header(col: Column, *, arrow: str = "<-") -> str:

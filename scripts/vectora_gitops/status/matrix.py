@@ -55,6 +55,7 @@ class Cell:
     since: datetime | None = None  # earliest succeeded record since which this pin is deployed
     days: int | None = None
     waiting_for: str | None = None  # the next environment this version is not yet promoted to
+    gates: str = ""  # pass / fail / unknown: the gates of that promotion, when evaluated
 
 
 @dataclass(frozen=True)
@@ -173,14 +174,16 @@ def waiting_for(selector: str, env: EnvInput, envs: Sequence[EnvInput]) -> str |
     return None
 
 
-def make_cell(selector: str, env: EnvInput, envs: Sequence[EnvInput], now: datetime) -> Cell:
+def make_cell(selector: str, env: EnvInput, envs: Sequence[EnvInput], now: datetime,
+              gates: Mapping[str, str] | None = None) -> Cell:
     version = env.pins.get(selector)
     state = cell_state(selector, version, env.live)
     since = None
     if version is not None and env.live is not None and state is not State.NEVER_APPLIED:
         since = deployed_since(selector, version, env.live.records)
     days = max(0, (now - since).days) if since else None
-    return Cell(version, state, since, days, waiting_for(selector, env, envs))
+    target = waiting_for(selector, env, envs)
+    return Cell(version, state, since, days, target, (gates or {}).get(target or "", ""))
 
 
 def column(env: EnvInput) -> Column:
@@ -189,10 +192,12 @@ def column(env: EnvInput) -> Column:
                   live.other_changes if live else 0, live.records if live else ())
 
 
-def build(envs: Sequence[EnvInput], *, commit: str, now: datetime) -> Matrix:
-    """The matrix, columns in promotion order."""
+def build(envs: Sequence[EnvInput], *, commit: str, now: datetime,
+          gates: Mapping[str, str] | None = None) -> Matrix:
+    """The matrix, columns in promotion order; `gates`: target environment -> the state of the
+    gates of the promotion into it (pass / fail / unknown), where evaluated."""
     by_name = {e.name: e for e in envs}
     ordered = [by_name[n] for n in promotion_order({e.name: e.source for e in envs})]
-    rows = tuple(Row(sel, tuple(make_cell(sel, e, ordered, now) for e in ordered))
+    rows = tuple(Row(sel, tuple(make_cell(sel, e, ordered, now, gates) for e in ordered))
                  for sel in selectors(ordered))
     return Matrix(tuple(column(e) for e in ordered), rows, commit, now)
