@@ -70,6 +70,13 @@ def list_versions(aws: Aws, bucket: str, prefix: str) -> Iterator[ObjectVersion]
 
 def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> bytes | None:
     """Object content, or None when the key does not exist."""
+    found = get_with_etag(aws, bucket, key, version_id)
+    return found[0] if found else None
+
+
+def get_with_etag(aws: Aws, bucket: str, key: str,
+                  version_id: str | None = None) -> tuple[bytes, str] | None:
+    """Content and ETag (without quotes) from one GET, or None when the key does not exist."""
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if version_id:
         kwargs["VersionId"] = version_id
@@ -82,7 +89,7 @@ def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) ->
         raise
     except BotoCoreError as exc:
         raise AwsError(f"GetObject s3://{bucket}/{key}: {exc}") from None
-    return body
+    return body, str(response.get("ETag", "")).strip('"')
 
 
 def get_json(aws: Aws, bucket: str, key: str) -> Any:

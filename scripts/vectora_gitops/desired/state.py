@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 
 from vectora_gitops.desired import schemas
-from vectora_gitops.desired.canonical import BundleIndex, index_bundle, list_files
+from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references
@@ -54,5 +54,3 @@ def _object(key: str, content: bytes, source: str) -> DesiredObject:
     return DesiredObject(key=key, content=content, sha256=hashlib.sha256(content).hexdigest(),
                          md5=hashlib.md5(content, usedforsecurity=False).hexdigest(), source=source)
 
-
-__all__ = ["desired_state", "list_files"]

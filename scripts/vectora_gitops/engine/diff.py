@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vectora_gitops.aws.lambda_ import FunctionConfig, describe
+from vectora_gitops.aws.lambda_ import FunctionConfig
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
     Change,
@@ -96,5 +96,3 @@ def function_changes(key: str, config: FunctionConfig, wanted: tuple[LayerRef, .
         changes.append(TagFunction(key, config.name, config.arn, missing, dict(config.tags)))
     return changes
 
-
-__all__ = ["describe", "diff"]

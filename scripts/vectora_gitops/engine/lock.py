@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from vectora_gitops import console
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import LOCK_KEY
-from vectora_gitops.errors import LockedError
+from vectora_gitops.errors import AwsError, LockedError
 
 DEFAULT_TTL_S = 1800
 
@@ -61,11 +62,16 @@ def acquire(aws: Aws, bucket: str, *, env: str, owner: str, run_url: str,
 
 
 def _current(aws: Aws, bucket: str) -> tuple[dict[str, Any] | None, str]:
-    meta = s3.head(aws, bucket, LOCK_KEY)
-    if meta is None:
+    """The lock held now and its ETag, read in one GET (so the two always belong together)."""
+    found = s3.get_with_etag(aws, bucket, LOCK_KEY)
+    if found is None:
         return None, ""
-    held = s3.get_json(aws, bucket, LOCK_KEY)
-    return (held if isinstance(held, dict) else None), str(meta.get("ETag", "")).strip('"')
+    try:
+        held = json.loads(found[0])
+    except ValueError:
+        raise AwsError(f"s3://{bucket}/{LOCK_KEY}: not valid JSON; fix or delete the object") \
+            from None
+    return (held if isinstance(held, dict) else None), found[1]
 
 
 def release(aws: Aws, lock: Lock) -> None:
