@@ -33,6 +33,7 @@ class Outcome:
     published: dict[str, str] = field(default_factory=dict)  # layer -> version ARN
     written: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (sha256, etag)
     deleted: list[str] = field(default_factory=list)
+    artifacts: set[tuple[str, str]] = field(default_factory=set)  # (bucket, key) verified here
 
 
 def execute(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], actual: ActualState,
@@ -102,8 +103,9 @@ def _one(aws: Aws, desired: DesiredState, change: Change, outcome: Outcome) -> N
         outcome.deleted.append(change.key)
     elif isinstance(change, CopyArtifact):
         _copy_artifact(aws, change)
+        outcome.artifacts.add((change.bucket, change.key))
     elif isinstance(change, PublishLayer):
-        outcome.published[change.layer] = _publish(aws, change)
+        outcome.published[change.layer] = _publish(aws, change, outcome.artifacts)
     elif isinstance(change, UpdateFunction):
         _update_function(aws, change, outcome)
     elif isinstance(change, TagFunction):
@@ -131,8 +133,11 @@ def _copy_artifact(aws: Aws, change: CopyArtifact) -> None:
                  metadata={"sha256": change.sha256})
 
 
-def _publish(aws: Aws, change: PublishLayer) -> str:
-    if _verified(aws, change.bucket, change.key, change.sha256) is None:
+def _publish(aws: Aws, change: PublishLayer, verified: set[tuple[str, str]]) -> str:
+    """Publish from the environment's own bucket; the artifact is verified first, unless the
+    copy of this same apply just did."""
+    if (change.bucket, change.key) not in verified and \
+            _verified(aws, change.bucket, change.key, change.sha256) is None:
         raise FatalError(f"layer {change.layer}: artifact s3://{change.bucket}/{change.key} does "
                          "not exist; upload the built zip (or pin an existing artifact)")
     arn, code_sha = lambda_.publish_layer_version(
