@@ -9,8 +9,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion, describe
-from vectora_gitops.aws.s3 import S3Object
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
     Change,
@@ -35,6 +33,8 @@ from vectora_gitops.model import (
     Promotion,
     Sync,
 )
+from vectora_gitops.observed import FunctionConfig, LayerVersion, S3Object
+from vectora_gitops.observed import layer_description as describe
 
 SHA_A, SHA_B = "a" * 64, "b" * 64
 LAYER_BASE = "arn:aws:lambda:eu-west-3:786469175371:layer:vectora-inbox-core-dev"

@@ -13,10 +13,11 @@ import pytest
 
 from support import cli, client, function, layer_versions, put, run
 from vectora_gitops.aws.client import add_request_hook
-from vectora_gitops.aws.lambda_ import LayerVersion, describe
 from vectora_gitops.drift.findings import Finding, apply_ignores, fingerprint
 from vectora_gitops.engine.layers import code_hex, holds_pin, matching_version
 from vectora_gitops.model import IgnoreRule, LayerPin
+from vectora_gitops.observed import LayerVersion
+from vectora_gitops.observed import layer_description as describe
 
 CONFIG = "vectora-inbox-config-dev"
 CORE = "vectora-inbox-vectora-core-dev"

@@ -10,8 +10,8 @@ import pytest
 
 from helpers_repo import git
 from support import cli, client, layer_versions, put, run
-from vectora_gitops.aws.lambda_ import describe
 from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.observed import layer_description as describe
 from vectora_gitops.sandbox.artifacts import deterministic_zip, layer_zip, sha256
 
 CONFIG = "vectora-inbox-config-dev"

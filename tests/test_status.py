@@ -21,7 +21,7 @@ from vectora_gitops.engine.changes import (
     TagFunction,
     UpdateFunction,
 )
-from vectora_gitops.engine.records import Record, from_json
+from vectora_gitops.history import Record, from_json
 from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather

@@ -18,6 +18,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.layers import code_hex, layer_name
 from vectora_gitops.errors import InputError
 from vectora_gitops.model import Environment, LayerPin
+from vectora_gitops.observed import FunctionConfig
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class AdoptedLayer:
 
 
 def attached_by_layer(env: Environment,
-                      configs: Mapping[str, lambda_.FunctionConfig]) -> dict[str, str]:
+                      configs: Mapping[str, FunctionConfig]) -> dict[str, str]:
     """Logical layer -> the version ARN most functions carry (ties: the newest)."""
     by_name = {spec.name: key for key, spec in env.layers.items()}
     seen: dict[str, Counter[str]] = {}

@@ -17,6 +17,7 @@ from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.engine import guards
 from vectora_gitops.engine.layers import layer_name
 from vectora_gitops.model import Environment, Pins
+from vectora_gitops.observed import FunctionConfig
 
 
 @dataclass
@@ -46,7 +47,7 @@ def import_env(repo: Repository, name: str, *, today: date) -> Imported:
     return result
 
 
-def _function_warnings(env: Environment, configs: dict[str, lambda_.FunctionConfig]) -> list[str]:
+def _function_warnings(env: Environment, configs: dict[str, FunctionConfig]) -> list[str]:
     names = {spec.name for spec in env.layers.values()}
     out = []
     for key, config in sorted(configs.items()):
@@ -89,7 +90,7 @@ def _write_bundle(repo: Repository, bundle: AdoptedBundle | None, result: Import
 
 
 def _edit_environment(repo: Repository, env: Environment,
-                      configs: dict[str, lambda_.FunctionConfig], result: Imported) -> None:
+                      configs: dict[str, FunctionConfig], result: Imported) -> None:
     path = repo.env_dir(env.name) / "environment.yaml"
     data = yamledit.load(path)
     by_name = {spec.name: k for k, spec in env.layers.items()}

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from vectora_gitops.aws.client import Aws, call
+from vectora_gitops.observed import Datapoint
 
 DAY_S = 86_400
-
-
-@dataclass(frozen=True)
-class Datapoint:
-    timestamp: datetime
-    value: float
 
 
 def statistics(aws: Aws, *, namespace: str, metric: str, statistic: str, start: datetime,

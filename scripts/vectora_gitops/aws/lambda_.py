@@ -2,49 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.aws.client import Aws, call
-
-_DESC = re.compile(r"version=(?P<version>\S+) sha256=(?P<sha>[0-9a-f]{64})")
-
-
-@dataclass(frozen=True)
-class LayerVersion:
-    arn: str  # layer version ARN
-    number: int
-    description: str
-
-    @property
-    def pinned(self) -> tuple[str, str] | None:
-        """(version, sha256) written by this tool into the Description, if any."""
-        match = _DESC.search(self.description)
-        return (match["version"], match["sha"]) if match else None
-
-
-@dataclass(frozen=True)
-class FunctionConfig:
-    name: str
-    arn: str
-    layers: tuple[str, ...]  # layer version ARNs, in order
-    environment: Mapping[str, str]
-    tags: Mapping[str, str]
-    runtime: str
-    handler: str
-    code_sha256: str
-
-
-def describe(version: str, sha256: str) -> str:
-    return f"vectora-gitops version={version} sha256={sha256}"
-
-
-def code_sha256_b64(sha256_hex: str) -> str:
-    """Lambda's CodeSha256 for a zip whose sha256 is `sha256_hex`."""
-    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+from vectora_gitops.observed import FunctionConfig, LayerVersion
 
 
 def list_layer_versions(aws: Aws, layer_name: str) -> tuple[LayerVersion, ...]:

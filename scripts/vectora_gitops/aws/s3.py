@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
 from vectora_gitops.aws.client import Aws, call
 from vectora_gitops.errors import AwsError
-
-
-@dataclass(frozen=True)
-class S3Object:
-    key: str
-    etag: str  # without quotes
-    size: int
-    last_modified: str = ""  # ISO 8601
-
-
-@dataclass(frozen=True)
-class ObjectVersion:
-    key: str
-    version_id: str
-    etag: str
-    is_latest: bool
-    is_delete_marker: bool
-    last_modified: str
+from vectora_gitops.observed import ObjectVersion, S3Object
 
 
 class PreconditionFailed(Exception):

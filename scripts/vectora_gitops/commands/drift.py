@@ -9,8 +9,9 @@ from pathlib import Path
 from vectora_gitops import console
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import Repository
+from vectora_gitops.drift.findings import EnvDrift
 from vectora_gitops.drift.heal import heal
-from vectora_gitops.drift.run import EnvDrift, check_all
+from vectora_gitops.drift.run import check_all
 from vectora_gitops.errors import UsageError
 from vectora_gitops.render import drift as render
 

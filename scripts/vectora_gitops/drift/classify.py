@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion
 from vectora_gitops.drift.findings import Finding
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.diff import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name
 from vectora_gitops.model import DesiredState, FunctionSpec
+from vectora_gitops.observed import FunctionConfig, LayerVersion
 
 Codes = Mapping[str, str]  # layer version ARN -> hex sha256 of its content ('' unknown)
 

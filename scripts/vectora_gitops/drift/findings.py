@@ -66,3 +66,16 @@ def fingerprint(findings: Iterable[Finding]) -> str:
     """sha256 of the sorted non-ignored findings: the same drift gives the same hex."""
     rows = sorted(list(f.key()) for f in counted(findings))
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class EnvDrift:
+    env: str
+    findings: tuple[Finding, ...] = ()
+    notice: str = ""  # e.g. AWS was restored from a snapshot: git is behind
+    error: str = ""  # the environment could not be checked
+    self_heal: bool = False
+
+    @property
+    def drifted(self) -> bool:
+        return bool(counted(self.findings))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.drift.run import EnvDrift, check_env
+from vectora_gitops.drift.findings import EnvDrift
+from vectora_gitops.drift.run import check_env
 from vectora_gitops.engine import guards
 from vectora_gitops.engine.reconcile import apply_env, plan_env, utcnow
 from vectora_gitops.errors import FatalError

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.aws import lambda_
@@ -17,25 +16,12 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.validate import Report
 from vectora_gitops.drift.classify import classify
-from vectora_gitops.drift.findings import Finding, apply_ignores, counted
+from vectora_gitops.drift.findings import EnvDrift, apply_ignores
 from vectora_gitops.engine import records
 from vectora_gitops.engine.layers import code_hex
 from vectora_gitops.engine.reconcile import plan_env, validated
 from vectora_gitops.errors import AwsError, FatalError
 from vectora_gitops.model import DesiredState
-
-
-@dataclass(frozen=True)
-class EnvDrift:
-    env: str
-    findings: tuple[Finding, ...] = ()
-    notice: str = ""  # e.g. AWS was restored from a snapshot: git is behind
-    error: str = ""  # the environment could not be checked
-    self_heal: bool = False
-
-    @property
-    def drifted(self) -> bool:
-        return bool(counted(self.findings))
 
 
 def check_env(repo: Repository, env: str, *, report: Report | None = None) -> EnvDrift:

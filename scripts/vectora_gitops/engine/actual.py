@@ -1,4 +1,4 @@
-"""Actual state: what AWS holds, as typed immutable values (no boto3 here)."""
+"""Actual state: what AWS holds, as typed immutable values (no AWS code here)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vectora_gitops.aws.lambda_ import FunctionConfig, LayerVersion
-from vectora_gitops.aws.s3 import S3Object
+from vectora_gitops.observed import FunctionConfig, LayerVersion, S3Object
 
-# Where the tool keeps its own records, in the environment's data bucket.
-RECORDS_PREFIX = "deployments/records/"
-LOCK_KEY = "deployments/lock.json"
+# What the tool wrote (key -> sha256, ETag), in the environment's data bucket.
 WRITTEN_KEY = "deployments/state.json"
 
 

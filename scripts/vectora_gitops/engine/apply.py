@@ -22,6 +22,7 @@ from vectora_gitops.engine.changes import (
 )
 from vectora_gitops.errors import AwsError, FatalError
 from vectora_gitops.model import DesiredState
+from vectora_gitops.observed import code_sha256_b64, layer_description
 
 PARALLEL_WRITES = 16
 Progress = Callable[[int], None]
@@ -142,8 +143,8 @@ def _publish(aws: Aws, change: PublishLayer, verified: set[tuple[str, str]]) -> 
                          "not exist; upload the built zip (or pin an existing artifact)")
     arn, code_sha = lambda_.publish_layer_version(
         aws, change.layer_name, bucket=change.bucket, key=change.key,
-        description=lambda_.describe(change.version, change.sha256), runtimes=change.runtimes)
-    expected = lambda_.code_sha256_b64(change.sha256)
+        description=layer_description(change.version, change.sha256), runtimes=change.runtimes)
+    expected = code_sha256_b64(change.sha256)
     if code_sha and code_sha != expected:
         raise AwsError(f"PublishLayerVersion {change.layer_name}: CodeSha256 {code_sha} is not "
                        f"the pinned content {expected}")
@@ -166,7 +167,7 @@ def _update_function(aws: Aws, change: UpdateFunction, outcome: Outcome) -> None
 
 def _check_layer_content(aws: Aws, layer: str, arn: str, sha256: str) -> None:
     code = lambda_.layer_code_sha256(aws, arn)
-    if code and code != lambda_.code_sha256_b64(sha256):
+    if code and code != code_sha256_b64(sha256):
         raise FatalError(f"layer {layer}: {arn} says sha256={sha256} in its description but its "
                          "CodeSha256 differs; it was published by hand: delete it or pin its "
                          "real content")

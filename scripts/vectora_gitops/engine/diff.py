@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vectora_gitops.aws.lambda_ import FunctionConfig
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
     Change,
@@ -19,6 +18,7 @@ from vectora_gitops.engine.changes import (
 )
 from vectora_gitops.engine.layers import matching_version
 from vectora_gitops.model import DesiredObject, DesiredState
+from vectora_gitops.observed import FunctionConfig
 
 
 def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Change, ...]:

@@ -13,8 +13,8 @@ import base64
 import binascii
 from collections.abc import Mapping
 
-from vectora_gitops.aws.lambda_ import LayerVersion
 from vectora_gitops.model import LayerPin
+from vectora_gitops.observed import LayerVersion
 
 
 def code_hex(code_sha256_b64: str) -> str:

@@ -12,9 +12,9 @@ from typing import Any
 from vectora_gitops import console
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.engine.actual import LOCK_KEY
 from vectora_gitops.errors import AwsError, LockedError
 
+LOCK_KEY = "deployments/lock.json"  # in the environment's data bucket
 DEFAULT_TTL_S = 1800
 
 

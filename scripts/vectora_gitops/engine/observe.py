@@ -15,6 +15,7 @@ from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
 from vectora_gitops.engine.layers import code_hex, needs_code
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import Environment
+from vectora_gitops.observed import FunctionConfig, S3Object
 
 
 def observe(aws: Aws, env: Environment) -> ActualState:
@@ -50,11 +51,11 @@ def _code(aws: Aws, arn: str) -> str:
         return ""
 
 
-def _list(aws: Aws, bucket: str, prefix: str) -> list[s3.S3Object]:
+def _list(aws: Aws, bucket: str, prefix: str) -> list[S3Object]:
     return list(s3.list_objects(aws, bucket, prefix))
 
 
-def _function(aws: Aws, env: Environment, name: str) -> lambda_.FunctionConfig:
+def _function(aws: Aws, env: Environment, name: str) -> FunctionConfig:
     try:
         return lambda_.get_function(aws, name)
     except AwsError as exc:

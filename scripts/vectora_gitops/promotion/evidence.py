@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from vectora_gitops import history
 from vectora_gitops.aws import cloudwatch, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import records
@@ -43,7 +44,7 @@ def read_deployments(aws: Aws, env: Environment) -> tuple[Deployment, ...]:
 
 def to_deployment(data: Mapping[str, Any]) -> Deployment | None:
     """A record as the gates see it; None for a record without id or dates."""
-    record = records.from_json(data)
+    record = history.from_json(data)
     if not record.id or record.at is None:
         return None
     return Deployment(record.id, record.result, record.at, record.identities)

@@ -7,8 +7,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from vectora_gitops.drift.findings import Finding, counted, fingerprint
-from vectora_gitops.drift.run import EnvDrift
+from vectora_gitops.drift.findings import EnvDrift, Finding, counted, fingerprint
 
 MAX_MD_ROWS = 300
 

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from vectora_gitops.engine.plan import short
-from vectora_gitops.engine.records import Record
+from vectora_gitops.history import Record
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Matrix, State
 

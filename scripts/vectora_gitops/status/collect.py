@@ -15,8 +15,8 @@ from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import records as engine_records
 from vectora_gitops.engine.reconcile import plan_env
-from vectora_gitops.engine.records import Record, from_json
 from vectora_gitops.errors import FatalError
+from vectora_gitops.history import Record, from_json
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.promotion.gating import load_chain, with_integrity
 from vectora_gitops.promotion.pins import changes

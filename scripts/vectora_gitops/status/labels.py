@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from vectora_gitops.engine.plan import short
-from vectora_gitops.engine.records import Record
+from vectora_gitops.history import Record
 from vectora_gitops.status.matrix import Cell, Column, Matrix
 
 WAITING = "waiting for promotion"

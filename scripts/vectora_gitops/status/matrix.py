@@ -19,7 +19,7 @@ from vectora_gitops.engine.changes import (
     PutObject,
     UpdateFunction,
 )
-from vectora_gitops.engine.records import Record
+from vectora_gitops.history import Record
 
 
 class State(Enum):

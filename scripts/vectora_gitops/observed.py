@@ -1,0 +1,74 @@
+"""What the AWS layer observes, as typed immutable values (no boto3 here).
+
+`aws/` builds these from API responses; the pure parts of the pipeline (diff, drift
+classification, status) work on them without importing any AWS code (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+# What this tool writes into a layer version's Description: `version=<v> sha256=<hex>`.
+_TOOL_DESCRIPTION = re.compile(r"version=(?P<version>\S+) sha256=(?P<sha>[0-9a-f]{64})")
+
+
+def layer_description(version: str, sha256: str) -> str:
+    return f"vectora-gitops version={version} sha256={sha256}"
+
+
+def code_sha256_b64(sha256_hex: str) -> str:
+    """Lambda's CodeSha256 for a zip whose sha256 is `sha256_hex`."""
+    return base64.b64encode(bytes.fromhex(sha256_hex)).decode()
+
+
+@dataclass(frozen=True)
+class S3Object:
+    key: str
+    etag: str  # without quotes
+    size: int
+    last_modified: str = ""  # ISO 8601
+
+
+@dataclass(frozen=True)
+class ObjectVersion:
+    key: str
+    version_id: str
+    etag: str
+    is_latest: bool
+    is_delete_marker: bool
+    last_modified: str
+
+
+@dataclass(frozen=True)
+class LayerVersion:
+    arn: str  # layer version ARN
+    number: int
+    description: str
+
+    @property
+    def pinned(self) -> tuple[str, str] | None:
+        """(version, sha256) written by this tool into the Description, if any."""
+        match = _TOOL_DESCRIPTION.search(self.description)
+        return (match["version"], match["sha"]) if match else None
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    arn: str
+    layers: tuple[str, ...]  # layer version ARNs, in order
+    environment: Mapping[str, str]
+    tags: Mapping[str, str]
+    runtime: str
+    handler: str
+    code_sha256: str
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    timestamp: datetime
+    value: float
