@@ -143,13 +143,3 @@ def versioning_enabled(aws: Aws, bucket: str) -> bool:
     response = call(f"GetBucketVersioning s3://{bucket}",
                     aws.client("s3").get_bucket_versioning, Bucket=bucket)
     return bool(response.get("Status") == "Enabled")
-
-
-def bucket_exists(aws: Aws, bucket: str) -> bool:
-    try:
-        call(f"HeadBucket s3://{bucket}", aws.client("s3").head_bucket, Bucket=bucket)
-        return True
-    except AwsError as exc:
-        if exc.code in ("404", "NoSuchBucket", "NotFound"):
-            return False
-        raise

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vectora_gitops import console
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import check_path, repository
 from vectora_gitops.desired.repo import load_env
 from vectora_gitops.engine import guards
 from vectora_gitops.errors import UsageError
@@ -16,6 +16,10 @@ from vectora_gitops.snapshots import export, restore, take
 
 
 def main(args: Namespace) -> int:
+    if args.action == "create":
+        check_path("--export", args.export, "new folder")
+    elif args.action == "restore":
+        check_path("--export", args.export, "existing folder")
     env, _ = load_env(repository(args), args.env)
     aws = Aws(env.region)
     guards.check_account(aws, env)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +142,3 @@ def kinds_label(kind: str) -> str:
     if kind.startswith("prompt:"):
         return f"{kind.split(':', 1)[1]} prompt"
     return kind.replace("_", " ")
-
-
-def index_lookup(index: Mapping[str, frozenset[str]], kind: str, name: str) -> bool:
-    return name in index.get(kind, frozenset())

@@ -33,7 +33,6 @@ from vectora_gitops.model import (
 
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
 CLIENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-LAYER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
 
 @dataclass(frozen=True)
