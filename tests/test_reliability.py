@@ -120,7 +120,7 @@ def test_killed_at_a_write_converges(k: int, seeded: Path, capsys: pytest.Captur
                           env=env, capture_output=True, timeout=60, check=False)
     assert proc.returncode == -9, proc.stderr.decode()[-500:]
     time.sleep(1.1)  # the dead run's lock expires
-    converged(seeded, capsys, crashed_record="none" if k == 1 else "failed")
+    converged(seeded, capsys, crashed_record="none" if k == 1 else "interrupted")
 
 
 class _Raw:

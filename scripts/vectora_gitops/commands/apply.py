@@ -40,7 +40,7 @@ def main(args: Namespace) -> int:
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
                                     override_reason=args.reason, progress=advance)
-    snap = f", snapshot {record['snapshot']}" if record.get("snapshot") else ""
+    snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
-                f"{record['id']}; {COUNTERS.retries} retried request(s)")
+                f"{record.id}; {COUNTERS.retries} retried request(s)")
     return 0

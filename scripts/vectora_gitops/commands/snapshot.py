@@ -10,6 +10,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import load_env
 from vectora_gitops.engine import guards
+from vectora_gitops.engine.lockedrun import settle_dead_run
 from vectora_gitops.errors import UsageError
 from vectora_gitops.model import Environment
 from vectora_gitops.snapshots import export, restore, take
@@ -54,6 +55,7 @@ def run_restore(aws: Aws, env: Environment, *, name: str | None, folder: Path | 
         raise UsageError(f"snapshot {manifest.name} is of {manifest.env}, not {env.name}")
     plan = restore.make_plan(aws, env, manifest)
     if plan.empty:
+        settle_dead_run(aws, env)
         console.out(f"{env.name}: already as in snapshot {manifest.name}; nothing to restore")
         return 0
     console.out("\n".join(plan.lines()))
@@ -64,11 +66,11 @@ def run_restore(aws: Aws, env: Environment, *, name: str | None, folder: Path | 
             console.err("restore cancelled; nothing changed")
             return 1
     record = restore.run(aws, env, manifest, plan, content=content)
-    after = record.get("restored_to_commit") or ""
+    after = record.notes.get("restored_to_commit") or ""
     revert = f"revert the commits after {after}" if after else "revert the commits applied " \
         "after the snapshot"
     console.out(f"{env.name}: restored to snapshot {manifest.name} (snapshot of the state before: "
-                f"{record['snapshot']}; record {record['id']})")
+                f"{record.snapshot}; record {record.id})")
     console.out(f"git is now behind AWS: bring git in line: `vectora-gitops import --env "
                 f"{env.name}` or {revert}")
     return 0
