@@ -7,7 +7,7 @@ from pathlib import Path
 
 from vectora_gitops import console
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import confirmed, repository
 from vectora_gitops.desired.repo import load_env
 from vectora_gitops.engine import guards
 from vectora_gitops.engine.lockedrun import settle_dead_run
@@ -59,12 +59,9 @@ def run_restore(aws: Aws, env: Environment, *, name: str | None, folder: Path | 
         console.out(f"{env.name}: already as in snapshot {manifest.name}; nothing to restore")
         return 0
     console.out("\n".join(plan.lines()))
-    if not yes:
-        if not console.is_tty():
-            raise UsageError("restore needs --yes when there is no terminal to confirm on")
-        if not console.confirm(f"Restore {env.name} to snapshot {manifest.name}?"):
-            console.err("restore cancelled; nothing changed")
-            return 1
+    if not confirmed(yes, command="restore",
+                     question=f"Restore {env.name} to snapshot {manifest.name}?"):
+        return 1
     record = restore.run(aws, env, manifest, plan, content=content)
     after = record.notes.get("restored_to_commit") or ""
     revert = f"revert the commits after {after}" if after else "revert the commits applied " \
