@@ -22,6 +22,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
 )
 from vectora_gitops.history import Record, from_json
+from vectora_gitops.render.status_html import record_row
 from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather
@@ -156,6 +157,14 @@ def test_record_from_json_flattens_pins_and_tolerates_gaps() -> None:
     assert (r.at, r.succeeded, r.summary) == (datetime(2025, 3, 1, 10, tzinfo=UTC), True,
                                                {"put_object": 3})
     assert from_json({}).at is None
+
+
+@pytest.mark.parametrize(("result", "css"), [("succeeded", "ok"), ("failed", "failed"),
+                                             ("interrupted", "failed"), ("started", "started")])
+def test_history_row_marks_an_interrupted_run_as_failed(result: str, css: str) -> None:
+    row = record_row(from_json({"id": "x", "result": result,
+                                "started_at": "2025-03-01T10:00:00+00:00"}))
+    assert f'<span class="{css}">{result}</span>' in row
 
 
 # ---- against the moto server ----------------------------------------------------------------

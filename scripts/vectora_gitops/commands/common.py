@@ -1,5 +1,6 @@
-"""What every command needs: the repository it works on, and its output paths checked before it
-changes anything."""
+"""What commands share: the repository they work on, their output paths checked before they
+change anything, and the one "confirm or --yes" prompt of the commands that write under the lock
+(apply, snapshot restore)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import Literal
 
-from vectora_gitops import gitrepo
+from vectora_gitops import console, gitrepo
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.errors import UsageError
 
@@ -55,3 +56,16 @@ def check_path(flag: str, path: Path | None, use: PathUse) -> None:
         raise UsageError(f"{where}: not writable; check its permissions or give another path")
     if use == "new folder" and path.is_dir() and any(path.iterdir()):
         raise UsageError(f"{where}: not empty; give a new or empty folder")
+
+
+def confirmed(yes: bool, *, command: str, question: str) -> bool:
+    """Go on with `--yes`, or when the user answers yes on the terminal; without a terminal,
+    refuse (UsageError). A "no" says that nothing changed and returns False (exit 1)."""
+    if yes:
+        return True
+    if not console.is_tty():
+        raise UsageError(f"{command} needs --yes when there is no terminal to confirm on")
+    if console.confirm(question):
+        return True
+    console.err(f"{command} cancelled; nothing changed")
+    return False

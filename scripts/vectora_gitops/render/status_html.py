@@ -69,7 +69,7 @@ def legend() -> str:
 
 
 def record_row(r: Record) -> str:
-    result = {"succeeded": "ok", "failed": "failed"}.get(r.result, "started")
+    result = {"succeeded": "ok", "failed": "failed", "interrupted": "failed"}.get(r.result, "started")
     link = (f'<a href="{escape(r.run_url)}">run</a>' if r.run_url.startswith("https://") else "")
     cells = (escape(labels.day(r.at)), escape(r.actor), f'<span class="{result}">'
              f"{escape(r.result)}</span>", f'<code>{escape(short(r.commit))}</code> {link}',
