@@ -40,17 +40,6 @@ def put_obj(key: str) -> PutObject:
 
 # ---- pure logic -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("sources", "order"), [
-    ({"prod": "stage", "dev": None, "stage": "dev"}, ("dev", "stage", "prod")),
-    ({"b": None, "a": None}, ("a", "b")),
-    ({"qa": "dev", "stage": "dev", "dev": None, "prod": "stage"}, ("dev", "qa", "stage", "prod")),
-    ({"x": "y", "y": "x"}, ("x", "y")),  # a cycle still lists every environment
-    ({"stage": "gone"}, ("stage",)),
-])
-def test_promotion_order(sources: dict[str, str | None], order: tuple[str, ...]) -> None:
-    assert m.promotion_order(sources) == order
-
-
 ARN1, ARN2 = "arn:aws:lambda:eu-west-3:1:layer:core:1", "arn:aws:lambda:eu-west-3:1:layer:core:2"
 
 

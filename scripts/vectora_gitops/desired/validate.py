@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from vectora_gitops.desired import codeowners, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import CLIENT_REFERENCES, kinds_label, walk
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.yamlfile import YamlDoc
@@ -211,21 +212,9 @@ def _names_belong(env: Environment) -> list[Problem]:
 
 
 def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:
-    for name, files in envs.items():
-        seen = [name]
-        current = files.env.promotion.source
-        while current is not None:
-            where = f"environments/{name}/environment.yaml"
-            if current not in envs:
-                report.problems.append(Problem(where, f"promotion.from: '{current}' is not an "
-                                               "environment"))
-                break
-            if current in seen:
-                report.problems.append(Problem(where, "promotion.from: the promotion chain has a "
-                                               f"cycle ({' -> '.join([*seen, current])})"))
-                break
-            seen.append(current)
-            current = envs[current].env.promotion.source
+    chain = PromotionChain.of({name: files.env for name, files in envs.items()})
+    report.problems += [Problem(f"environments/{p.env}/environment.yaml", p.message)
+                        for p in chain.problems()]
 
 
 def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],

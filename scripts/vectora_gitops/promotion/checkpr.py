@@ -21,9 +21,9 @@ def check(repo: Repository, base: str) -> tuple[list[Problem], list[str]]:
     changed = set(gitrepo.changed_files(repo.root, commit, "environments"))
     problems: list[Problem] = []
     passed: list[str] = []
-    for env in pins.chain_of(chain.envs):
+    for env in chain.promotion.order():
         path = chain.pins_path(env)
-        if chain.envs[env].promotion.source is None or path not in changed:
+        if chain.promotion.source(env) is None or path not in changed:
             continue
         new = _new_pins(repo, chain, env, commit)
         if new:
@@ -47,7 +47,7 @@ def _new_pins(repo: Repository, chain: Chain, env: str, commit: str) -> dict[str
 
 def _check_env(repo: Repository, chain: Chain, env: str, new: dict[str, str],
                problems: list[Problem], passed: list[str]) -> None:
-    source = chain.envs[env].promotion.source or ""
+    source = chain.promotion.source(env) or ""
     path = chain.pins_path(env)
     try:
         history = evidence.read_deployments(Aws(chain.envs[source].region), chain.envs[source])

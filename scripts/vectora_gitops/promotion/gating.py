@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.promotion import clock, evidence, integrity, pins
@@ -19,6 +20,10 @@ class Chain:
 
     envs: dict[str, Environment]
     pins: dict[str, Pins]
+
+    @property
+    def promotion(self) -> PromotionChain:
+        return PromotionChain.of(self.envs)
 
     def pins_path(self, env: str) -> str:
         return f"environments/{env}/pins.yaml"
@@ -53,4 +58,4 @@ def with_integrity(repo: Repository, chain: Chain, source: str, target: str,
 
 def strict(chain: Chain, target: str) -> bool:
     """Unknown gates fail at the end of the chain (prod) and warn elsewhere."""
-    return pins.is_chain_end(chain.envs, target)
+    return chain.promotion.is_end(target)

@@ -55,7 +55,7 @@ def _dev_number(version: str) -> int | None:
 
 
 def root_env(chain: Chain) -> str:
-    roots = [n for n, e in chain.envs.items() if e.promotion.source is None]
+    roots = list(chain.promotion.starts())
     if len(roots) != 1:
         raise UsageError(f"expected one environment with promotion.from: null, found {roots}")
     return roots[0]

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.errors import GuardError, UsageError
 from vectora_gitops.model import Environment, LayerPin, Pins
 from vectora_gitops.promotion.yamledit import ScalarEdit
@@ -84,30 +85,15 @@ def _change(selector: str, source: Pins, old: str | None, new: str) -> PinChange
 
 
 def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> None:
-    declared = envs[target].promotion.source
+    chain = PromotionChain.of(envs)
+    declared = chain.source(target)
     if declared == source:
         return
-    chain = " -> ".join(chain_of(envs))
     if declared is None:
         raise UsageError(f"cannot promote {source} -> {target}: {target} is the start of the "
-                         f"chain and is never promoted into (chain: {chain})")
+                         f"chain and is never promoted into (chain: {chain.text()})")
     raise UsageError(f"cannot promote {source} -> {target}: {target} is promoted from {declared} "
-                     f"(chain: {chain}); promote {declared} -> {target} instead")
-
-
-def chain_of(envs: Mapping[str, Environment]) -> list[str]:
-    """Environments in promotion order (roots first), e.g. dev, stage, prod."""
-    order: list[str] = []
-    frontier = sorted(n for n, e in envs.items() if e.promotion.source is None)
-    while frontier:
-        order += frontier
-        frontier = sorted(n for n, e in envs.items()
-                          if e.promotion.source in frontier and n not in order)
-    return order + sorted(set(envs) - set(order))
-
-
-def is_chain_end(envs: Mapping[str, Environment], name: str) -> bool:
-    return not any(e.promotion.source == name for e in envs.values())
+                     f"(chain: {chain.text()}); promote {declared} -> {target} instead")
 
 
 def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.engine.changes import (
     Change,
     CopyArtifact,
@@ -86,17 +87,6 @@ class Matrix:
     generated_at: datetime
 
 
-def promotion_order(sources: Mapping[str, str | None]) -> tuple[str, ...]:
-    """Environments from the roots (no promotion.from) down each promotion chain."""
-    order: list[str] = []
-    frontier = sorted(e for e, s in sources.items() if s is None or s not in sources)
-    while frontier:
-        env = frontier.pop(0)
-        order.append(env)
-        frontier += sorted(e for e, s in sources.items() if s == env and e not in order)
-    return tuple(order + sorted(set(sources) - set(order)))
-
-
 def _selector_order(selector: str) -> tuple[int, str]:
     kind = selector.split("/", 1)[0]
     return ({"canonical": 0, "clients": 1, "layers": 2}.get(kind, 3), selector)
@@ -166,23 +156,25 @@ def cell_state(selector: str, version: str | None, live: Live | None) -> State:
     return State.DRIFT if selector in live.touched else State.IN_SYNC
 
 
-def waiting_for(selector: str, env: EnvInput, envs: Sequence[EnvInput]) -> str | None:
+def waiting_for(selector: str, env: EnvInput, by_name: Mapping[str, EnvInput],
+                chain: PromotionChain) -> str | None:
+    """The first environment promoted from `env` that does not run its version of `selector`."""
     version = env.pins.get(selector)
-    for nxt in envs:
-        if nxt.source == env.name and version is not None and nxt.pins.get(selector) != version:
-            return nxt.name
-    return None
+    if version is None:
+        return None
+    return next((t for t in chain.targets(env.name)
+                 if t in by_name and by_name[t].pins.get(selector) != version), None)
 
 
-def make_cell(selector: str, env: EnvInput, envs: Sequence[EnvInput], now: datetime,
-              gates: Mapping[str, str] | None = None) -> Cell:
+def make_cell(selector: str, env: EnvInput, by_name: Mapping[str, EnvInput], chain: PromotionChain,
+              now: datetime, gates: Mapping[str, str] | None = None) -> Cell:
     version = env.pins.get(selector)
     state = cell_state(selector, version, env.live)
     since = None
     if version is not None and env.live is not None and state is not State.NEVER_APPLIED:
         since = deployed_since(selector, version, env.live.records)
     days = max(0, (now - since).days) if since else None
-    target = waiting_for(selector, env, envs)
+    target = waiting_for(selector, env, by_name, chain)
     return Cell(version, state, since, days, target, (gates or {}).get(target or "", ""))
 
 
@@ -197,7 +189,8 @@ def build(envs: Sequence[EnvInput], *, commit: str, now: datetime,
     """The matrix, columns in promotion order; `gates`: target environment -> the state of the
     gates of the promotion into it (pass / fail / unknown), where evaluated."""
     by_name = {e.name: e for e in envs}
-    ordered = [by_name[n] for n in promotion_order({e.name: e.source for e in envs})]
-    rows = tuple(Row(sel, tuple(make_cell(sel, e, ordered, now, gates) for e in ordered))
+    chain = PromotionChain({e.name: e.source for e in envs})
+    ordered = [by_name[n] for n in chain.order()]
+    rows = tuple(Row(sel, tuple(make_cell(sel, e, by_name, chain, now, gates) for e in ordered))
                  for sel in selectors(ordered))
     return Matrix(tuple(column(e) for e in ordered), rows, commit, now)
