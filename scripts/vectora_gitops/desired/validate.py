@@ -18,7 +18,7 @@ from vectora_gitops.desired.references import CLIENT_REFERENCES, kinds_label, wa
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.yamlfile import YamlDoc
 from vectora_gitops.errors import FatalError, Problem
-from vectora_gitops.model import Environment, Pins
+from vectora_gitops.model import Environment, Pins, selector_of
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
 
@@ -223,17 +223,17 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
     for rel in base_files:
         parts = rel.split("/")
         if parts[0] == "clients" and len(parts) == 3 and parts[2].endswith(".yaml"):
-            version, selector = parts[2][:-5], f"clients/{parts[1]}"
+            version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
-            version, selector = parts[1], "canonical"
+            version, pinned_as = parts[1], selector_of("canonical")
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
             continue
         path = repo.root / rel
         if not path.exists():
-            if (selector, version) in pinned:
-                report.problems.append(Problem(rel, f"released {selector} {version} is deleted "
+            if (pinned_as, version) in pinned:
+                report.problems.append(Problem(rel, f"released {pinned_as} {version} is deleted "
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired.repo import Repository, to_pins
-from vectora_gitops.desired.yamlfile import Key, parse_yaml
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import AwsError, FatalError, Problem
-from vectora_gitops.promotion import clock, evidence, pins
+from vectora_gitops.model import Pins
+from vectora_gitops.promotion import clock, evidence
 from vectora_gitops.promotion.gates import soak_line
 from vectora_gitops.promotion.gating import Chain, load_chain
 
@@ -38,10 +39,10 @@ def _new_pins(repo: Repository, chain: Chain, env: str, commit: str) -> dict[str
     before: dict[str, str] = {}
     if raw is not None:
         try:
-            before = pins.identities(to_pins(parse_yaml(raw.decode("utf-8"), display="base").data))
+            before = Pins.from_json(parse_yaml(raw.decode("utf-8"), display="base").data).identities()
         except (FatalError, KeyError, TypeError, UnicodeDecodeError):
             before = {}
-    now = pins.identities(chain.pins[env])
+    now = chain.pins[env].identities()
     return {s: i for s, i in now.items() if before.get(s) != i}
 
 
@@ -63,10 +64,4 @@ def _check_env(repo: Repository, chain: Chain, env: str, new: dict[str, str],
             passed.append(f"{path}: {text}")
         else:
             problems.append(Problem(path, f"{text}; promote it through {source} first",
-                                    doc.line_of(_key(selector))))
-
-
-def _key(selector: str) -> Key:
-    kind, _, name = selector.partition("/")
-    return {"canonical": ("canonical",), "clients": ("clients", name)}.get(
-        kind, ("layers", name, "version"))
+                                    doc.line_of(chain.pins[env].scalars(selector)[0][0])))

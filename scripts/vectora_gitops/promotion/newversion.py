@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
 from vectora_gitops.errors import UsageError
+from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion.changeset import ChangeSet
 from vectora_gitops.promotion.gating import Chain, load_chain
 from vectora_gitops.promotion.yamledit import set_scalar
@@ -90,7 +91,7 @@ def _new_client(repo: Repository, changes: ChangeSet, cid: str, bump: str, dev: 
                       display=repo.rel(src))
     rel = repo.rel(repo.client_path(cid, version))
     changes.write(rel, text)
-    pin_in(repo, changes, dev, ("clients", cid), version)
+    pin_in(repo, changes, dev, pin_key(selector_of("clients", cid)), version)
     return Created("client", cid, version, source, rel, dev)
 
 
@@ -98,7 +99,7 @@ def _new_bundle(repo: Repository, changes: ChangeSet, bump: str, dev: str) -> Cr
     version, source = next_prerelease(repo.bundle_versions(), bump)
     changes.copytree(f"canonical/{source}", f"canonical/{version}")
     retitle_bundle(repo, changes, version, old=source)
-    pin_in(repo, changes, dev, ("canonical",), version)
+    pin_in(repo, changes, dev, pin_key(selector_of("canonical")), version)
     return Created("canonical", "canonical", version, source, f"canonical/{version}/", dev)
 
 

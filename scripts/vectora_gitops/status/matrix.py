@@ -21,6 +21,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
 )
 from vectora_gitops.history import Record
+from vectora_gitops.model import selector_order
 
 
 class State(Enum):
@@ -87,13 +88,8 @@ class Matrix:
     generated_at: datetime
 
 
-def _selector_order(selector: str) -> tuple[int, str]:
-    kind = selector.split("/", 1)[0]
-    return ({"canonical": 0, "clients": 1, "layers": 2}.get(kind, 3), selector)
-
-
 def selectors(envs: Iterable[EnvInput]) -> tuple[str, ...]:
-    return tuple(sorted({s for e in envs for s in e.pins}, key=_selector_order))
+    return tuple(sorted({s for e in envs for s in e.pins}, key=selector_order))
 
 
 def layer_touches(change: UpdateFunction) -> set[str]:
