@@ -12,15 +12,7 @@ import pytest
 from helpers_repo import git
 from support import put, run
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.engine.changes import (
-    CopyArtifact,
-    DeleteObject,
-    LayerRef,
-    PublishLayer,
-    PutObject,
-    TagFunction,
-    UpdateFunction,
-)
+from vectora_gitops.engine.changes import PutObject, TagFunction
 from vectora_gitops.history import Record, from_json
 from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
@@ -39,27 +31,6 @@ def put_obj(key: str) -> PutObject:
 
 
 # ---- pure logic -------------------------------------------------------------------------------
-
-ARN1, ARN2 = "arn:aws:lambda:eu-west-3:1:layer:core:1", "arn:aws:lambda:eu-west-3:1:layer:core:2"
-
-
-@pytest.mark.parametrize(("change", "touched"), [
-    (put_obj("canonical/scopes/a.yaml"), {"canonical"}),
-    (DeleteObject("canonical/old.md", "e"), {"canonical"}),
-    (put_obj("clients/lai_weekly.yaml"), {"clients/lai_weekly"}),
-    (DeleteObject("clients/gone.yaml", "e"), {"clients/gone"}),
-    (put_obj("other/readme.md"), set()),
-    (CopyArtifact("core", "s3://a/k", "b", "k", "h"), {"layers/core"}),
-    (PublishLayer("core", "core-dev", "1.0.0", "h", "b", "k"), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ARN2),)), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ""),)), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ARN1),)), set()),
-    (UpdateFunction("ingest", "f", (), None, {}, {"ENV": "dev"}), set()),
-    (TagFunction("ingest", "f", "arn", {"A": "b"}, {}), set()),
-])
-def test_touched_by(change: m.Change, touched: set[str]) -> None:
-    assert m.touched_by(change) == touched
-
 
 def test_live_counts_changes_of_no_pinned_deployable_as_other() -> None:
     changes = [put_obj("canonical/a"), put_obj("clients/gone.yaml"),

@@ -144,6 +144,16 @@ def pin_key(sel: str) -> tuple[str, ...]:
     return (kind,) if kind == "canonical" else (kind, name)
 
 
+def object_selector(key: str) -> str | None:
+    """The deployable an object of the config bucket belongs to: `canonical/...` -> canonical,
+    `clients/<id>.yaml` -> clients/<id> (desired/state.py writes them there); else None."""
+    if key.startswith("canonical/"):
+        return "canonical"
+    if key.startswith("clients/") and key.endswith(".yaml"):
+        return key[: -len(".yaml")]
+    return None
+
+
 def identity_version(identity: str) -> str:
     """The version of a pin identity (`1.4.1@<sha256>` -> `1.4.1`; a version is its own)."""
     return identity.partition("@")[0]

@@ -12,14 +12,7 @@ from datetime import datetime
 from enum import Enum
 
 from vectora_gitops.desired.chain import PromotionChain
-from vectora_gitops.engine.changes import (
-    Change,
-    CopyArtifact,
-    DeleteObject,
-    PublishLayer,
-    PutObject,
-    UpdateFunction,
-)
+from vectora_gitops.engine.changes import Change
 from vectora_gitops.history import Record
 from vectora_gitops.model import selector_order
 
@@ -92,35 +85,13 @@ def selectors(envs: Iterable[EnvInput]) -> tuple[str, ...]:
     return tuple(sorted({s for e in envs for s in e.pins}, key=selector_order))
 
 
-def layer_touches(change: UpdateFunction) -> set[str]:
-    if change.layers_after is None:
-        return set()
-    return {f"layers/{r.layer}" for r in change.layers_after
-            if not r.arn or r.arn not in change.layers_before}
-
-
-def touched_by(change: Change) -> set[str]:
-    """Deployables a change concerns (empty: a function or tag change of no deployable)."""
-    if isinstance(change, PutObject | DeleteObject):
-        if change.key.startswith("canonical/"):
-            return {"canonical"}
-        if change.key.startswith("clients/") and change.key.endswith(".yaml"):
-            return {change.key[: -len(".yaml")]}
-        return set()
-    if isinstance(change, CopyArtifact | PublishLayer):
-        return {f"layers/{change.layer}"}
-    if isinstance(change, UpdateFunction):
-        return layer_touches(change)
-    return set()
-
-
 def live_from(changes: Sequence[Change], pinned: Iterable[str], records: tuple[Record, ...]) -> Live:
     """Live info of one environment: which pinned deployables the plan touches, and the rest."""
     keep = set(pinned)
     touched: set[str] = set()
     other = 0
     for change in changes:
-        hit = touched_by(change) & keep
+        hit = change.deployables() & keep
         touched |= hit
         other += 0 if hit else 1
     return Live(frozenset(touched), other, records)
