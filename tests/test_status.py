@@ -14,6 +14,7 @@ from support import put, run
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.engine.changes import PutObject, TagFunction
 from vectora_gitops.history import Record, from_json
+from vectora_gitops.render import status_html, status_markdown, status_text
 from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather
@@ -103,8 +104,39 @@ def test_waiting_cells_carry_the_gate_state_of_their_promotion() -> None:
     got = m.build([dev, stage], commit="abc", now=NOW, gates={"stage": "fail"})
     waiting = got.rows[0].cells[0]
     assert (waiting.waiting_for, waiting.gates) == ("stage", "fail")
-    assert labels.waiting(waiting) == "waiting for promotion to stage (gates: fail)"
+    assert labels.words(waiting).waiting == "waiting for promotion to stage (gates: fail)"
     assert got.rows[0].cells[1].gates == ""
+
+
+SINCE = datetime(2025, 3, 1, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    (m.Cell("2.1.0", m.State.IN_SYNC, SINCE, 9),
+     labels.CellWords("2.1.0", m.State.IN_SYNC, "in sync", "since 2025-03-01 (9 d)", "")),
+    (m.Cell("2.1.0", m.State.DRIFT, SINCE, 0, "prod", "fail"),
+     labels.CellWords("2.1.0", m.State.DRIFT, "drift", "since 2025-03-01 (0 d)",
+                      "waiting for promotion to prod (gates: fail)")),
+    (m.Cell("7.2.0-dev.1", m.State.NEVER_APPLIED, None, None, "stage"),
+     labels.CellWords("7.2.0-dev.1", m.State.NEVER_APPLIED, "never applied", "",
+                      "waiting for promotion to stage")),
+    (m.Cell("2.0.0", m.State.UNKNOWN, None, None, "prod", "unknown"),
+     labels.CellWords("2.0.0", m.State.UNKNOWN, "unknown", "",
+                      "waiting for promotion to prod (gates: unknown)")),
+    (m.Cell(None, m.State.NOT_PINNED), labels.CellWords("", m.State.NOT_PINNED, "not pinned", "", "")),
+])
+def test_cell_words_once_for_every_rendering(cell: m.Cell, said: labels.CellWords) -> None:
+    assert labels.words(cell) == said
+    rendered = {"text": status_text.cell_text(cell), "markdown": status_markdown.cell(cell),
+                "html": status_html.cell(cell)}
+    shown = [w for w in (said.version, said.since, said.waiting) if w]
+    if said.pinned:
+        shown.append(said.state_word)
+    for name, out in rendered.items():
+        for word in shown:
+            assert word in out, (name, word, out)
+        assert "ahead of" not in out
+    assert said.pinned or "not pinned" in rendered["html"]
 
 
 def test_record_from_json_flattens_pins_and_tolerates_gaps() -> None:
