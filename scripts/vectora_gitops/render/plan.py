@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
+
+from rich.console import Console
+from rich.text import Text
 
 from vectora_gitops.engine.changes import Change
 from vectora_gitops.engine.plan import Plan, short, to_dict
 
 MAX_MD_ROWS = 200
+STYLE = {"+": "green", "~": "yellow", "-": "red"}
 
 
 def describe(change: Change) -> tuple[str, str]:
@@ -23,22 +28,29 @@ def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return groups
 
 
-def text(plan: Plan, *, color: bool) -> str:
-    def paint(symbol: str, line: str) -> str:
-        if not color:
-            return f"  {symbol} {line}"
-        code = {"+": "32", "-": "31", "~": "33"}[symbol]
-        return f"  \x1b[{code}m{symbol}\x1b[0m {line}"
-
-    lines = [f"Plan for {plan.env} at {short(plan.commit)} (canonical {plan.pins['canonical']})"]
+def lines(plan: Plan) -> list[Text]:
+    """The plan as text lines, each change's symbol styled (green +, yellow ~, red -)."""
+    out = [Text(f"Plan for {plan.env} at {short(plan.commit)} (canonical {plan.pins['canonical']})")]
     for phase, changes in group(plan.changes).items():
-        lines.append(f"{phase}:")
-        lines += [paint(*describe(c)) for c in changes]
+        out.append(Text(f"{phase}:"))
+        out += [Text.assemble("  ", (c.symbol, STYLE[c.symbol]), " ", c.describe()) for c in changes]
     if plan.unmanaged:
-        lines.append(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)")
-        lines += [f"    {k}" for k in plan.unmanaged[:20]]
-    lines.append(plan.summary_line())
-    return "\n".join(lines) + "\n"
+        out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
+        out += [Text(f"    {k}") for k in plan.unmanaged[:20]]
+    out.append(Text(plan.summary_line()))
+    return out
+
+
+def text(plan: Plan, *, color: bool) -> str:
+    """The plan for a terminal (`color`: rich's colours) or a pipe (plain text)."""
+    if not color:
+        return "".join(f"{line.plain}\n" for line in lines(plan))
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="standard",
+                      soft_wrap=True, highlight=False, markup=False, emoji=False)
+    with console.capture() as captured:
+        for line in lines(plan):
+            console.print(line)
+    return captured.get()
 
 
 def markdown(plan: Plan) -> str:
