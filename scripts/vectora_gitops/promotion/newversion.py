@@ -16,6 +16,7 @@ from vectora_gitops.promotion.changeset import ChangeSet
 from vectora_gitops.promotion.gating import Chain, load_chain
 from vectora_gitops.promotion.yamledit import set_scalar
 
+PRERELEASE = "dev"  # X.Y.Z-dev.N
 DEV = re.compile(r"^dev\.(\d+)$")
 
 
@@ -36,12 +37,11 @@ def next_prerelease(existing: Sequence[str], bump: str) -> tuple[str, str]:
         raise UsageError("no release to start from; create the first version file by hand")
     base = versions.sort_key(latest)
     target = {"major": base.bump_major, "minor": base.bump_minor, "patch": base.bump_patch}[bump]()
-    numbers = {_dev_number(v): v for v in existing if _same_release(v, str(target))}
-    numbers.pop(None, None)
-    if not numbers:
-        return f"{target}-dev.1", latest
-    top = max(n for n in numbers if n is not None)
-    return f"{target}-dev.{top + 1}", numbers[top]
+    started = [v for v in existing if _same_release(v, str(target)) and _dev_number(v) is not None]
+    if not started:
+        return str(target.bump_prerelease(PRERELEASE)), latest
+    newest = max(started, key=versions.sort_key)  # dev.10 after dev.9: semver's numeric order
+    return str(versions.sort_key(newest).bump_prerelease(PRERELEASE)), newest
 
 
 def _same_release(version: str, release: str) -> bool:
