@@ -23,7 +23,6 @@ from vectora_gitops.model import (
     FunctionSpec,
     Gates,
     IgnoreRule,
-    LayerPin,
     LayerSpec,
     MetricGate,
     Pins,
@@ -99,7 +98,7 @@ def read_env(repo: Repository, env: str) -> tuple[list[Problem], Environment | N
     env_doc = _checked(repo, folder / "environment.yaml", "environment", problems)
     pins_doc = _checked(repo, folder / "pins.yaml", "pins", problems)
     environment = to_environment(env_doc.data) if env_doc else None
-    pins = to_pins(pins_doc.data) if pins_doc else None
+    pins = Pins.from_json(pins_doc.data) if pins_doc else None
     if env_doc and environment and environment.name != env:
         problems.append(Problem(env_doc.path, f"name: '{environment.name}' must equal the folder "
                                 f"name '{env}'", env_doc.line_of(("name",))))
@@ -160,14 +159,4 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         ),
         drift_ignore=tuple(IgnoreRule(r["resource"], r["reason"])
                            for r in (data.get("drift") or {}).get("ignore") or ()),
-    )
-
-
-def to_pins(data: Mapping[str, Any]) -> Pins:
-    """Model of a schema-valid pins.yaml."""
-    return Pins(
-        canonical=data["canonical"],
-        clients=dict(data.get("clients") or {}),
-        layers={k: LayerPin(v["version"], v["sha256"], v["artifact"])
-                for k, v in (data.get("layers") or {}).items()},
     )

@@ -16,7 +16,6 @@ from vectora_gitops.desired.validate import Report, validate
 from vectora_gitops.engine import guards, lockedrun
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
-from vectora_gitops.engine.changes import DeleteObject, PublishLayer, PutObject, UpdateFunction
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
@@ -90,10 +89,7 @@ def check_fresh(planned: Planned, saved: Plan) -> None:
 
 
 def needs_snapshot(planned: Planned, plan: Plan) -> bool:
-    touches = any(isinstance(c, UpdateFunction | PublishLayer | DeleteObject)
-                  or (isinstance(c, PutObject) and c.key.startswith("canonical/"))
-                  for c in plan.changes)
-    return touches or planned.desired.env.name == "prod"
+    return any(c.touches_runtime for c in plan.changes) or planned.desired.env.name == "prod"
 
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
