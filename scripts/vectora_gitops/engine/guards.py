@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -55,12 +55,30 @@ def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
             names = [change.bucket]
         elif isinstance(change, PublishLayer):
             names = [change.bucket, change.layer_name]
-        elif isinstance(change, UpdateFunction | TagFunction):
+        elif isinstance(change, UpdateFunction):
             names = [change.name]
+        elif isinstance(change, TagFunction):  # tagging goes by ARN: check the name it holds
+            names = [change.name, _function_of(change.arn)]
         for name in names:
             if not name.endswith(suffix):
                 raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
                                  "refusing to touch another environment")
+
+
+def _function_of(arn: str) -> str:
+    """The function name in `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`."""
+    parts = arn.split(":")
+    return parts[6] if len(parts) > 6 and parts[5] == "function" else arn
+
+
+def check_changes(env: Environment, changes: tuple[Change, ...], observed: Iterable[str]) -> None:
+    """The prune and name guards on changes made elsewhere: a saved plan file is input like any
+    other, so what apply executes passes the same guards as a fresh plan (`observed`: the keys
+    now in the managed prefixes)."""
+    existing = Counter(p for key in observed for p in env.sync.managed_prefixes
+                       if key.startswith(p))
+    check_prune(env, changes, existing)
+    check_names(env, changes)
 
 
 def check_prune(env: Environment, changes: tuple[Change, ...],
