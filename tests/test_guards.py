@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from crash_runner import WRITES
+from helpers_repo import edit
 from support import cli, client, function, objects, put, run
 from vectora_gitops.aws.client import counting
 
@@ -86,8 +87,13 @@ def test_saved_plan_touching_another_environment_is_refused(
         LayerName="vectora-inbox-vectora-core-prod")["LayerVersions"] == []
 
 
-def test_saved_plan_deleting_a_protected_object_is_refused(seeded: Path, tmp_path: Path,
+@pytest.mark.parametrize("also_managed", [False, True], ids=["protected", "protected-and-managed"])
+def test_saved_plan_deleting_a_protected_object_is_refused(also_managed: bool, seeded: Path,
+                                                           tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    if also_managed:  # valid, and then only the protected prefix keeps backups/ from a prune
+        edit(seeded, "environments/dev/environment.yaml", "managed_prefixes: [clients/, canonical/]",
+             "managed_prefixes: [clients/, canonical/, backups/]")
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     backup = "backups/snapshots/keep.json"
     put("vectora-inbox-config-dev", backup, b"{}")
