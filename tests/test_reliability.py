@@ -321,11 +321,27 @@ def test_two_applies_at_once_exactly_one_proceeds(seeded: Path) -> None:
     assert len(records) == 1
 
 
-def test_different_environments_do_not_block(seeded: Path) -> None:
-    cmds = [[sys.executable, "-m", "vectora_gitops", "--repo", str(seeded), "apply", "--env", e,
-             "--yes"] for e in ("dev", "stage")]
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in cmds]
-    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+def test_different_environments_do_not_block(seeded: Path, tmp_path: Path) -> None:
+    """dev and stage applied at once; each run, holding its lock, waits (barrier_runner.py) until
+    the other holds its own, so both succeed only if the two locks are held at the same time."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    pairs = (("dev", "stage"), ("stage", "dev"))
+    procs = [subprocess.Popen([sys.executable, str(TESTS / "barrier_runner.py"), str(tmp_path),
+                               name, peer, "45", "--", "--repo", str(seeded), "apply", "--env",
+                               name, "--yes"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for name, peer in pairs]
+    results = []
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, err.decode()[-800:]))
+    assert [r[0] for r in results] == [0, 0], results
+    for name, _peer in pairs:  # each passed the barrier holding its own environment's lock
+        marker = (tmp_path / f"{name}.locked").read_text()
+        assert marker == f"vectora-inbox-data-{name}\n"
+        records = [json.loads(v) for v in objects(f"vectora-inbox-data-{name}",
+                                                  "deployments/records/").values()]
+        assert [r["result"] for r in records] == ["succeeded"]
+        assert LOCK not in objects(f"vectora-inbox-data-{name}", "deployments/")
 
 
 def test_ctrl_c_releases_the_lock(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:

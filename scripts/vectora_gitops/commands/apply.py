@@ -23,6 +23,8 @@ def main(args: Namespace) -> int:
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
                        prune=True if args.prune else (saved.prune if saved else None))
+    if saved is not None:
+        guards.check_changes(planned.desired.env, saved.changes, planned.actual.objects)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
     plan = saved or planned.plan

@@ -328,6 +328,12 @@ class TagFunction(_FunctionChange):
         tags = ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
         return f"tag {self.name}: {tags}"
 
+    def names(self) -> tuple[str, ...]:
+        """Tagging goes by ARN: the function named inside it is checked too."""
+        parts = self.arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+        in_arn = parts[6] if len(parts) > 6 and parts[5] == "function" else self.arn
+        return (self.name, in_arn)
+
     def run(self, executor: Executor) -> None:
         executor.tag_function(self)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,6 +46,16 @@ def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
             if not name.endswith(suffix):
                 raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
                                  "refusing to touch another environment")
+
+
+def check_changes(env: Environment, changes: tuple[Change, ...], observed: Iterable[str]) -> None:
+    """The prune and name guards on changes made elsewhere: a saved plan file is input like any
+    other, so what apply executes passes the same guards as a fresh plan (`observed`: the keys
+    now in the managed prefixes)."""
+    existing = Counter(p for key in observed for p in env.sync.managed_prefixes
+                       if key.startswith(p))
+    check_prune(env, changes, existing)
+    check_names(env, changes)
 
 
 def check_prune(env: Environment, changes: tuple[Change, ...],
