@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
+from vectora_gitops.desired.yamledit import ScalarEdit
 from vectora_gitops.errors import GuardError, UsageError
 from vectora_gitops.model import Environment, LayerPin, Pins
-from vectora_gitops.promotion.yamledit import ScalarEdit
 
 SELECTOR = re.compile(r"^(canonical|clients/[a-z][a-z0-9_]{1,63}|layers/[a-z][a-z0-9-]{1,40})$")
 MAX_BRANCH = 120
