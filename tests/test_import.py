@@ -3,7 +3,9 @@ layer published by this tool and one published by hand without any zip) into git
 
 from __future__ import annotations
 
+import difflib
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,115 @@ def test_import_adopts_the_live_environment(seeded: Path, tmp_path: Path,
     assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
     assert run(capsys, seeded, "drift", "--env", "dev")[0] == 0
     assert len(layer_versions("vectora-inbox-common-deps-dev")) == before
+
+
+def banner(title: str) -> str:
+    rule = "# " + "=" * 37 + "\n"
+    return f"{rule}# {title}\n{rule}"
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The lines difflib reports as removed (-) or added (+), in file order."""
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                  lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+LIVE_CLIENT = f"""\
+# Rendered by vectora-gitops from clients/acme_news/3.0.0.yaml for dev.
+# Do not edit in S3: change the file in git and open a pull request.
+{banner("Acme News: profile")}client_profile:
+  client_id: acme_news_v3   # the old id carried the version
+  version: "3"
+  environment: dev
+  name: Acme News
+
+{banner("SECTION 2: sources")}
+source_config:
+  source_bouquets_enabled: [lai_trade_press, lai_regulators]   # order matters
+  sources_extra_enabled:
+    - press_sector__endpoints_news
+
+{banner("SECTION 3: metadata")}
+metadata:
+  owner: newsletter-engine team   # who answers
+
+{banner("END OF CONFIG")}"""
+
+
+def test_import_edits_only_the_lines_it_must(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Files with section banners (between sections and at the end): import changes exactly the
+    values that differ from the live environment; every other byte stays."""
+    env_path, pins_path = (seeded / "environments/dev/environment.yaml",
+                           seeded / "environments/dev/pins.yaml")
+    env_text = env_path.read_text().replace(
+        "functions:\n", f"\n{banner('SECTION 3: functions')}\nfunctions:\n").replace(
+        "tags:\n", f"\n{banner('SECTION 4: tags')}\ntags:\n") + f"\n{banner('END')}"
+    pins_text = pins_path.read_text().replace(
+        "clients:\n", f"\n{banner('clients')}clients:\n").replace(
+        "layers:\n", f"\n{banner('layers')}layers:\n") + f"\n{banner('END')}\n"
+    env_path.write_text(env_text)
+    pins_path.write_text(pins_text)
+    put(CONFIG, "clients/acme_news_v3.yaml", LIVE_CLIENT.encode())
+    lam = client("lambda")
+    arns = {}
+    for key, version in (("vectora-core", "1.4.1"), ("common-deps", "3.2.0")):
+        arns[key] = lam.publish_layer_version(
+            LayerName=f"vectora-inbox-{key}-dev",
+            Description=describe(version, sha256(layer_zip(key, version))),
+            Content={"S3Bucket": "vectora-inbox-lambda-code-dev",
+                     "S3Key": f"layers/{key}-{version}.zip"})["LayerVersionArn"]
+    newsletter = {"ENV": "dev", "CONFIG_BUCKET": CONFIG, "DATA_BUCKET": "vectora-inbox-data-dev",
+                  "LOG_LEVEL": "INFO", "BEDROCK_MODEL_ID": "eu.anthropic.claude-3-5-sonnet-20240620-v1:0",
+                  "BEDROCK_REGION": "eu-west-3", "NEW_FLAG": "1"}
+    score = {**newsletter, "NEWSLETTERS_BUCKET": "vectora-inbox-newsletters-dev",
+             "LOG_LEVEL": "DEBUG", "MAX_CONCURRENT_BEDROCK_CALLS": "4"}
+    del score["NEW_FLAG"]
+    ingest = {k: score[k] for k in ("ENV", "CONFIG_BUCKET", "DATA_BUCKET", "NEWSLETTERS_BUCKET",
+                                    "LOG_LEVEL")}
+    for key, variables, layers in (("ingest", ingest, ["vectora-core", "common-deps"]),
+                                   ("normalize-score", score, ["common-deps", "vectora-core"]),
+                                   ("newsletter", newsletter, ["common-deps", "vectora-core"])):
+        lam.update_function_configuration(FunctionName=f"vectora-inbox-{key}-v2-dev",
+                                          Layers=[arns[k] for k in layers],
+                                          Environment={"Variables": variables})
+
+    code, out, err = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0, err
+    assert "wrote clients/acme_news/3.0.0.yaml" in out
+
+    today = date.today().isoformat()
+    adopted = (seeded / "clients/acme_news/3.0.0.yaml").read_text()
+    live = LIVE_CLIENT.split("pull request.\n", 1)[1]
+    assert adopted == live.replace("client_id: acme_news_v3", "client_id: acme_news").replace(
+        'version: "3"', 'version: "3.0.0"').replace("  environment: dev\n", "").replace(
+        "  owner: newsletter-engine team   # who answers\n",
+        "  owner: newsletter-engine team   # who answers\n  changelog:\n    - version: 3.0.0\n"
+        f'      date: "{today}"\n      changes:\n        - migrated from legacy id acme_news_v3\n')
+    assert changed_lines(live, adopted) == [
+        "-  client_id: acme_news_v3   # the old id carried the version",
+        "-  version: \"3\"", "-  environment: dev",
+        "+  client_id: acme_news   # the old id carried the version", '+  version: "3.0.0"',
+        "+  changelog:", "+    - version: 3.0.0", f'+      date: "{today}"', "+      changes:",
+        "+        - migrated from legacy id acme_news_v3"]
+
+    order = "# order matters: attached in this order"
+    assert env_path.read_text() == env_text.replace(
+        f"layers: [common-deps, vectora-core]   {order}",
+        f"layers: [vectora-core, common-deps]   {order}").replace(
+        '      BEDROCK_REGION: "eu-west-3"\n\n',
+        '      BEDROCK_REGION: "eu-west-3"\n      NEW_FLAG: "1"\n\n').replace(
+        '      NEWSLETTERS_BUCKET: "vectora-inbox-newsletters-dev"\n      LOG_LEVEL: "DEBUG"\n'
+        '      BEDROCK_MODEL_ID: "eu.anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
+        '      BEDROCK_REGION: "eu-west-3"\n      NEW_FLAG',
+        '      LOG_LEVEL: "INFO"\n'
+        '      BEDROCK_MODEL_ID: "eu.anthropic.claude-3-5-sonnet-20240620-v1:0"\n'
+        '      BEDROCK_REGION: "eu-west-3"\n      NEW_FLAG')
+    assert changed_lines(env_text, env_path.read_text()) == [
+        f"-    layers: [common-deps, vectora-core]   {order}",
+        f"+    layers: [vectora-core, common-deps]   {order}",
+        '-      NEWSLETTERS_BUCKET: "vectora-inbox-newsletters-dev"', '-      LOG_LEVEL: "DEBUG"',
+        '+      LOG_LEVEL: "INFO"', '+      NEW_FLAG: "1"']
+    assert pins_path.read_text() == pins_text.replace(
+        "  lai_weekly: 7.2.0-dev.1\n", "  acme_news: 3.0.0\n")
+    assert "clients.lai_weekly: not in s3://vectora-inbox-config-dev/clients/; unpinned" in err

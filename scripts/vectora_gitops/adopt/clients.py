@@ -1,7 +1,8 @@
 """Client configs found under s3://<config>/clients/ -> clients/<id>/<version>.yaml.
 
 Legacy `<id>_v<N>.yaml` objects go through the `migrate-client` transformation; what rendering
-added (the header comment and `client_profile.environment`) is taken out again.
+added (the header comment and `client_profile.environment`) is taken out again. Both are minimal
+text edits (`desired.yamledit`): every other line of the live object is kept byte for byte.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vectora_gitops.adopt import yamledit
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired import migrate
+from vectora_gitops.desired import migrate, yamledit
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
 from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import InputError
@@ -47,18 +47,17 @@ def adopt_clients(aws: Aws, env: Environment, repo: Repository, *, today: date) 
 
 
 def adopt_one(repo: Repository, name: str, text: str, *, source: str, today: date) -> AdoptedClient:
-    data = yamledit.load_text(strip_header(text), source)
-    profile = data.get("client_profile")
-    if not isinstance(profile, dict):
+    text = strip_header(text.replace("\r\n", "\n"))  # the repository's files end lines with LF
+    if yamledit.kind(text, ("client_profile",), display=source) != "mapping":
         raise InputError(f"{source}: no client_profile mapping; not a client config")
-    profile.pop("environment", None)
-    text = yamledit.dump(data)
+    text = yamledit.delete(text, ("client_profile", "environment"), display=source)
     if migrate.LEGACY_FILE.match(name):
         client_id, version = migrate.legacy_name(Path(name))
         text = migrate.rewrite(text, client_id=client_id, version=version, today=today,
                                legacy_id=name.rsplit(".", 1)[0], display=source)
     else:
-        client_id, version = name.rsplit(".", 1)[0], str(profile.get("version", ""))
+        client_id = name.rsplit(".", 1)[0]
+        version = yamledit.scalar_value(text, ("client_profile", "version"), display=source) or ""
     if not CLIENT_ID.match(client_id) or not version:
         raise InputError(f"{source}: cannot tell the client id and version (name it "
                          "<id>.yaml with client_profile.version, or <id>_v<N>.yaml)")

@@ -1,5 +1,6 @@
 """`import`: read the live environment (never writes to AWS), then write client configs, the
-canonical bundle, environment.yaml (variables, layer order) and pins.yaml (round-trip edits)."""
+canonical bundle, environment.yaml (variables, layer order) and pins.yaml (minimal text edits of
+`desired.yamledit`: comments, banners and layout of every other line kept)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from vectora_gitops.adopt import yamledit
 from vectora_gitops.adopt.canonical import AdoptedBundle, adopt_canonical
 from vectora_gitops.adopt.clients import AdoptedClient, adopt_clients
 from vectora_gitops.adopt.layers import AdoptedLayer, adopt_layer, attached_by_layer
 from vectora_gitops.aws import lambda_
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired import yamledit
 from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.desired.yamledit import Scalar
 from vectora_gitops.engine import guards
 from vectora_gitops.engine.layers import layer_name
 from vectora_gitops.model import Environment, Pins
@@ -92,40 +94,40 @@ def _write_bundle(repo: Repository, bundle: AdoptedBundle | None, result: Import
 def _edit_environment(repo: Repository, env: Environment,
                       configs: dict[str, FunctionConfig], result: Imported) -> None:
     path = repo.env_dir(env.name) / "environment.yaml"
-    data = yamledit.load(path)
+    display = repo.rel(path)
+    text = path.read_text(encoding="utf-8")
     by_name = {spec.name: k for k, spec in env.layers.items()}
     for key, config in configs.items():
-        spec = yamledit.child(yamledit.child(data, "functions"), key)
-        variables = {k: yamledit.quoted(v) for k, v in sorted(config.environment.items())}
-        yamledit.set_mapping(yamledit.child(spec, "environment"), variables)
-        order = [by_name[layer_name(a)] for a in config.layers if layer_name(a) in by_name]
-        if order and list(spec.get("layers") or ()) != order:
-            spec["layers"] = order
-    _save(repo, path, data, result)
+        variables = {k: Scalar(v, '"') for k, v in sorted(config.environment.items())}
+        text = yamledit.set_mapping(text, ("functions", key, "environment"), variables,
+                                    display=display)
+        order = tuple(by_name[layer_name(a)] for a in config.layers if layer_name(a) in by_name)
+        if order and env.functions[key].layers != order:
+            text = yamledit.set_value(text, ("functions", key, "layers"), order, display=display)
+    _save(repo, path, text, result)
 
 
 def _edit_pins(repo: Repository, env: Environment, pins: Pins, clients: list[AdoptedClient],
                bundle: AdoptedBundle | None, layers: list[AdoptedLayer], result: Imported) -> None:
     path = repo.env_dir(env.name) / "pins.yaml"
-    data = yamledit.load(path)
+    display = repo.rel(path)
+    text = path.read_text(encoding="utf-8")
     if bundle is not None:
-        data["canonical"] = bundle.version
-    yamledit.set_mapping(yamledit.child(data, "clients"),
-                         {c.client_id: c.version for c in clients})
+        text = yamledit.set_scalar(text, ("canonical",), bundle.version, display=display)
+    text = yamledit.set_mapping(text, ("clients",), {c.client_id: c.version for c in clients},
+                                display=display)
     for client_id in sorted(set(pins.clients) - {c.client_id for c in clients}):
         result.warnings.append(f"clients.{client_id}: not in s3://{env.buckets.config}/clients/; "
                                "unpinned")
-    section = yamledit.child(data, "layers")
     for layer in layers:
-        entry = yamledit.child(section, layer.key)
-        yamledit.set_mapping(entry, {"version": layer.pin.version,
-                                     "sha256": yamledit.quoted(layer.pin.sha256),
-                                     "artifact": layer.pin.artifact})
-    _save(repo, path, data, result)
+        text = yamledit.set_mapping(text, ("layers", layer.key),
+                                    {"version": layer.pin.version,
+                                     "sha256": Scalar(layer.pin.sha256, '"'),
+                                     "artifact": layer.pin.artifact}, display=display)
+    _save(repo, path, text, result)
 
 
-def _save(repo: Repository, path: Path, data: object, result: Imported) -> None:
-    text = yamledit.dump(data)
+def _save(repo: Repository, path: Path, text: str, result: Imported) -> None:
     if path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")
         result.written.append(repo.rel(path))

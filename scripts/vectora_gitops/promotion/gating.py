@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.desired.yamledit import apply_edits
 from vectora_gitops.model import Environment, Pins, split_selector
 from vectora_gitops.promotion import clock, evidence, integrity, pins
 from vectora_gitops.promotion.gates import Evidence, GateResult, Inputs, evaluate
-from vectora_gitops.promotion.yamledit import apply_edits
 
 
 @dataclass(frozen=True)

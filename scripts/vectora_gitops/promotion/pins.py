@@ -10,9 +10,16 @@ from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.chain import PromotionChain
+from vectora_gitops.desired.yamledit import ScalarEdit
 from vectora_gitops.errors import GuardError, UsageError
-from vectora_gitops.model import SELECTOR, Environment, Pins, identity_version, selector_name, selector_order
-from vectora_gitops.promotion.yamledit import ScalarEdit
+from vectora_gitops.model import (
+    SELECTOR,
+    Environment,
+    Pins,
+    identity_version,
+    selector_name,
+    selector_order,
+)
 
 MAX_BRANCH = 120
 

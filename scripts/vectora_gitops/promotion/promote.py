@@ -8,13 +8,13 @@ from dataclasses import dataclass
 
 from vectora_gitops import gitrepo
 from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamledit import apply_edits
 from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import GitError, GuardError, InputError, Problem
 from vectora_gitops.model import Pins, split_selector
 from vectora_gitops.promotion import body as bodies
 from vectora_gitops.promotion import integrity, pins, summary
 from vectora_gitops.promotion.gating import Chain, gate_results, load_chain, strict
-from vectora_gitops.promotion.yamledit import apply_edits
 
 TRAILER = "Promoted-by: vectora-gitops"
 
