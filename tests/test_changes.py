@@ -46,6 +46,7 @@ class Row:
     json: dict[str, object] = field(default_factory=dict)  # the plan's JSON of it
 
 
+FN_ARN = "arn:aws:lambda:eu-west-3:786469175371:function:ingest-dev"
 ROWS = [
     Row(PutObject("canonical/scopes/a.yaml", H, "m", 3, "create", "canonical/2.1.0/scopes/a.yaml"),
         "canonical", "s3 canonical/scopes/a.yaml",
@@ -94,9 +95,10 @@ ROWS = [
                        {"A": "1", "B": "3", "C": "4"}),
         "functions", "function score", "~ update score-dev: env +C=4, env -X, env B: 2 -> 3",
         names=("score-dev",), runtime=True),
-    Row(TagFunction("ingest", "ingest-dev", "arn:f", {"team": "x", "env": "dev"}, {}),
-        "functions", "function ingest", "~ tag ingest-dev: env=dev, team=x", names=("ingest-dev",),
-        json={"kind": "tag_function", "function": "ingest", "name": "ingest-dev", "arn": "arn:f",
+    Row(TagFunction("ingest", "ingest-dev", FN_ARN, {"team": "x", "env": "dev"}, {}),
+        "functions", "function ingest", "~ tag ingest-dev: env=dev, team=x",
+        names=("ingest-dev", "ingest-dev"),  # the name, and the function its ARN names
+        json={"kind": "tag_function", "function": "ingest", "name": "ingest-dev", "arn": FN_ARN,
               "tags": {"team": "x", "env": "dev"}, "before": {}}),
 ]
 
