@@ -206,7 +206,7 @@ def test_broken_target_is_restored(capsys: pytest.CaptureFixture[str], repo: Pat
     # dev pins a client version whose file is missing: the copy would leave stage dangling
     edit(repo, "environments/dev/pins.yaml", "lai_weekly: 7.2.0-dev.1", "lai_weekly: 7.1.0")
     edit(repo, "environments/stage/pins.yaml", "canonical: 2.1.0", "canonical: 2.0.0")
-    (repo / "canonical/2.1.0/prompts/domain_scoring/lai_domain_scoring.yaml").unlink()
+    (repo / "canonical/2.1.0/prompts/editorial/lai_editorial.yaml").unlink()
     before = snapshot(repo)
     code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage")
     assert code == 1 and "after the copy" in err

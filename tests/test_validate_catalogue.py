@@ -129,7 +129,7 @@ ENV_CASES = [
     Case("env-yaml-syntax", sub(D, "region: eu-west-3", "region: [eu-west-3", located=False),
          D, "YAML syntax error"),
     Case("env-duplicate-key", add(D, "name: dev\n"), D,
-         "duplicate key 'name' (first defined on line 3)"),
+         "duplicate key 'name' on lines 3 and"),
     Case("env-account-id-number", sub(D, 'account_id: "786469175371"', "account_id: 786469175371"),
          D, "is a number where text is expected; quote it"),
     Case("env-bad-account-id", sub(D, 'account_id: "786469175371"', 'account_id: "12345"'),
@@ -242,9 +242,9 @@ PINS_CASES = [
 ]
 
 CLIENT_CASES = [
-    Case("client-unknown-profile-key",
-         sub(C, "  active: true\n", "  active: true\n  colour: blue\n", located=False),
-         C, "'colour' was unexpected"),
+    Case("client-profile-missing-version",
+         sub(C, "  version: 7.1.0\n", "", located=False),
+         C, "client_profile: 'version' is a required property"),
     Case("client-missing-required", sub(C, "watch_domains:", "watch_domainz:", located=False),
          C, "'watch_domains' is a required property"),
     Case("client-wrong-type", sub(C, "max_tokens: 1500", "max_tokens: many"),
@@ -282,13 +282,11 @@ CLIENT_CASES = [
 # One case per row of references.CLIENT_REFERENCES (and per prompt type of the first row).
 REFERENCE_CASES = [
     Case(f"ref-{kind}-prompt", sub(C, f"{kind}_prompt: {name}", f"{kind}_prompt: missing_{kind}"),
-         C, f"bedrock_config.{kind}_prompt: {label} prompt 'missing_{kind}' is not in "
+         C, f"bedrock_config.{kind}_prompt: {kind} prompt 'missing_{kind}' is not in "
             "canonical 2.1.0")
-    for kind, name, label in (
-        ("normalization", "generic_normalization", "normalization"),
-        ("matching", "lai_matching", "matching"),
-        ("editorial", "lai_editorial", "editorial"),
-        ("domain_scoring", "lai_domain_scoring", "domain_scoring"),
+    for kind, name in (
+        ("normalization", "generic_normalization"),
+        ("editorial", "lai_editorial"),
     )
 ] + [
     Case(f"ref-{key}", sub(C, f"{key}: {old}", f"{key}: {new}"),
@@ -313,11 +311,6 @@ REFERENCE_CASES = [
     Case("ref-bonus-scope", sub(C, "scope: lai_companies_pure_players", "scope: ghost_players"),
          C, "scoring_config.client_specific_bonuses.pure_player_companies.scope: scope "
             "'ghost_players' is not in canonical 2.1.0"),
-    Case("ref-event-type-override", sub(C, "partnership: 1.3", "merger: 1.3"),
-         C, "scoring_config.event_type_weight_overrides.merger: event type 'merger' is not in"),
-    Case("ref-section-event-type",
-         sub(C, "filter_event_types: [regulatory]", "filter_event_types: [regulatory, ghost]"),
-         C, "newsletter_layout.sections.0.filter_event_types.1: event type 'ghost' is not in"),
     Case("ref-bouquet", sub(C, "    - lai_trade_press", "    - ghost_bouquet"),
          C, "source_config.source_bouquets_enabled.1: bouquet 'ghost_bouquet' is not in"),
     Case("ref-extra-source",
@@ -334,12 +327,13 @@ BUNDLE_CASES = [
          CATALOG, "sources.4.ingestion_profile: ingestion profile 'ghost_rss' is not defined"),
     Case("bundle-prompt-unknown-ref",
          sub(EDITORIAL, "{{ref:lai_companies_pure_players}}", "{{ref:unknown}}", located=False),
-         EDITORIAL, "user_template: scope 'unknown' is not defined in canonical 2.1.0"),
+         EDITORIAL, "user_template: scope or domain definition 'unknown' is not defined in "
+                    "canonical 2.1.0"),
     Case("bundle-prompt-unknown-sub-ref",
          sub(f"{B}/prompts/matching/lai_matching.yaml", "{{ref:lai_keywords.route_terms}}",
              "{{ref:lai_keywords.unknown_sub}}", located=False),
          f"{B}/prompts/matching/lai_matching.yaml",
-         "scope 'lai_keywords.unknown_sub' is not defined"),
+         "scope or domain definition 'lai_keywords.unknown_sub' is not defined"),
     Case("bundle-prompt-id-not-file",
          sub(EDITORIAL, "prompt_id: lai_editorial", "prompt_id: other"),
          EDITORIAL, "prompt_id: 'other' must equal the file name 'lai_editorial'"),
@@ -384,6 +378,22 @@ IMMUTABLE_CASES = [
 
 CASES = ENV_CASES + PINS_CASES + CLIENT_CASES + REFERENCE_CASES + BUNDLE_CASES + IMMUTABLE_CASES
 
+# Names the engine does not depend on: a warning (exit 0), still located and explained.
+WARNING_CASES = [
+    Case(f"warn-{kind}-prompt", sub(C, f"{kind}_prompt: {name}", f"{kind}_prompt: missing_{kind}"),
+         C, f"warning: bedrock_config.{kind}_prompt: {kind} prompt 'missing_{kind}' is not in "
+            "canonical 2.1.0 (pinned in stage); the engine does not read this key")
+    for kind, name in (("matching", "lai_matching"), ("domain_scoring", "lai_domain_scoring"))
+] + [
+    Case("warn-event-type-override", sub(C, "partnership: 1.3", "merger: 1.3"),
+         C, "warning: scoring_config.event_type_weight_overrides.merger: event type 'merger' is "
+            "not in canonical 2.1.0 (pinned in stage); the engine ignores an unknown event type"),
+    Case("warn-section-event-type",
+         sub(C, "filter_event_types: [regulatory]", "filter_event_types: [regulatory, ghost]"),
+         C, "warning: newsletter_layout.sections.0.filter_event_types.1: event type 'ghost' is "
+            "not in canonical 2.1.0"),
+]
+
 
 @pytest.fixture(scope="session")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -405,7 +415,7 @@ def run_validate(root: Path, capsys: pytest.CaptureFixture[str], *,
 
 
 def test_catalogue_is_large_and_ids_are_unique() -> None:
-    ids = [case.id for case in CASES]
+    ids = [case.id for case in CASES + WARNING_CASES]
     assert len(ids) >= 60
     assert len(set(ids)) == len(ids)
 
@@ -420,6 +430,16 @@ def test_bad_input_is_refused(case: Case, repo: Path, capsys: pytest.CaptureFixt
     assert matching, f"no line starting with {prefix!r} containing {case.message!r} in:\n" + \
         "\n".join(errors)
     assert not any(e.startswith("Traceback") for e in errors)
+
+
+@pytest.mark.parametrize("case", WARNING_CASES, ids=[case.id for case in WARNING_CASES])
+def test_unread_name_is_a_warning(case: Case, repo: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    line = case.mutate(repo)
+    code, errors = run_validate(repo, capsys)
+    assert code == 0, errors
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(f"{case.path}:{line}: ") and case.message in errors[0], errors
 
 
 @pytest.mark.parametrize("base", [False, True], ids=["plain", "base-HEAD"])
@@ -439,15 +459,17 @@ def test_editing_a_prerelease_is_allowed_with_base(repo: Path,
 
 def test_deleted_prompt_names_client_key_name_and_version(
         repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (repo / B / "prompts/matching/lai_matching.yaml").unlink()
+    (repo / B / "prompts/normalization/generic_normalization.yaml").unlink()
     code, errors = run_validate(repo, capsys)
     assert code == 1
-    hits = [e for e in errors if "bedrock_config.matching_prompt" in e]
+    hits = [e for e in errors if "bedrock_config.normalization_prompt" in e]
     assert hits, errors
-    for client in ("clients/lai_weekly/7.1.0.yaml", "clients/lai_weekly/7.2.0-dev.1.yaml"):
+    for client, env in (("clients/lai_weekly/7.1.0.yaml", "stage"),
+                        ("clients/lai_weekly/7.2.0-dev.1.yaml", "dev")):
         line = next(e for e in hits if e.startswith(client + ":"))
-        assert "'lai_matching'" in line
-        assert "2.1.0" in line
+        assert "'generic_normalization'" in line
+        assert "canonical 2.1.0" in line
+        assert f"(pinned in {env})" in line
 
 
 def test_legacy_client_id_is_a_warning_only(repo: Path,
