@@ -14,7 +14,6 @@ from vectora_gitops.desired.references import (
     DEFINITIONS,
     OPTIONAL_VOCABULARIES,
     alternatives,
-    cut,
     defined_names,
     index_lookup,
     is_prompt,
@@ -30,7 +29,7 @@ from vectora_gitops.desired.yamlfile import (
     parse_yaml,
     read_bytes,
 )
-from vectora_gitops.errors import FatalError, Problem
+from vectora_gitops.errors import FatalError, Problem, cut
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -222,8 +222,3 @@ def _label(kind: str) -> str:
 
 def index_lookup(index: Mapping[str, frozenset[str]], kind: str, name: str) -> bool:
     return any(name in index.get(k, frozenset()) for k in alternatives(kind))
-
-
-def cut(text: str, limit: int = 120) -> str:
-    """`text` at most `limit` characters: longer values end with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,14 +17,13 @@ from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.references import (
     CLIENT_REFERENCES,
     alternatives,
-    cut,
     index_lookup,
     kinds_label,
     walk,
 )
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.yamlfile import YamlDoc
-from vectora_gitops.errors import FatalError, Problem
+from vectora_gitops.errors import FatalError, Problem, cut
 from vectora_gitops.model import Environment, Pins
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
