@@ -15,7 +15,7 @@ from vectora_gitops.cli import main
 REGION = "eu-west-3"
 CONFIG = "vectora-inbox-config-dev"
 FUNCTIONS = ("ingest", "normalize-score", "newsletter")
-GLOSSARY = "canonical/2.1.0/reference/glossary.md"
+GLOSSARY = "canonical/2.1.0/imports/glossary.md"
 
 
 def cli(repo: Path, *args: str) -> int:
@@ -74,7 +74,7 @@ def bad_apply(repo: Path) -> None:
     (repo / GLOSSARY).write_text("# broken glossary\n")
     git(repo, "commit", "-qam", "bad glossary")
     assert cli(repo, "apply", "--env", "dev", "--yes") == 0
-    put(CONFIG, "canonical/reference/new.md", b"created after the snapshot\n")
+    put(CONFIG, "canonical/imports/new.md", b"created after the snapshot\n")
     name = "vectora-inbox-ingest-v2-dev"
     variables = dict(function(name)["Environment"]["Variables"], LOG_LEVEL="WARNING")
     client("lambda").update_function_configuration(FunctionName=name, Layers=[],

@@ -203,11 +203,11 @@ def test_refuses_a_missing_file(repo: Path, tmp_path: Path,
 def test_schema_problems_of_the_result_are_warnings(
         repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "acme_news_v3.yaml"
-    source.write_text("client_profile:\n  name: Acme\n")  # no watch_domains, bedrock_config...
+    source.write_text("client_profile:\n  name: Acme\n")  # no watch_domains, source_config
     assert main(["--repo", str(repo), "migrate-client", str(source)]) == 0
     out, err = capsys.readouterr()
     assert "wrote clients/acme_news/3.0.0.yaml" in out
-    assert "clients/acme_news/3.0.0.yaml:1: warning: (top level): 'bedrock_config' is a " \
+    assert "clients/acme_news/3.0.0.yaml:1: warning: (top level): 'watch_domains' is a " \
            "required property" in err.splitlines()
 
 

@@ -12,6 +12,7 @@ from vectora_gitops.desired.references import (
     DEFINITIONS,
     Definition,
     Found,
+    alternatives,
     defined_names,
     kinds_label,
     walk,
@@ -24,8 +25,11 @@ CLIENT: dict[str, Any] = {
         "normalization_prompt": "gen_norm",
         "matching_prompt": "lai_matching",
         "domain_scoring_prompt": "lai_ds",
+        "enable_domain_scoring": True,
+        "newsletter_prompt": "never_read",
         "max_tokens": 10,
     },
+    "llm_config": {"editorial_prompt": "lai_ed"},
     "watch_domains": [
         {"id": "a", "technology_scope": "lai_keywords", "company_scope": "co",
          "technology_profile": "technology_complex"},
@@ -40,7 +44,8 @@ CLIENT: dict[str, Any] = {
     },
     "newsletter_layout": {"sections": [{"id": "s1", "filter_event_types": ["regulatory"]},
                                        {"id": "s2"},
-                                       {"id": "s3", "filter_event_types": ["other", 3]}]},
+                                       {"id": "s3", "filter_event_types": ["other", 3]},
+                                       {"id": "s4", "filter_event_types": ["*"]}]},
     "source_config": {"source_bouquets_enabled": ["b1", "b2"], "sources_extra_enabled": []},
 }
 
@@ -79,13 +84,17 @@ WALKS: list[tuple[str, str, str, Any, list[Found]]] = [
     ("braces-without-glob-kept", "c.x", "k:{}", {"c": {"x": "v"}}, [Found(("c", "x"), "v", "k:{}")]),
     ("question-mark-glob", "c.?", "k", {"c": {"a": "1", "ab": "2"}}, [Found(("c", "a"), "1", "k")]),
     ("none-data", "a.b", "k", None, []),
-    ("placeholder", "{{ref:}}", "ignored", {"t": "x {{ref:lai}} y {{ ref:lai.core }}"},
-     [Found(("t",), "lai", "scope"), Found(("t",), "lai.core", "scope")]),
+    ("placeholder", "{{ref:}}", "scope|definition", {"t": "x {{ref:lai}} y {{ ref:lai.core }}"},
+     [Found(("t",), "lai", "scope|definition"), Found(("t",), "lai.core", "scope|definition")]),
     ("placeholder-nested", "{{ref:}}", "scope",
      {"a": [{"b": "{{ref:one}}"}, "{{ref:two}}", 3], "c": "{{plain}} {{ref:}}"},
      [Found(("a", 0, "b"), "one", "scope"), Found(("a", 1), "two", "scope")]),
     ("placeholder-runtime-vars-ignored", "{{ref:}}", "scope", {"t": "{{week_number}} {{year}}"},
      []),
+    ("wildcard-is-never-a-name", "s[].f[]", "event_type", {"s": [{"f": ["*", "regulatory"]}]},
+     [Found(("s", 0, "f", 1), "regulatory", "event_type")]),
+    ("wildcard-key-is-never-a-name", "m.~", "event_type", {"m": {"*": 1, "other": 2}},
+     [Found(("m", "other"), "other", "event_type")]),
 ]
 
 
@@ -96,11 +105,22 @@ def test_walk(pattern: str, kind: str, data: Any, expected: list[Found]) -> None
 
 
 CLIENT_ROWS: list[tuple[str, list[tuple[Key, str, str]]]] = [
-    ("bedrock_config.*_prompt", [
+    ("bedrock_config.normalization_prompt", [
         (("bedrock_config", "normalization_prompt"), "gen_norm", "prompt:normalization"),
+    ]),
+    ("bedrock_config.editorial_prompt", []),
+    ("llm_config.normalization_prompt", []),
+    ("llm_config.editorial_prompt", [
+        (("llm_config", "editorial_prompt"), "lai_ed", "prompt:editorial"),
+    ]),
+    ("bedrock_config.matching_prompt", [
         (("bedrock_config", "matching_prompt"), "lai_matching", "prompt:matching"),
+    ]),
+    ("bedrock_config.domain_scoring_prompt", [
         (("bedrock_config", "domain_scoring_prompt"), "lai_ds", "prompt:domain_scoring"),
     ]),
+    ("llm_config.matching_prompt", []),
+    ("llm_config.domain_scoring_prompt", []),
     ("watch_domains[].technology_scope", [
         (("watch_domains", 0, "technology_scope"), "lai_keywords", "scope"),
         (("watch_domains", 1, "technology_scope"), "lai_keywords.core_phrases", "scope"),
@@ -184,6 +204,28 @@ DEFINED: list[tuple[str, Definition, Any, set[str]]] = [
     ("empty-file", Definition("x.yaml", "profiles.~", "ingestion_profile"), None, set()),
     ("wrong-shape", Definition("x.yaml", "profiles.~", "ingestion_profile"),
      {"profiles": ["rss"]}, set()),
+    ("scope-metadata-skipped", Definition("scopes/*.yaml", "*.~", "scope", qualified=True,
+                                          scopes_only=True),
+     {"kw": {"_metadata": {"profile": "p"}, "core": ["x"]}, "_note": "n"}, {"kw.core"}),
+    ("top-metadata-skipped", Definition("scopes/*.yaml", "~", "scope", scopes_only=True),
+     {"kw": {"_metadata": {"profile": "p"}, "core": ["x"]}, "_note": "n", "flat": []},
+     {"kw", "flat"}),
+    ("non-scope-values-define-nothing",
+     Definition("scopes/*.yaml", "~", "scope", scopes_only=True),
+     {"lai_domain_definition": {"core": ["{{ref:kw.core}}"], "rules": {"high": 1}},
+      "count": 3}, set()),
+    ("non-scope-sub-lists-define-nothing",
+     Definition("scopes/*.yaml", "*.~", "scope", qualified=True, scopes_only=True),
+     {"lai_domain_definition": {"core": ["{{ref:kw.core}}"], "rules": {"high": 1}}}, set()),
+    ("event-type-definitions", Definition("events/event_type_definitions.yaml", "~",
+                                          "event_type"),
+     {"clinical_update": {"description": "d"}, "_metadata": {}}, {"clinical_update"}),
+    ("global-prompts", Definition("prompts/global_prompts.yaml", "*.~", "global_prompt",
+                                  qualified=True, sections_only=True),
+     {"metadata": {"version": "1", "changelog": []},
+      "matching": {"watch_domains_v2": {"user_template": "t"}, "notes": "n"},
+      "newsletter": {"tldr_generation": {"system_instructions": "s", "user_template": "t"}}},
+     {"matching.watch_domains_v2", "newsletter.tldr_generation"}),
 ]
 
 
@@ -196,13 +238,30 @@ def test_defined_names(definition: Definition, data: Any, expected: set[str]) ->
 def test_definition_rows_match_their_schema_files() -> None:
     # every definition with a path reads a named file or a glob of the bundle
     assert all(d.files and not d.files.startswith("/") for d in DEFINITIONS)
-    kinds = {d.kind for d in DEFINITIONS}
-    referenced = {r.kind for r in CLIENT_REFERENCES + BUNDLE_REFERENCES}
+    kinds = {d.kind.replace("{}", "") for d in DEFINITIONS}
+    referenced = {k.split(":")[0] + (":" if ":" in k else "")
+                  for r in CLIENT_REFERENCES + BUNDLE_REFERENCES for k in alternatives(r.kind)}
     assert referenced <= kinds
+
+
+@pytest.mark.parametrize(("path", "severity"), [
+    ("bedrock_config.normalization_prompt", "error"),
+    ("llm_config.editorial_prompt", "error"),
+    ("bedrock_config.matching_prompt", "warning"),
+    ("llm_config.domain_scoring_prompt", "warning"),
+    ("scoring_config.event_type_weight_overrides.~", "warning"),
+    ("newsletter_layout.sections[].filter_event_types[]", "warning"),
+    ("watch_domains[].technology_scope", "error"),
+    ("source_config.source_bouquets_enabled[]", "error"),
+])
+def test_severity_follows_what_the_engine_reads(path: str, severity: str) -> None:
+    (ref,) = [r for r in CLIENT_REFERENCES if r.path == path]
+    assert ref.severity == severity
 
 
 @pytest.mark.parametrize(("kind", "label"), [
     ("prompt:matching", "matching prompt"),
+    ("scope|definition", "scope or domain definition"),
     ("technology_profile", "technology profile"),
     ("event_type", "event type"),
     ("scope", "scope"),

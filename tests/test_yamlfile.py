@@ -27,11 +27,13 @@ def billion_laughs(levels: int = 9) -> str:
 
 REFUSED: list[tuple[str, str, int, str]] = [
     # id, text, line of the error, piece of the message
-    ("duplicate-top-key", "a: 1\nb: 2\na: 3\n", 3, "duplicate key 'a' (first defined on line 1)"),
+    ("duplicate-top-key", "a: 1\nb: 2\na: 3\n", 3,
+     "duplicate key 'a' on lines 1 and 3: the engine's YAML reader keeps the last one (line 3) "
+     "and ignores line 1; keep one"),
     ("duplicate-nested-key", "top:\n  x: 1\n  y: 2\n  x: 3\n", 4,
-     "duplicate key 'x' (first defined on line 2)"),
+     "duplicate key 'x' on lines 2 and 4: the engine's YAML reader keeps the last one (line 4)"),
     ("duplicate-in-list-item", "items:\n  - id: a\n    id: b\n", 3,
-     "duplicate key 'id' (first defined on line 2)"),
+     "duplicate key 'id' on lines 2 and 3"),
     ("no-as-value", "prune: no\n", 1, "'no' is read as a boolean by YAML 1.1 readers"),
     ("on-as-value", "x: 1\nself_heal: on\n", 2, "'on' is read as a boolean"),
     ("yes-as-value", "list:\n  - yes\n", 2, "'yes' is read as a boolean"),

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def cut(text: str, limit: int = 120) -> str:
+    """`text` at most `limit` characters: a longer value ends with an ellipsis (no message
+    prints a whole document)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in a file or a resource: rendered as `where: message`."""

@@ -12,7 +12,11 @@ from vectora_gitops.desired import schemas
 from vectora_gitops.desired.references import (
     BUNDLE_REFERENCES,
     DEFINITIONS,
+    OPTIONAL_VOCABULARIES,
+    alternatives,
     defined_names,
+    index_lookup,
+    is_prompt,
     kinds_label,
     walk,
 )
@@ -25,14 +29,18 @@ from vectora_gitops.desired.yamlfile import (
     parse_yaml,
     read_bytes,
 )
-from vectora_gitops.errors import FatalError, Problem
+from vectora_gitops.errors import FatalError, Problem, cut
 
 MAX_DATA_BYTES = 5 * 1024 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 
+# First matching row wins; "" = no schema (files the engine never reads as scopes).
 FILE_SCHEMAS: tuple[tuple[str, str], ...] = (
+    ("scopes/domain_definitions.yaml", ""),
     ("scopes/*.yaml", "canonical.scopes"),
+    ("prompts/global_prompts.yaml", "canonical.global_prompts"),
     ("prompts/*/*.yaml", "canonical.prompt"),
+    ("events/event_type_definitions.yaml", "canonical.event_types"),
     ("sources/source_catalog.yaml", "canonical.source_catalog"),
     ("ingestion/ingestion_profiles.yaml", "canonical.ingestion_profiles"),
     ("matching/domain_matching_rules.yaml", "canonical.matching_rules"),
@@ -47,6 +55,8 @@ class BundleIndex:
     names: Mapping[str, frozenset[str]]  # kind -> names defined
     problems: tuple[Problem, ...]
     contents: Mapping[str, bytes] = field(default_factory=dict)  # relative path -> bytes read
+    # kind -> why names of that kind cannot be checked (a defining file did not load)
+    unchecked: Mapping[str, str] = field(default_factory=dict)
 
 
 def list_files(root: Path, *, linked_dirs: list[str] | None = None) -> list[str]:
@@ -91,61 +101,102 @@ def index_bundle(repo: Repository, version: str) -> BundleIndex:
             problems.extend(exc.problems or (Problem(display, str(exc)),))
     for rel, doc in docs.items():
         problems.extend(_schema_problems(rel, doc))
-    names = _names(docs)
-    problems.extend(_bundle_references(docs, names, version))
+    names = _names(files, docs)
+    unchecked = _unchecked(files, docs, version)
+    problems.extend(_bundle_references(docs, names, unchecked, version))
     return BundleIndex(version, tuple(files), {k: frozenset(v) for k, v in names.items()},
-                       tuple(problems), contents)
+                       tuple(problems), contents, unchecked)
 
 
 def _schema_problems(rel: str, doc: YamlDoc) -> list[Problem]:
     for glob, schema in FILE_SCHEMAS:
         if fnmatch.fnmatchcase(rel, glob):
-            found = schemas.check(doc, schema)
-            if not found and glob.startswith("prompts/"):
-                found = _prompt_identity(rel, doc)
+            found = schemas.check(doc, schema) if schema else []
+            if schema == "canonical.prompt" and isinstance(doc.data, dict):
+                found += _prompt_identity(rel, doc) + _prompt_template(doc)
             return found
     return []
 
 
 def _prompt_identity(rel: str, doc: YamlDoc) -> list[Problem]:
+    """The path is the prompt's identity; an id or type written in the file must agree."""
     parts = rel.split("/")
     stem, kind = parts[-1].rsplit(".", 1)[0], parts[-2]
-    out = []
-    if doc.data.get("prompt_id") != stem:
-        out.append(Problem(doc.path, f"prompt_id: '{doc.data.get('prompt_id')}' must equal the "
-                           f"file name '{stem}'", doc.line_of(("prompt_id",))))
+    metadata = doc.data.get("metadata")
+    ids: list[tuple[tuple[str, ...], object]] = [(("prompt_id",), doc.data.get("prompt_id"))]
+    if isinstance(metadata, dict):
+        ids.append((("metadata", "prompt_id"), metadata.get("prompt_id")))
+    out = [Problem(doc.path, f"{'.'.join(map(str, key))}: '{cut(str(value))}' must equal the "
+                   f"file name '{stem}'", doc.line_of(key))
+           for key, value in ids if value is not None and value != stem]
     if doc.data.get("type", kind) != kind:
-        out.append(Problem(doc.path, f"type: '{doc.data.get('type')}' must equal the folder "
-                           f"'{kind}'", doc.line_of(("type",))))
+        out.append(Problem(doc.path, f"type: '{cut(str(doc.data.get('type')))}' must equal the "
+                           f"folder '{kind}'", doc.line_of(("type",))))
     return out
 
 
-def _names(docs: Mapping[str, YamlDoc]) -> dict[str, set[str]]:
+def _prompt_template(doc: YamlDoc) -> list[Problem]:
+    """A prompt has a top-level user_template, or sections each with one (schema-checked)."""
+    if "user_template" in doc.data or any(is_prompt(v) for v in doc.data.values()):
+        return []
+    return [Problem(doc.path, "(top level): no user_template: write one at the top level, or "
+                    "sections (e.g. tldr_generation) each with system_instructions and "
+                    "user_template", 1)]
+
+
+def _names(files: list[str], docs: Mapping[str, YamlDoc]) -> dict[str, set[str]]:
     names: dict[str, set[str]] = {}
     for definition in DEFINITIONS:
-        for rel, doc in docs.items():
-            if not fnmatch.fnmatchcase(rel, definition.files):
+        for rel in files:
+            if not fnmatch.fnmatchcase(rel, definition.files) or not rel.endswith(YAML_SUFFIXES):
                 continue
-            if definition.path == "":
+            if definition.path == "":  # the path names it, loaded or not
                 parts = rel.split("/")
                 kind = definition.kind.replace("{}", parts[-2])
                 names.setdefault(kind, set()).add(parts[-1].rsplit(".", 1)[0])
-            else:
-                names.setdefault(definition.kind, set()).update(defined_names(doc.data, definition))
+            elif rel in docs:
+                names.setdefault(definition.kind, set()).update(
+                    defined_names(docs[rel].data, definition))
     return names
 
 
+def _unchecked(files: list[str], docs: Mapping[str, YamlDoc], version: str) -> dict[str, str]:
+    """Kinds whose names cannot be checked: a defining file did not load, or (for optional
+    vocabularies such as event types) no file of the bundle defines any."""
+    out: dict[str, str] = {}
+    for definition in DEFINITIONS:
+        if definition.path == "":
+            continue
+        label = kinds_label(definition.kind)
+        for rel in files:
+            if fnmatch.fnmatchcase(rel, definition.files) and rel not in docs and \
+                    rel.endswith(YAML_SUFFIXES):
+                out.setdefault(definition.kind, f"cannot check {label}s: canonical/{version}/"
+                               f"{rel} did not load")
+    for kind in OPTIONAL_VOCABULARIES:
+        defining = [d.files for d in DEFINITIONS if d.kind == kind]
+        if not any(fnmatch.fnmatchcase(rel, glob) for rel in files for glob in defining):
+            out.setdefault(kind, f"cannot check {kinds_label(kind)}s: canonical/{version} has "
+                           f"no file defining them ({', '.join(defining)})")
+    return out
+
+
 def _bundle_references(docs: Mapping[str, YamlDoc], names: Mapping[str, set[str]],
-                       version: str) -> list[Problem]:
-    problems = []
+                       unchecked: Mapping[str, str], version: str) -> list[Problem]:
+    problems: list[Problem] = []
+    frozen = {k: frozenset(v) for k, v in names.items()}
     for ref in BUNDLE_REFERENCES:
         for rel, doc in docs.items():
             if not fnmatch.fnmatchcase(rel, ref.files):
                 continue
             for found in walk(doc.data, ref.path, ref.kind):
-                if found.name not in names.get(found.kind, set()):
+                skipped = [unchecked[k] for k in alternatives(found.kind) if k in unchecked]
+                if skipped:
+                    problems.append(Problem(f"canonical/{version}", skipped[0],
+                                            severity="warning"))
+                elif not index_lookup(frozen, found.kind, found.name):
                     key = ".".join(map(str, found.key))
                     problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
-                                            f"'{found.name}' is not defined in canonical {version}",
-                                            doc.line_of(found.key)))
-    return problems
+                                            f"'{cut(found.name)}' is not defined in canonical "
+                                            f"{version}", doc.line_of(found.key), ref.severity))
+    return list(dict.fromkeys(problems))  # "cannot check" once

@@ -11,7 +11,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from vectora_gitops.desired.yamlfile import YamlDoc
-from vectora_gitops.errors import Problem
+from vectora_gitops.errors import Problem, cut
+
+LIMIT = 120  # characters of a value shown in a message
 
 
 @cache
@@ -31,6 +33,7 @@ def check(doc: YamlDoc, name: str) -> list[Problem]:
 
 
 def _problem(doc: YamlDoc, err: ValidationError) -> Problem:
+    err = _deepest(err)
     key = tuple(err.absolute_path)
     where = ".".join(str(k) for k in key) or "(top level)"
     message = _message(err)
@@ -58,10 +61,23 @@ def _located_key(err: ValidationError, key: tuple[str | int, ...]) -> tuple[str 
     return key
 
 
+def _deepest(err: ValidationError) -> ValidationError:
+    """For "not valid under any of the given schemas", the problem inside the alternative whose
+    type matched (e.g. the one bad item of a technology scope), when there is exactly one."""
+    while err.validator in ("oneOf", "anyOf") and err.context:
+        fitting = [e for e in err.context if not (e.validator == "type" and not e.relative_path)]
+        branches = {e.relative_schema_path[0] for e in fitting}
+        if len(branches) != 1:
+            break
+        err = min(fitting, key=lambda e: -len(e.relative_path))
+    return err
+
+
 def _message(err: ValidationError) -> str:
     if err.validator == "additionalProperties":
         allowed = sorted(_allowed(err))
         return f"{err.message}; allowed keys: {', '.join(allowed)}"
     if err.validator == "pattern":
-        return f"{err.instance!r} does not match the expected form {err.validator_value}"
-    return err.message
+        return f"{cut(repr(err.instance))} does not match the expected form {err.validator_value}"
+    shown = repr(err.instance)
+    return err.message.replace(shown, cut(shown)) if len(shown) > LIMIT else err.message

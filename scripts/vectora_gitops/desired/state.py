@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from vectora_gitops.desired import schemas
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
-from vectora_gitops.desired.validate import client_references
+from vectora_gitops.desired.validate import client_references, client_schema
 from vectora_gitops.errors import InputError, Problem
 from vectora_gitops.model import DesiredObject, DesiredState
 
@@ -25,7 +24,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
         raise InputError(f"environments/{env}/pins.yaml: canonical: bundle {pins.canonical} does "
                          f"not exist (no canonical/{pins.canonical}/)")
     index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
-    problems.extend(index.problems)
+    problems.extend(p for p in index.problems if p.severity == "error")
     objects: dict[str, DesiredObject] = {}
     for rel in index.files:
         content = index.contents.get(rel)
@@ -40,7 +39,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
                                     f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
             continue
         doc = repo.load(path)
-        found = schemas.check(doc, "client") or client_references(doc, index)
+        found = _errors(client_schema(doc, cid, version)) or _errors(client_references(doc, index))
         problems.extend(found)
         if not found:
             content = render_client(doc.data, env=env, source=doc.path)
@@ -48,6 +47,10 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects)
+
+
+def _errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
 
 
 def _object(key: str, content: bytes, source: str) -> DesiredObject:

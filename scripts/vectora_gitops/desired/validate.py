@@ -7,17 +7,24 @@ immutability of released versions.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vectora_gitops.desired import codeowners, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
-from vectora_gitops.desired.references import CLIENT_REFERENCES, kinds_label, walk
+from vectora_gitops.desired.references import (
+    CLIENT_REFERENCES,
+    alternatives,
+    index_lookup,
+    kinds_label,
+    walk,
+)
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.yamlfile import YamlDoc
-from vectora_gitops.errors import FatalError, Problem
+from vectora_gitops.errors import FatalError, Problem, cut
 from vectora_gitops.model import Environment, Pins, selector_of
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
@@ -30,6 +37,9 @@ BaseReader = Callable[[str], bytes | None]
 class Report:
     problems: list[Problem] = field(default_factory=list)
     bundles: dict[str, BundleIndex] = field(default_factory=dict)  # indexed while validating
+    # (client file, bundle) -> the environments pinning them together (references checked once)
+    pinned_in: dict[tuple[str, str], tuple[YamlDoc, BundleIndex, list[str]]] = field(
+        default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -56,10 +66,15 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     report.bundles = {v: b for v, b in bundles.items() if b is not None}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+    depth = {name: _depth(name, envs) for name in envs}
+    for _doc, _bundle_index, pinned in report.pinned_in.values():
+        pinned.sort(key=lambda env: (depth[env], env))
+    report.problems.extend(_once(report.pinned_in))
     _check_chain(envs, report)
     report.problems.extend(codeowners.check(repo.root))
     if base is not None and base_paths is not None:
         _check_immutable(repo, base, base_paths(), envs, report)
+    report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
     return report
 
 
@@ -104,6 +119,8 @@ def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc | 
 
 
 def _client_doc(repo: Repository, cid: str, version: str, report: Report) -> YamlDoc | None:
+    """The loaded client file (references are checked even when its schema is not met), or None
+    when it cannot be read at all."""
     path = repo.client_path(cid, version)
     rel = repo.rel(path)
     bad = versions.problem(version)
@@ -115,20 +132,33 @@ def _client_doc(repo: Repository, cid: str, version: str, report: Report) -> Yam
     except FatalError as exc:
         report.problems.extend(exc.problems or (Problem(rel, str(exc)),))
         return None
-    found = schemas.check(doc, "client")
-    report.problems.extend(found)
-    if found:
-        return None
-    profile = doc.data["client_profile"]
-    if profile["client_id"] != cid:
-        report.problems.append(Problem(rel, f"client_profile.client_id: '{profile['client_id']}' "
+    report.problems.extend(client_schema(doc, cid, version))
+    profile = doc.data.get("client_profile") if isinstance(doc.data, dict) else None
+    if not isinstance(profile, dict):
+        return doc
+    client_id, written = profile.get("client_id"), profile.get("version")
+    if isinstance(client_id, str) and client_id != cid:
+        report.problems.append(Problem(rel, f"client_profile.client_id: '{cut(client_id)}' "
                                        f"must equal the folder name '{cid}'",
                                        doc.line_of(("client_profile", "client_id"))))
-    if str(profile["version"]) != version:
-        report.problems.append(Problem(rel, f"client_profile.version: '{profile['version']}' must "
+    if isinstance(written, str) and written != version:
+        report.problems.append(Problem(rel, f"client_profile.version: '{cut(written)}' must "
                                        f"equal the file name '{version}'",
                                        doc.line_of(("client_profile", "version"))))
     return doc
+
+
+def client_schema(doc: YamlDoc, cid: str, version: str) -> list[Problem]:
+    """Schema problems of a client file. A legacy config (`<id>_v<N>`, from before versioned
+    configs) may lack client_profile.version: a warning, `migrate-client` adds it."""
+    profile = doc.data.get("client_profile") if isinstance(doc.data, dict) else None
+    if not (LEGACY_ID.match(cid) and isinstance(profile, dict) and "version" not in profile):
+        return schemas.check(doc, "client")
+    as_migrated = {**doc.data, "client_profile": {**profile, "version": version}}
+    return [Problem(doc.path, f"client_profile: no version (legacy config); `vectora-gitops "
+                    f"migrate-client` adds version {version}", doc.line_of(("client_profile",)),
+                    severity="warning"),
+            *schemas.check(dataclasses.replace(doc, data=as_migrated), "client")]
 
 
 def _bundle(repo: Repository, version: str, report: Report) -> BundleIndex | None:
@@ -181,22 +211,51 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
             report.problems.append(Problem(where, f"clients.{cid}: clients/{cid}/{version}.yaml "
                                            "does not exist"))
             continue
-        doc = clients[cid][version]  # None: invalid, its problems are reported already
+        doc = clients[cid][version]  # None: unreadable, its problems are reported already
         if doc is not None and bundle is not None:
-            report.problems.extend(client_references(doc, bundle))
+            pair = report.pinned_in.setdefault((doc.path, bundle.version), (doc, bundle, []))
+            pair[2].append(name)
 
 
-def client_references(doc: YamlDoc, bundle: BundleIndex) -> list[Problem]:
-    """Dangling names of one client config against one bundle."""
+def _depth(name: str, envs: Mapping[str, EnvFiles]) -> int:
+    """Place of an environment in the promotion chain (dev 0, stage 1, prod 2); bounded."""
+    hops, current = 0, envs[name].env.promotion.source
+    while current is not None and current in envs and hops < len(envs):
+        hops, current = hops + 1, envs[current].env.promotion.source
+    return hops
+
+
+def _once(pinned_in: Mapping[tuple[str, str], tuple[YamlDoc, BundleIndex, list[str]]]
+          ) -> list[Problem]:
+    """Each reference problem once, naming the environments that pin the file with the bundle
+    (so a file pinned in one more environment still reads as a new problem)."""
+    problems = [p for doc, bundle, envs in pinned_in.values()
+                for p in client_references(doc, bundle, envs)]
+    return list(dict.fromkeys(problems))
+
+
+def client_references(doc: YamlDoc, bundle: BundleIndex,
+                      envs: Sequence[str] = ()) -> list[Problem]:
+    """Dangling names of one client config against one bundle (pinned together in `envs`); a
+    kind the bundle cannot check (a defining file did not load) gives one message instead of one
+    per name."""
+    pinned = f" (pinned in {', '.join(envs)})" if envs else ""
     problems = []
     for ref in CLIENT_REFERENCES:
         for found in walk(doc.data, ref.path, ref.kind):
-            if found.name not in bundle.names.get(found.kind, frozenset()):
+            skipped = [bundle.unchecked[k] for k in alternatives(found.kind)
+                       if k in bundle.unchecked]
+            if skipped:
+                problems.append(Problem(f"canonical/{bundle.version}", skipped[0],
+                                        severity="warning"))
+            elif not index_lookup(bundle.names, found.kind, found.name):
                 key = ".".join(map(str, found.key))
+                note = f"; {ref.note}" if ref.note else ""
                 problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
-                                        f"'{found.name}' is not in canonical {bundle.version}",
-                                        doc.line_of(found.key)))
-    return problems
+                                        f"'{cut(found.name)}' is not in canonical "
+                                        f"{bundle.version}{pinned}{note}", doc.line_of(found.key),
+                                        ref.severity))
+    return list(dict.fromkeys(problems))
 
 
 def _names_belong(env: Environment) -> list[Problem]:

@@ -161,8 +161,9 @@ class _Builder:
             name = str(knode.value)
             if name in out:
                 first = self.lines.get((*key, name), line)
-                raise _error(self.display, line, f"duplicate key '{name}' (first defined on line "
-                             f"{first}); keep one")
+                raise _error(self.display, line, f"duplicate key '{name}' on lines {first} and "
+                             f"{line}: the engine's YAML reader keeps the last one (line {line}) "
+                             f"and ignores line {first}; keep one")
             self.lines[(*key, name)] = line
             out[name] = self.build(vnode, (*key, name), depth + 1)
         return out
