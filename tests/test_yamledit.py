@@ -4,11 +4,17 @@ mappings, 2 and 4 space indentation, CRLF, with and without a final newline)."""
 
 from __future__ import annotations
 
+import copy
 import difflib
+import json
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from helpers_repo import REPO_ROOT
 from vectora_gitops.desired import yamledit
@@ -191,7 +197,7 @@ CASES = [
     case("delete-absent-key", "a: 1\n", lambda t: yamledit.delete(t, ("b", "c"), display=D),
          "a: 1\n"),
     case("delete-last-line-no-final-newline", "a: 1\nb: 2",
-         lambda t: yamledit.delete(t, ("b",), display=D), "a: 1\n"),
+         lambda t: yamledit.delete(t, ("b",), display=D), "a: 1"),
 
     # ---- insert into a sequence ----
     case("append-block-item-before-banner", CHANGELOG,
@@ -285,3 +291,117 @@ def test_refusals_name_the_file_and_key(text: str, edit: Edit, message: str) -> 
     with pytest.raises(InputError) as err:
         edit(text)
     assert str(err.value).startswith(message)
+
+
+# ---- property: any edit of any generated layout changes the data as asked, and only its lines ----
+
+Data = dict[str, "str | list[str] | Data"]
+WORDS = st.sampled_from(["a", "bb", "no", "1.10", "x: y", "#c", "two words", "3", "[z]"])
+KEYS = st.sampled_from(["k1", "k2", "k3", "k4"])
+LEAF = WORDS | st.lists(WORDS, max_size=3)
+DATA = st.dictionaries(KEYS, LEAF | st.dictionaries(KEYS, LEAF, min_size=1, max_size=3),
+                       min_size=1, max_size=4)
+
+
+@dataclass(frozen=True)
+class Layout:
+    indent: int
+    dash: int  # offset of "-" from its key
+    flow_lists: bool
+    banners: bool
+    comments: bool
+    final_newline: bool
+    crlf: bool
+
+
+LAYOUTS = st.builds(Layout, st.sampled_from([2, 4]), st.sampled_from([0, 2]), st.booleans(),
+                    st.booleans(), st.booleans(), st.booleans(), st.booleans())
+
+
+def quote(value: str) -> str:
+    return value if re.fullmatch(r"[a-z]+", value) and value != "no" else json.dumps(value)
+
+
+def emit(data: Data, layout: Layout) -> str:
+    lines: list[str] = []
+    for i, (key, value) in enumerate(data.items()):
+        if layout.banners and i:
+            lines += ["", "# " + "=" * 20, f"# SECTION {i}", "# " + "=" * 20, ""]
+        lines += emit_entry(key, value, 0, layout)
+    if layout.banners:
+        lines += ["", "", "# " + "=" * 20, "# END", "# " + "=" * 20]
+    newline = "\r\n" if layout.crlf else "\n"
+    return newline.join(lines) + (newline if layout.final_newline else "")
+
+
+def emit_entry(key: str, value: str | list[str] | Data, col: int, layout: Layout) -> list[str]:
+    pad, note = " " * col, "   # note" if layout.comments else ""
+    if isinstance(value, str):
+        return [f"{pad}{key}: {quote(value)}{note}"]
+    if isinstance(value, list) and (layout.flow_lists or not value):
+        return [f"{pad}{key}: [{', '.join(json.dumps(v) for v in value)}]{note}"]
+    if isinstance(value, list):
+        return [f"{pad}{key}:", *[f"{' ' * (col + layout.dash)}- {quote(v)}" for v in value]]
+    return [f"{pad}{key}:", *[line for k, v in value.items()
+                              for line in emit_entry(k, v, col + layout.indent, layout)]]
+
+
+def paths(data: Data, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    out: list[tuple[tuple[str, ...], object]] = [(prefix, data)]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out += paths(value, (*prefix, key))
+        else:
+            out.append(((*prefix, key), value))
+    return out
+
+
+def at(data: Data, path: tuple[str, ...]) -> Data:
+    node = data
+    for key in path:
+        value = node[key]
+        assert isinstance(value, dict)
+        node = value
+    return node
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=DATA, layout=LAYOUTS, choice=st.data())
+def test_any_edit_changes_only_its_lines(data: Data, layout: Layout, choice: st.DataObject) -> None:
+    before = emit(data, layout)
+    assert yaml.safe_load(before) == data
+    expected = copy.deepcopy(data)
+    path, value = choice.draw(st.sampled_from(paths(data)))
+    word = choice.draw(WORDS)
+    if isinstance(value, dict):  # add a key to this mapping
+        key = choice.draw(KEYS.filter(lambda k: k not in value))
+        at(expected, path)[key] = word
+        after, kind = yamledit.set_scalar(before, (*path, key), word, display=D), "add"
+    elif choice.draw(st.booleans()):  # delete the key
+        del at(expected, path[:-1])[path[-1]]
+        after, kind = yamledit.delete(before, path, display=D), "delete"
+    elif isinstance(value, str):
+        at(expected, path[:-1])[path[-1]] = word
+        after, kind = yamledit.set_scalar(before, path, word, display=D), "set"
+    else:
+        index = choice.draw(st.integers(0, len(value)))
+        at(expected, path[:-1])[path[-1]] = [*value[:index], word, *value[index:]]
+        after, kind = yamledit.insert_item(before, path, word, display=D, index=index), "append"
+    assert (yaml.safe_load(after) or {}) == expected, after
+    diff = list(difflib.ndiff(before.splitlines(), after.splitlines()))
+    removed = [line for line in diff if line.startswith("- ")]
+    added = [line for line in diff if line.startswith("+ ")]
+    emptied = kind == "delete" and not at(expected, path[:-1])
+    flow = isinstance(value, list) and (layout.flow_lists or not value)
+    if kind == "set" and value != word:
+        assert len(removed) == len(added) == 1
+    elif kind in ("add", "append") and not flow:
+        assert not removed and added
+    elif kind == "append":
+        assert len(removed) == 1 and added
+    elif kind == "delete" and not emptied:
+        assert removed and not added
+    assert after.endswith("\n") is layout.final_newline or emptied
+    if "\n" in before:  # a file of one line without newline has no line ending to follow
+        assert ("\r\n" in after) is layout.crlf or "\n" not in after
+        assert not layout.crlf or "\n" not in after.replace("\r\n", "")

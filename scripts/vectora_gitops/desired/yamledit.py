@@ -184,9 +184,12 @@ def delete(text: str, path: Path, *, display: str) -> str:
         if colon >= 0 and not text[colon + 1:start].strip(_SPACE):
             return text[:colon + 1] + " {}" + text[end:]
         return text[:start] + "{}" + text[end:]
-    if _starts_line(text, start):
-        return text[:_line_start(text, start)] + text[_after_line(text, end - 1):]
-    raise InputError(f"{display}: cannot delete {_dotted(path)} here; edit it by hand")
+    if not _starts_line(text, start):
+        raise InputError(f"{display}: cannot delete {_dotted(path)} here; edit it by hand")
+    cut, after = _line_start(text, start), _after_line(text, end - 1)
+    if after >= len(text) and not text.endswith("\n"):  # the last line: no final newline stays
+        cut = len(text[:cut].removesuffix("\n").removesuffix("\r"))
+    return text[:cut] + text[after:]
 
 
 def insert_item(text: str, path: Path, item: Value, *, display: str, index: int | None = None) -> str:
@@ -435,7 +438,7 @@ def _last_char(doc: _Doc, node: Node, key: Node | None = None) -> int:
 def _dash(doc: _Doc, item: Node) -> int:
     """Index of the `-` of a block sequence item."""
     at = _start(item) - 1
-    while at >= 0 and doc.text[at] in " \t":
+    while at >= 0 and doc.text[at] in _SPACE:  # the item may start on the line after its "-"
         at -= 1
     if at < 0 or doc.text[at] != "-":
         raise InputError(f"{doc.display}: line {item.start_mark.line + 1}: cannot find the item's "
