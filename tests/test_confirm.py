@@ -52,11 +52,11 @@ def results() -> list[str]:
 
 def test_apply_asks_on_a_terminal(seeded: Path) -> None:
     code, out, err = on_terminal(seeded, "n", "apply", "--env", "dev")
-    assert code == 1 and "Apply 25 change(s) to dev? [y/N]" in out
+    assert code == 1 and "Apply 28 change(s) to dev? [y/N]" in out
     assert err.strip() == "apply cancelled; nothing changed"
     assert objects(CONFIG) == {} and objects(DATA, "deployments/") == {}
     code, out, err = on_terminal(seeded, "y", "apply", "--env", "dev")
-    assert code == 0 and "dev: applied 25 change(s)" in out, err
+    assert code == 0 and "dev: applied 28 change(s)" in out, err
     assert results() == ["succeeded"]
 
 

@@ -263,13 +263,13 @@ def test_only_intended_lines_differ_on_a_real_client_config() -> None:
     """Three edits of the released lai_weekly config (blank lines between sections)."""
     before = (REPO_ROOT / "clients/lai_weekly/7.0.0.yaml").read_text(encoding="utf-8")
     text = yamledit.set_scalar(before, ("client_profile", "version"), "7.0.1", display=D)
-    text = yamledit.set_scalar(text, ("pipeline", "dedup", "window_days"), "28", display=D)
+    text = yamledit.set_scalar(text, ("pipeline", "default_period_days"), "28", display=D)
     text = yamledit.set_scalar(text, ("bedrock_config", "top_p"), "0.9", display=D)
     changed = [line for line in difflib.unified_diff(before.splitlines(), text.splitlines(),
                                                      lineterm="", n=0)
                if line[:1] in "+-" and line[:3] not in ("+++", "---")]
-    assert changed == ["-  version: 7.0.0", "+  version: 7.0.1", "-    window_days: 21",
-                       "+    window_days: \"28\"", "+  top_p: \"0.9\""]
+    assert changed == ["-  version: 7.0.0", "+  version: 7.0.1", "-  default_period_days: 30",
+                       "+  default_period_days: \"28\"", "+  top_p: \"0.9\""]
     lines = text.splitlines()
     assert lines[lines.index('  top_p: "0.9"') + 1] == ""  # before the blank line, not after it
 
