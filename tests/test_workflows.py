@@ -274,11 +274,19 @@ def test_pre_commit_uses_only_local_system_hooks() -> None:
     [
         ("environments/prod/pins.yaml", "@vectora/prod-approvers"),
         ("environments/prod/environment.yaml", "@vectora/prod-approvers"),
-        ("environments/stage/pins.yaml", "@vectora/maintainers"),
+        ("environments/stage/pins.yaml", "@vectora/prod-approvers"),
+        ("environments/qa/pins.yaml", "@vectora/prod-approvers"),
         ("clients/lai_weekly/7.1.0.yaml", "@vectora/maintainers"),
-        ("scripts/vectora_gitops/cli.py", "@vectora/maintainers"),
+        ("canonical/2.1.0/scopes.yaml", "@vectora/maintainers"),
+        ("scripts/vectora_gitops/cli.py", "@vectora/admins"),
+        ("scripts/vectora_gitops/schemas/pins.schema.json", "@vectora/admins"),
+        ("pyproject.toml", "@vectora/admins"),
+        ("requirements/apply.txt", "@vectora/admins"),
+        ("bin/test", "@vectora/admins"),
+        (".ci/run", "@vectora/admins"),
         ("CODEOWNERS", "@vectora/admins"),
         (".github/workflows/reconcile.yml", "@vectora/admins"),
+        (".github/scripts/tip-of-main.sh", "@vectora/admins"),
     ],
 )
 def test_codeowners(path: str, owner: str) -> None:
