@@ -1,7 +1,7 @@
 """CODEOWNERS coverage: everything that decides what reaches prod (every environment folder, the
 package and its schemas, how it is built and installed, the CI entry points and workflows) and
 the rules themselves must be owned by a trusted team, or "Require review from Code Owners"
-protects nothing (docs/architecture.md, "Security").
+protects nothing (docs/architecture.md §7).
 
 GitHub reads the first of `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`; for a path the
 last matching rule wins, and the approval of any one owner of that rule is enough. So each
