@@ -30,6 +30,28 @@ class FunctionSpec:
     name: str
     layers: tuple[str, ...]  # logical layer names, in order
     environment: Mapping[str, str]
+    tags: Mapping[str, str] | None = None  # None: the environment's tags
+
+
+@dataclass(frozen=True)
+class NameException:
+    """A resource name recorded from AWS that does not end with `-<env>` (docs/architecture.md §7)."""
+
+    name: str
+    reason: str
+    added: str
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A known defect of adopted content accepted in this environment: problems of `rule` in
+    `file` (at `key`, when given) are warnings here, not errors (docs/architecture.md §7)."""
+
+    file: str
+    rule: str
+    reason: str
+    added: str
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,14 @@ class Environment:
     snapshot_retention: int = 10
     deny_windows: tuple[DenyWindow, ...] = ()
     drift_ignore: tuple[IgnoreRule, ...] = ()
+    roles: tuple[str, ...] = ()  # every role when several are recorded (role is the first)
+    name_exceptions: tuple[NameException, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    def function_tags(self, key: str) -> Mapping[str, str]:
+        """The tags function `key` must carry: its own when recorded, else the environment's."""
+        own = self.functions[key].tags
+        return self.tags if own is None else own
 
     def stack(self, part: str) -> str:
         """The CloudFormation stack whose name holds `part` (core, iam, runtime), for messages."""
@@ -124,6 +154,8 @@ class Pins:
     canonical: str
     clients: Mapping[str, str]
     layers: Mapping[str, LayerPin]
+    # client id -> version of a legacy config synced byte for byte (docs/architecture.md §7)
+    legacy_clients: Mapping[str, str] = field(default_factory=dict)
 
     def items(self) -> tuple[tuple[str, str], ...]:
         """Every pin as (selector, version): canonical, clients/<id>, layers/<name>."""

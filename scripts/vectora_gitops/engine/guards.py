@@ -48,7 +48,10 @@ def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> No
 
 
 def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
+    """Every resource a change touches ends with `-<env>` or is one of the environment's
+    recorded name exceptions (validated: never a name of another environment)."""
     suffix = f"-{env.name}"
+    excepted = {e.name for e in env.name_exceptions}
     for change in changes:
         names: list[str] = []
         if isinstance(change, CopyArtifact):
@@ -58,7 +61,7 @@ def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
         elif isinstance(change, UpdateFunction | TagFunction):
             names = [change.name]
         for name in names:
-            if not name.endswith(suffix):
+            if not name.endswith(suffix) and name not in excepted:
                 raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
                                  "refusing to touch another environment")
 

@@ -68,12 +68,15 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
 
 
 def pins_json(pins: Pins) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "canonical": pins.canonical,
         "clients": dict(sorted(pins.clients.items())),
         "layers": {k: {"version": p.version, "sha256": p.sha256, "artifact": p.artifact}
                    for k, p in sorted(pins.layers.items())},
     }
+    if pins.legacy_clients:
+        data["legacy_clients"] = dict(sorted(pins.legacy_clients.items()))
+    return data
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
