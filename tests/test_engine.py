@@ -62,15 +62,15 @@ def test_stage_copies_the_artifact_into_its_own_bucket(seeded: Path) -> None:
 def test_saved_plan_is_refused_after_a_hand_edit(seeded: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
-    (seeded / "canonical/2.1.0/reference/glossary.md").write_text("# changed\n")
+    (seeded / "canonical/2.1.0/imports/glossary.md").write_text("# changed\n")
     saved = tmp_path / "plan.json"
     assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
     put("vectora-inbox-config-dev", "canonical/scopes/company_scopes.yaml", b"edited: by hand\n")
     code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--plan", str(saved), "--yes")
     assert code == 1
     assert "changed in AWS since the plan was made" in err
-    glossary = objects("vectora-inbox-config-dev", "canonical/reference/glossary.md")
-    assert glossary["canonical/reference/glossary.md"] != b"# changed\n"
+    glossary = objects("vectora-inbox-config-dev", "canonical/imports/glossary.md")
+    assert glossary["canonical/imports/glossary.md"] != b"# changed\n"
 
 
 def test_saved_plan_applies_exactly(seeded: Path, tmp_path: Path,
@@ -78,7 +78,7 @@ def test_saved_plan_applies_exactly(seeded: Path, tmp_path: Path,
     saved = tmp_path / "plan.json"
     assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
     plan = json.loads(saved.read_text())
-    assert plan["env"] == "dev" and plan["summary"]["put_object"] == 17
+    assert plan["env"] == "dev" and plan["summary"]["put_object"] == 20
     assert run(capsys, seeded, "apply", "--env", "dev", "--plan", str(saved), "--yes")[0] == 0
     assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
 
@@ -175,7 +175,7 @@ def test_saved_plan_is_refused_after_a_function_change(seeded: Path, tmp_path: P
     from support import client
 
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
-    (seeded / "canonical/2.1.0/reference/glossary.md").write_text("# changed\n")
+    (seeded / "canonical/2.1.0/imports/glossary.md").write_text("# changed\n")
     saved = tmp_path / "plan.json"
     assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
     client("lambda").update_function_configuration(

@@ -38,7 +38,7 @@ def seed_live_dev(repo: Path) -> int:
     bundle = repo / "canonical/2.1.0"
     for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
         put(CONFIG, f"canonical/{path.relative_to(bundle).as_posix()}", path.read_bytes())
-    put(CONFIG, "canonical/reference/glossary.md", b"# Glossary\n\nedited in the console\n")
+    put(CONFIG, "canonical/imports/glossary.md", b"# Glossary\n\nedited in the console\n")
     lam = client("lambda")
     core = lam.publish_layer_version(
         LayerName="vectora-inbox-vectora-core-dev",

@@ -131,7 +131,8 @@ def test_promote_stage_to_prod_keeps_comments_and_order(capsys: pytest.CaptureFi
          "    artifact: s3://vectora-inbox-lambda-code-dev/layers/vectora-core-1.4.1.zip")]
     for row in ("| `canonical` | 2.0.0 | 2.1.0 |", "| `clients/lai_weekly` | 7.0.0 | 7.1.0 |",
                 "| `layers/vectora-core` | 1.4.0 (a952d630) | 1.4.1 (575fed2b) |",
-                "- added (1): `prompts/domain_scoring/lai_domain_scoring.yaml`",
+                "- added (3): `domains/lai_domain_definition.yaml`, "
+                "`prompts/domain_scoring/lai_domain_scoring.yaml`, `scopes/domain_definitions.yaml`",
                 "added `bedrock_config.domain_scoring_prompt`"):
         assert row in out
     # no data bucket in the emulator: gates are unknown, shown with the reason, promote still works
@@ -177,7 +178,7 @@ def test_commit_twice_is_idempotent(capsys: pytest.CaptureFixture[str], repo: Pa
 def test_refusals(capsys: pytest.CaptureFixture[str], repo: Path, tmp_path: Path,
                   setup: str | None, args: tuple[str, ...], message: str) -> None:
     if setup == "dirty":
-        edit(repo, "clients/lai_weekly/7.2.0-dev.1.yaml", "max_tokens: 1500", "max_tokens: 1600")
+        edit(repo, "clients/lai_weekly/7.2.0-dev.1.yaml", "max_items_total: 18", "max_items_total: 19")
     if setup == "downgrade":
         edit(repo, "environments/prod/pins.yaml", "canonical: 2.0.0", "canonical: 2.1.0")
         edit(repo, "environments/stage/pins.yaml", "canonical: 2.1.0", "canonical: 2.0.0")

@@ -30,8 +30,8 @@ SAMPLE_WRITES = 12  # AWS write calls of the sample apply (checked below)
 def prepare_sample(repo: Path) -> None:
     """Dev applied once; then two prompts edited, a new layer build pinned, a variable changed."""
     assert cli(repo, "apply", "--env", "dev", "--yes") == 0
-    edit(repo, "canonical/2.1.0/reference/glossary.md", "#", "# (edited)\n#")
-    edit(repo, "canonical/2.1.0/reference/event_types.csv", "event_type", "event_type_id")
+    edit(repo, "canonical/2.1.0/imports/glossary.md", "#", "# (edited)\n#")
+    edit(repo, "canonical/2.1.0/imports/company_seed_lai.csv", "company_id", "company_key")
     data = layer_zip("vectora-core", "1.4.2")
     put("vectora-inbox-lambda-code-dev", "layers/vectora-core-1.4.2.zip", data)
     edit(repo, "environments/dev/pins.yaml", "version: 1.4.1", "version: 1.4.2")
@@ -223,16 +223,16 @@ def test_overwrite_and_delete_are_recoverable_from_versions(seeded: Path,
     bucket = "vectora-inbox-config-dev"
     before = objects(bucket, "canonical/")
     put(bucket, "canonical/old/retired.md", b"# retired file\n")
-    edit(seeded, "canonical/2.1.0/reference/glossary.md", "#", "# (rewritten)\n#")
+    edit(seeded, "canonical/2.1.0/imports/glossary.md", "#", "# (rewritten)\n#")
     assert run(capsys, seeded, "apply", "--env", "dev", "--yes", "--prune")[0] == 0
     s3 = client("s3")
     recovered = {}
-    for key in ("canonical/reference/glossary.md", "canonical/old/retired.md"):
+    for key in ("canonical/imports/glossary.md", "canonical/old/retired.md"):
         versions = s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
         (older,) = [v for v in versions if not v["IsLatest"]]  # the delete marker or new content is
         body = s3.get_object(Bucket=bucket, Key=key, VersionId=older["VersionId"])["Body"].read()
         recovered[key] = body
-    assert recovered["canonical/reference/glossary.md"] == before["canonical/reference/glossary.md"]
+    assert recovered["canonical/imports/glossary.md"] == before["canonical/imports/glossary.md"]
     assert recovered["canonical/old/retired.md"] == b"# retired file\n"
 
 

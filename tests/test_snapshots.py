@@ -14,7 +14,7 @@ from support import cli, client, function, objects, put, run
 
 CONFIG = "vectora-inbox-config-dev"
 FUNCTIONS = ("ingest", "normalize-score", "newsletter")
-GLOSSARY = "canonical/2.1.0/reference/glossary.md"
+GLOSSARY = "canonical/2.1.0/imports/glossary.md"
 
 
 def managed() -> dict[str, bytes]:
@@ -34,7 +34,7 @@ def bad_apply(repo: Path) -> None:
     (repo / GLOSSARY).write_text("# broken glossary\n")
     git(repo, "commit", "-qam", "bad glossary")
     assert cli(repo, "apply", "--env", "dev", "--yes") == 0
-    put(CONFIG, "canonical/reference/new.md", b"created after the snapshot\n")
+    put(CONFIG, "canonical/imports/new.md", b"created after the snapshot\n")
     name = "vectora-inbox-ingest-v2-dev"
     variables = dict(function(name)["Environment"]["Variables"], LOG_LEVEL="WARNING")
     client("lambda").update_function_configuration(FunctionName=name, Layers=[],
@@ -58,8 +58,8 @@ def test_restore_from_versions_is_byte_identical(applied: Path,
     code, out, _ = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "good",
                        "--yes")
     assert code == 0, out
-    assert "restore canonical/reference/glossary.md" in out
-    assert "delete canonical/reference/new.md" in out and "git is now behind" in out
+    assert "restore canonical/imports/glossary.md" in out
+    assert "delete canonical/imports/new.md" in out and "git is now behind" in out
     assert managed() == before and configs() == functions
     records = [json.loads(v) for v in objects("vectora-inbox-data-dev", "deployments/records/")
                .values()]
@@ -70,8 +70,8 @@ def test_restore_from_versions_is_byte_identical(applied: Path,
     assert f"revert the commits after {restore['restored_to_commit']}" in out
     assert run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name",
                restore["snapshot"], "--yes")[0] == 0  # the restore itself can be undone
-    assert objects(CONFIG, "canonical/reference/glossary.md") == {
-        "canonical/reference/glossary.md": b"# broken glossary\n"}
+    assert objects(CONFIG, "canonical/imports/glossary.md") == {
+        "canonical/imports/glossary.md": b"# broken glossary\n"}
 
 
 def test_restore_from_an_export(applied: Path, tmp_path: Path,
@@ -79,7 +79,7 @@ def test_restore_from_an_export(applied: Path, tmp_path: Path,
     folder = tmp_path / "export"
     code, out, _ = run(capsys, applied, "snapshot", "create", "--env", "dev", "--name", "x",
                        "--export", str(folder))
-    assert code == 0 and "exported snapshot x (17 object(s))" in out
+    assert code == 0 and "exported snapshot x (20 object(s))" in out
     assert (folder / "objects/clients/lai_weekly.yaml").read_bytes() == \
         objects(CONFIG, "clients/")["clients/lai_weekly.yaml"]
     before, functions = managed(), configs()
@@ -95,10 +95,10 @@ def test_restore_from_an_export(applied: Path, tmp_path: Path,
 def test_restore_refuses_without_terminal_or_yes(applied: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(applied, "snapshot", "create", "--env", "dev", "--name", "s") == 0
-    put(CONFIG, "canonical/reference/new.md", b"x\n")
+    put(CONFIG, "canonical/imports/new.md", b"x\n")
     code, out, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "s")
-    assert code == 1 and "--yes" in err and "delete canonical/reference/new.md" in out
-    assert "canonical/reference/new.md" in objects(CONFIG, "canonical/reference/")
+    assert code == 1 and "--yes" in err and "delete canonical/imports/new.md" in out
+    assert "canonical/imports/new.md" in objects(CONFIG, "canonical/imports/")
     code, _, err = run(capsys, applied, "snapshot", "restore", "--env", "dev", "--name", "nope",
                        "--yes")
     assert code == 1 and "no snapshot named 'nope'" in err
@@ -111,7 +111,7 @@ def test_retention_keeps_the_newest_snapshots(seeded: Path,
     env_file = seeded / "environments/dev/environment.yaml"
     env_file.write_text(env_file.read_text().replace("retention: 10", "retention: 2"))
     for i in range(4):
-        (seeded / "canonical/2.1.0/reference/glossary.md").write_text(f"# glossary {i}\n")
+        (seeded / "canonical/2.1.0/imports/glossary.md").write_text(f"# glossary {i}\n")
         assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     code, out, _ = run(capsys, seeded, "snapshot", "list", "--env", "dev")
     records = sorted(json.loads(v)["snapshot"] for v in

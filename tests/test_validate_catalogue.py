@@ -27,6 +27,9 @@ C = "clients/lai_weekly/7.1.0.yaml"  # pinned by stage, checked against canonica
 B = "canonical/2.1.0"  # pinned by dev and stage
 CATALOG = f"{B}/sources/source_catalog.yaml"
 EDITORIAL = f"{B}/prompts/editorial/lai_editorial.yaml"
+MATCHING = f"{B}/prompts/matching/lai_matching.yaml"
+DOMAIN_SCORING = f"{B}/prompts/domain_scoring/lai_domain_scoring.yaml"
+SCORING = f"{B}/scoring/scoring_rules.yaml"
 
 # Built at run time so that no secret-looking literal sits in the repository.
 AWS_KEY = "AKIA" + "IOSFODNN7" + "EXAMPLE"
@@ -247,8 +250,16 @@ CLIENT_CASES = [
          C, "client_profile: 'version' is a required property"),
     Case("client-missing-required", sub(C, "watch_domains:", "watch_domainz:", located=False),
          C, "'watch_domains' is a required property"),
-    Case("client-wrong-type", sub(C, "max_tokens: 1500", "max_tokens: many"),
-         C, "bedrock_config.max_tokens: 'many' is not of type 'integer'"),
+    Case("client-wrong-type", sub(C, "max_items_total: 18", "max_items_total: many"),
+         C, "newsletter_selection.max_items_total: 'many' is not of type 'integer'"),
+    Case("client-period-wrong-type", sub(C, "default_period_days: 30", 'default_period_days: "30"'),
+         C, "pipeline.default_period_days: '30' is not of type 'integer'"),
+    Case("client-event-type-bad-form",
+         sub(C, '        - "regulatory"\n', '        - "Regulatory Affairs"\n'),
+         C, "filter_event_types.0: 'Regulatory Affairs' does not match the expected form"),
+    Case("client-enable-domain-scoring-not-bool",
+         sub(C, "enable_domain_scoring: true", 'enable_domain_scoring: "yes please"'),
+         C, "bedrock_config.enable_domain_scoring: 'yes please' is not of type 'boolean'"),
     Case("client-id-not-folder", sub(C, "client_id: lai_weekly", "client_id: lai_daily"),
          C, "client_profile.client_id: 'lai_daily' must equal the folder name 'lai_weekly'"),
     Case("client-version-not-file", sub(C, "version: 7.1.0", "version: 7.1.1"),
@@ -268,11 +279,12 @@ CLIENT_CASES = [
     Case("client-2mb", write_bytes(C, huge_yaml()), C, "more than the 1048576 allowed"),
     Case("client-nul-bytes", write_bytes(C, b"client_profile:\n  client_id: lai\x00weekly\n"),
          C, "binary content (NUL bytes)"),
-    Case("client-latin1", latin1(C, "name: LAI Weekly Intelligence", "name: LAI Hebdo Qualité"),
+    Case("client-latin1", latin1(C, 'name: "LAI Weekly Intelligence"', 'name: "LAI Hebdo Qualité"'),
          C, "not valid UTF-8"),
-    Case("client-aws-key", sub(C, "owner: newsletter-engine team", f"owner: {AWS_KEY}"),
+    Case("client-aws-key", sub(C, 'created_by: "newsletter-engine team"', f"created_by: {AWS_KEY}"),
          C, "looks like an AWS access key id"),
-    Case("client-github-token", sub(C, "owner: newsletter-engine team", f"owner: {GITHUB_TOKEN}"),
+    Case("client-github-token", sub(C, 'created_by: "newsletter-engine team"',
+                                    f"created_by: {GITHUB_TOKEN}"),
          C, "looks like a GitHub token"),
     Case("client-private-key", add(C, f"# {PRIVATE_KEY}\n"), C, "looks like a private key"),
     Case("client-multi-document", add(C, "---\nclient_profile: {}\n", offset=1),
@@ -281,15 +293,16 @@ CLIENT_CASES = [
 
 # One case per row of references.CLIENT_REFERENCES (and per prompt type of the first row).
 REFERENCE_CASES = [
-    Case(f"ref-{kind}-prompt", sub(C, f"{kind}_prompt: {name}", f"{kind}_prompt: missing_{kind}"),
+    Case(f"ref-{kind}-prompt",
+         sub(C, f'{kind}_prompt: "{name}"', f'{kind}_prompt: "missing_{kind}"'),
          C, f"bedrock_config.{kind}_prompt: {kind} prompt 'missing_{kind}' is not in "
-            "canonical 2.1.0")
+            "canonical 2.1.0 (pinned in stage)")
     for kind, name in (
         ("normalization", "generic_normalization"),
         ("editorial", "lai_editorial"),
     )
 ] + [
-    Case(f"ref-{key}", sub(C, f"{key}: {old}", f"{key}: {new}"),
+    Case(f"ref-{key}", sub(C, f'{key}: "{old}"', f'{key}: "{new}"'),
          C, f"watch_domains.0.{key}: {label} '{new}' is not in canonical 2.1.0")
     for key, old, new, label in (
         ("technology_scope", "lai_keywords", "ghost_keywords", "scope"),
@@ -300,61 +313,109 @@ REFERENCE_CASES = [
     )
 ] + [
     Case("ref-technology-sub-scope",
-         sub(C, "technology_scope: lai_keywords.core_phrases",
-             "technology_scope: lai_keywords.ghost"),
-         C, "watch_domains.1.technology_scope: scope 'lai_keywords.ghost' is not in "
+         sub(C, 'technology_scope: "lai_keywords"', 'technology_scope: "lai_keywords.ghost"'),
+         C, "watch_domains.0.technology_scope: scope 'lai_keywords.ghost' is not in "
             "canonical 2.1.0"),
     Case("ref-fallback-company-scope",
-         sub(C, "fallback_company_scopes:\n    - lai_companies_global",
-             "fallback_company_scopes:\n    - ghost_companies", offset=1),
+         sub(C, 'fallback_company_scopes:\n    - "lai_companies_global"',
+             'fallback_company_scopes:\n    - "ghost_companies"', offset=1),
          C, "matching_config.fallback_company_scopes.0: scope 'ghost_companies' is not in"),
-    Case("ref-bonus-scope", sub(C, "scope: lai_companies_pure_players", "scope: ghost_players"),
+    Case("ref-bonus-scope", sub(C, 'scope: "lai_companies_pure_players"', 'scope: "ghost_players"'),
          C, "scoring_config.client_specific_bonuses.pure_player_companies.scope: scope "
             "'ghost_players' is not in canonical 2.1.0"),
-    Case("ref-bouquet", sub(C, "    - lai_trade_press", "    - ghost_bouquet"),
+    Case("ref-llm-config-editorial-prompt",
+         add(C, 'llm_config:\n  editorial_prompt: "ghost_editorial"\n', offset=1),
+         C, "llm_config.editorial_prompt: editorial prompt 'ghost_editorial' is not in "
+            "canonical 2.1.0"),
+    Case("ref-bouquet", sub(C, '    - "lai_press_mvp"', '    - "ghost_bouquet"'),
          C, "source_config.source_bouquets_enabled.1: bouquet 'ghost_bouquet' is not in"),
     Case("ref-extra-source",
-         sub(C, "    - press_sector__endpoints_news", "    - press_sector__ghost"),
+         sub(C, '    - "press_sector__endpoints_news"', '    - "press_sector__ghost"'),
          C, "source_config.sources_extra_enabled.0: source 'press_sector__ghost' is not in"),
 ]
 
 BUNDLE_CASES = [
     Case("bundle-bouquet-unknown-source",
-         sub(CATALOG, "      - press_sector__fiercepharma", "      - press_sector__ghost"),
-         CATALOG, "source 'press_sector__ghost' is not defined in canonical 2.1.0"),
+         sub(CATALOG, '      - "press_sector__fiercepharma"', '      - "press_sector__ghost"'),
+         CATALOG, "bouquets.1.source_keys.0: source 'press_sector__ghost' is not defined in "
+                  "canonical 2.1.0"),
     Case("bundle-source-unknown-profile",
-         sub(CATALOG, "ingestion_profile: sector_rss", "ingestion_profile: ghost_rss"),
-         CATALOG, "sources.4.ingestion_profile: ingestion profile 'ghost_rss' is not defined"),
+         sub(CATALOG, 'ingestion_profile: "press_technology_focused"', 'ingestion_profile: "ghost"'),
+         CATALOG, "sources.3.ingestion_profile: ingestion profile 'ghost' is not defined"),
+    Case("bundle-source-missing-mode",
+         sub(CATALOG, '    ingestion_mode: "html"\n', "", located=False),
+         CATALOG, "sources.0: 'ingestion_mode' is a required property"),
+    Case("bundle-source-unknown-mode",
+         sub(CATALOG, 'ingestion_mode: "html"', 'ingestion_mode: "ftp"'),
+         CATALOG, "sources.0.ingestion_mode: 'ftp' is not one of ['rss', 'html', 'api', 'none']"),
+    Case("bundle-source-url-not-http",
+         sub(CATALOG, 'html_url: "https://medincell.example/news/"', 'html_url: "medincell news"'),
+         CATALOG, "sources.0.html_url: 'medincell news' does not match the expected form"),
     Case("bundle-prompt-unknown-ref",
-         sub(EDITORIAL, "{{ref:lai_companies_pure_players}}", "{{ref:unknown}}", located=False),
-         EDITORIAL, "user_template: scope or domain definition 'unknown' is not defined in "
-                    "canonical 2.1.0"),
+         sub(MATCHING, "{{ref:lai_companies_pure_players}}", "{{ref:unknown}}", located=False),
+         MATCHING, "user_template: scope or domain definition 'unknown' is not defined in "
+                   "canonical 2.1.0"),
     Case("bundle-prompt-unknown-sub-ref",
-         sub(f"{B}/prompts/matching/lai_matching.yaml", "{{ref:lai_keywords.route_terms}}",
-             "{{ref:lai_keywords.unknown_sub}}", located=False),
-         f"{B}/prompts/matching/lai_matching.yaml",
-         "scope or domain definition 'lai_keywords.unknown_sub' is not defined"),
+         sub(MATCHING, "{{ref:lai_keywords.negative_terms}}", "{{ref:lai_keywords.unknown_sub}}",
+             located=False),
+         MATCHING, "scope or domain definition 'lai_keywords.unknown_sub' is not defined"),
+    Case("bundle-domain-definition-removed", remove(f"{B}/domains/lai_domain_definition.yaml"),
+         DOMAIN_SCORING, "user_template: scope or domain definition 'lai_domain_definition' is "
+                         "not defined in canonical 2.1.0"),
+    Case("bundle-domain-definitions-unknown-ref",
+         sub(f"{B}/scopes/domain_definitions.yaml", "{{ref:lai_molecules_global}}",
+             "{{ref:lai_molecules_ghost}}"),
+         f"{B}/scopes/domain_definitions.yaml", "lai_domain_definition.molecules.0: scope or "
+         "domain definition 'lai_molecules_ghost' is not defined in canonical 2.1.0"),
     Case("bundle-prompt-id-not-file",
-         sub(EDITORIAL, "prompt_id: lai_editorial", "prompt_id: other"),
-         EDITORIAL, "prompt_id: 'other' must equal the file name 'lai_editorial'"),
-    Case("bundle-prompt-type-not-folder", sub(EDITORIAL, "type: editorial", "type: matching"),
+         sub(DOMAIN_SCORING, 'prompt_id: "lai_domain_scoring"', 'prompt_id: "other"'),
+         DOMAIN_SCORING, "metadata.prompt_id: 'other' must equal the file name "
+                         "'lai_domain_scoring'"),
+    Case("bundle-prompt-type-not-folder", add(EDITORIAL, "type: matching\n"),
          EDITORIAL, "type: 'matching' must equal the folder 'editorial'"),
-    Case("bundle-scoring-wrong-type", sub(f"{B}/scoring/scoring_rules.yaml", "partnership: 1.2",
-                                          "partnership: high"),
-         f"{B}/scoring/scoring_rules.yaml", "'high' is not of type 'number'"),
+    Case("bundle-prompt-without-template",
+         write_bytes(f"{B}/prompts/normalization/generic_normalization.yaml",
+                     b"metadata:\n  version: '3'\nsystem_instructions: Read the item.\n"),
+         f"{B}/prompts/normalization/generic_normalization.yaml:1: ", "(top level): no "
+         "user_template: write one at the top level, or sections"),
+    Case("bundle-prompt-section-without-template",
+         sub(EDITORIAL, "  user_template: |\n    Write a TL;DR", "  user_templat: |\n    Write a TL;DR",
+             located=False),
+         EDITORIAL, "tldr_generation: 'user_template' is a required property"),
+    Case("bundle-prompt-temperature-too-high",
+         sub(EDITORIAL, "temperature: 0.2", "temperature: 2.0"),
+         EDITORIAL, "tldr_generation.bedrock_config.temperature: 2.0 is greater than the maximum"),
+    Case("bundle-scope-sub-list-not-a-list",
+         sub(f"{B}/scopes/technology_scopes.yaml", "  _metadata:", "  metadata:"),
+         f"{B}/scopes/technology_scopes.yaml", "lai_keywords.metadata: {'profile': "
+         "'technology_complex', 'description'"),
+    Case("bundle-scope-item-not-text",
+         sub(f"{B}/scopes/molecule_scopes.yaml", '  - "octreotide"', "  - 42"),
+         f"{B}/scopes/molecule_scopes.yaml", "lai_molecules_global.5: 42 is a number where text "
+         "is expected"),
+    Case("bundle-scoring-wrong-type", sub(SCORING, "  partnership: 6", "  partnership: high"),
+         SCORING, "event_type_weights.partnership: 'high' is not of type 'number'"),
+    Case("bundle-event-types-not-mappings",
+         sub(f"{B}/events/event_type_definitions.yaml", "other:\n  description:",
+             "other: 5\nx:\n  description:"),
+         f"{B}/events/event_type_definitions.yaml", "other: 5 is not of type 'object'"),
+    Case("bundle-duplicate-key-names-kept-block",
+         add(SCORING, "contextual_penalties:\n  late_item: -1\n"),
+         SCORING, "duplicate key 'contextual_penalties' on lines 23 and "),
     Case("bundle-missing-profiles", sub(f"{B}/ingestion/ingestion_profiles.yaml", "\nprofiles:",
                                         "\nprofilez:", located=False),
          f"{B}/ingestion/ingestion_profiles.yaml", "'profiles' is a required property"),
     Case("bundle-folder-not-semver", copy(B, "canonical/latest"),
          "canonical/latest", "folder name: 'latest' is not a semantic version"),
-    Case("bundle-symlink-passwd", symlink(f"{B}/reference/passwd", "/etc/passwd"),
-         f"{B}/reference/passwd", "symlink that points outside the repository"),
+    Case("bundle-symlink-passwd", symlink(f"{B}/imports/passwd", "/etc/passwd"),
+         f"{B}/imports/passwd", "symlink that points outside the repository"),
     Case("bundle-symlink-yaml-passwd", symlink(f"{B}/scopes/extra_scopes.yaml", "/etc/passwd"),
          f"{B}/scopes/extra_scopes.yaml", "symlink that points outside the repository"),
-    Case("bundle-private-key-in-markdown", add(f"{B}/reference/glossary.md", f"{PRIVATE_KEY}\n"),
-         f"{B}/reference/glossary.md", "looks like a private key"),
-    Case("bundle-aws-key-in-csv", add(f"{B}/reference/event_types.csv", f"leak,{AWS_KEY}\n"),
-         f"{B}/reference/event_types.csv", "looks like an AWS access key id"),
+    Case("bundle-private-key-in-markdown", add(f"{B}/imports/glossary.md", f"{PRIVATE_KEY}\n"),
+         f"{B}/imports/glossary.md", "looks like a private key"),
+    Case("bundle-aws-key-in-csv",
+         add(f"{B}/imports/company_seed_lai.csv", f"leak,{AWS_KEY},https://x.example/\n"),
+         f"{B}/imports/company_seed_lai.csv", "looks like an AWS access key id"),
     Case("bundle-duplicate-scope",
          add(f"{B}/scopes/company_scopes.yaml", "lai_companies_global: []\n"),
          f"{B}/scopes/company_scopes.yaml", "duplicate key 'lai_companies_global'"),
@@ -364,15 +425,15 @@ IMMUTABLE_CASES = [
     Case("base-deleted-pinned-client", remove(C), C,
          "released clients/lai_weekly 7.1.0 is deleted while an environment pins it", base=True),
     Case("base-edited-released-client",
-         sub(C, "name: LAI Weekly Intelligence", "name: LAI Weekly", located=False),
+         sub(C, 'name: "LAI Weekly Intelligence"', 'name: "LAI Weekly"', located=False),
          C, "released version 7.1.0 is immutable", base=True),
     Case("base-edited-released-bundle-file",
          sub(f"{B}/README.md", "# Canonical bundle 2.1.0", "# Canonical bundle 2.1.0 (edited)",
              located=False),
          f"{B}/README.md", "released version 2.1.0 is immutable", base=True),
     Case("base-new-file-in-released-bundle",
-         write_bytes(f"{B}/reference/new_terms.csv", b"term\nlai\n"),
-         f"{B}/reference/new_terms.csv", "released bundle 2.1.0 is immutable: this file is new",
+         write_bytes(f"{B}/imports/new_terms.csv", b"term\nlai\n"),
+         f"{B}/imports/new_terms.csv", "released bundle 2.1.0 is immutable: this file is new",
          base=True),
 ]
 
@@ -380,17 +441,18 @@ CASES = ENV_CASES + PINS_CASES + CLIENT_CASES + REFERENCE_CASES + BUNDLE_CASES +
 
 # Names the engine does not depend on: a warning (exit 0), still located and explained.
 WARNING_CASES = [
-    Case(f"warn-{kind}-prompt", sub(C, f"{kind}_prompt: {name}", f"{kind}_prompt: missing_{kind}"),
+    Case(f"warn-{kind}-prompt",
+         sub(C, f'{kind}_prompt: "{name}"', f'{kind}_prompt: "missing_{kind}"'),
          C, f"warning: bedrock_config.{kind}_prompt: {kind} prompt 'missing_{kind}' is not in "
             "canonical 2.1.0 (pinned in stage); the engine does not read this key")
     for kind, name in (("matching", "lai_matching"), ("domain_scoring", "lai_domain_scoring"))
 ] + [
-    Case("warn-event-type-override", sub(C, "partnership: 1.3", "merger: 1.3"),
+    Case("warn-event-type-override", sub(C, "partnership: 8", "merger: 8"),
          C, "warning: scoring_config.event_type_weight_overrides.merger: event type 'merger' is "
             "not in canonical 2.1.0 (pinned in stage); the engine ignores an unknown event type"),
     Case("warn-section-event-type",
-         sub(C, "filter_event_types: [regulatory]", "filter_event_types: [regulatory, ghost]"),
-         C, "warning: newsletter_layout.sections.0.filter_event_types.1: event type 'ghost' is "
+         sub(C, '        - "regulatory"\n', '        - "ghost"\n'),
+         C, "warning: newsletter_layout.sections.0.filter_event_types.0: event type 'ghost' is "
             "not in canonical 2.1.0"),
 ]
 
@@ -493,3 +555,60 @@ def test_invalid_pinned_client_is_reported_once(repo: Path,
     assert [e for e in errors if not e.startswith("validate:")] == [
         e for e in errors if e.startswith(f"{C}:{line}: ")]
     assert not any("does not exist" in e for e in errors)
+
+
+def test_client_pinned_in_three_environments_is_reported_once(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo, DP, "lai_weekly: 7.2.0-dev.1", "lai_weekly: 7.1.0")
+    edit(repo, PP, "canonical: 2.0.0", "canonical: 2.1.0")
+    edit(repo, PP, "lai_weekly: 7.0.0", "lai_weekly: 7.1.0")
+    line = edit(repo, C, 'company_scope: "lai_companies_global"', 'company_scope: "ghost"')
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert errors == [f"{C}:{line}: watch_domains.0.company_scope: scope 'ghost' is not in "
+                      "canonical 2.1.0 (pinned in dev, prod, stage)",
+                      "validate: 1 error(s), 0 warning(s)"]
+
+
+def test_schema_errors_do_not_hide_reference_errors(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    schema_line = edit(repo, C, "max_items_total: 18", "max_items_total: many")
+    ref_line = edit(repo, C, 'normalization_prompt: "generic_normalization"',
+                    'normalization_prompt: "lai_normalization"')
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert errors == [
+        f"{C}:{schema_line}: newsletter_selection.max_items_total: 'many' is not of type 'integer'",
+        f"{C}:{ref_line}: bedrock_config.normalization_prompt: normalization prompt "
+        "'lai_normalization' is not in canonical 2.1.0 (pinned in stage)",
+        "validate: 2 error(s), 0 warning(s)"]
+
+
+def test_unloadable_vocabulary_gives_one_message(repo: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # the duplicate key stops scoring_rules.yaml from loading: its event types are unknown, so
+    # the clients' event type names cannot be checked; one message says so, not one per name
+    line = append(repo, SCORING, "contextual_penalties:\n  late_item: -1\n")
+    (repo / B / "events/event_type_definitions.yaml").unlink()
+    edit(repo, C, "partnership: 8", "merger: 8")
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert errors == [
+        f"{SCORING}:{line}: duplicate key 'contextual_penalties' on lines 23 and {line}: the "
+        f"engine's YAML reader keeps the last one (line {line}) and ignores line 23; keep one",
+        f"{B}: warning: cannot check event types: {SCORING} did not load",
+        "validate: 1 error(s), 1 warning(s)"]
+
+
+def test_long_values_are_cut(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    long_text = "Camurus " * 200
+    line = append(repo, f"{B}/scopes/company_scopes.yaml", f"lai_companies_text: {long_text}\n")
+    line2 = edit(repo, C, 'language: "en"', f'language: "{long_text}"')
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert errors[:2] == [
+        f"{C}:{line2}: client_profile.language: '" + ("Camurus " * 15)[:118] + "… does not match "
+        "the expected form ^[a-z]{2}(-[A-Z]{2})?$",
+        f"{B}/scopes/company_scopes.yaml:{line}: lai_companies_text: '"
+        + ("Camurus " * 15)[:118] + "… is not valid under any of the given schemas"]
+    assert all(len(e) < 300 for e in errors), errors
