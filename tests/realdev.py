@@ -16,6 +16,7 @@ from support import client
 from vectora_gitops.sandbox.artifacts import deterministic_zip, function_zip
 
 ACCOUNT = "786469175371"
+REGION = "eu-west-3"
 ENV = "dev"
 CONFIG, DATA = "vectora-inbox-config-dev", "vectora-inbox-data-dev"
 NEWSLETTERS, CODE = "vectora-inbox-newsletters-dev", "vectora-inbox-lambda-code-dev"
@@ -277,7 +278,7 @@ def build() -> Inventory:
 
 def _buckets() -> None:
     s3 = client("s3")
-    for bucket in (*BUCKETS, "vectora-inbox-config-stage"):
+    for bucket in BUCKETS:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
 
@@ -333,7 +334,7 @@ def _layers() -> dict[str, dict[int, bytes]]:
 def _code_bucket(zips: Mapping[str, Mapping[int, bytes]]) -> None:
     """Some zips are in the code bucket (under names of their own), most are not."""
     _put(CODE, "layers/common-deps-1.0.5.zip", zips["vectora-inbox-common-deps-dev"][4])
-    _put(CODE, "layers/vectora-core-1.4.1.zip", zips["vectora-inbox-vectora-core-dev"][3])
+    _put(CODE, "layers/vectora-core-1.4.0.zip", zips["vectora-inbox-vectora-core-dev"][3])
     _put(CODE, "layers/vectora-core-v12.zip", zips["vectora-inbox-vectora-core-dev"][1])
     _put(CODE, "layers/yaml-fix.zip", zips["vectora-inbox-yaml-fix-dev"][1])
     _put(CODE, "lambda/ingest-v2/latest.zip", function_zip("ingest"))

@@ -5,6 +5,7 @@ setting and layer version is byte-identical before and after."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,13 @@ import pytest
 import yaml
 
 import realdev
-from helpers_repo import git
-from support import run
-from vectora_gitops.aws.client import add_request_hook
+from helpers_repo import edit, git
+from support import client, objects, run
+from vectora_gitops.aws.client import Aws, add_request_hook
+from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.observed import code_sha256_b64
 from vectora_gitops.sandbox.artifacts import sha256
+from vectora_gitops.sandbox.seed import seed_artifacts, seed_environment
 
 WRITES = ("Put", "Delete", "Publish", "Update", "Tag", "Copy", "Create", "Restore")
 
@@ -73,7 +77,7 @@ def test_import_of_the_real_dev_changes_nothing(moto: Any, repo: Path,
         "common-deps-3": {"version": "0.0.0-adopted.3",
                           "artifact": f"{code}common-deps-3-adopted-3.zip",
                           "sha256": sha256(zips["vectora-inbox-common-deps-dev"][3])},
-        "vectora-core": {"version": "0.0.0-adopted.3", "artifact": f"{code}vectora-core-1.4.1.zip",
+        "vectora-core": {"version": "0.0.0-adopted.3", "artifact": f"{code}vectora-core-1.4.0.zip",
                          "sha256": sha256(zips["vectora-inbox-vectora-core-dev"][3])},
         "vectora-core-approche-b": {
             "version": "0.0.0-adopted.3", "artifact": f"{code}vectora-core-approche-b-adopted-3.zip",
@@ -136,3 +140,74 @@ def test_import_of_the_real_dev_changes_nothing(moto: Any, repo: Path,
     code, out, _ = run(capsys, repo, "import", "--env", "dev")
     assert code == 0 and "nothing written" in out  # idempotent
     assert realdev.state() == before
+
+
+def test_adopted_layers_are_released_and_promoted(moto: Any, repo: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    inventory, before, _ = imported(moto, repo, capsys)
+    name = "vectora-core-approche-b"
+    data = inventory.layers["vectora-inbox-vectora-core-approche-b-dev"][3]
+    pins_file = repo / "environments/dev/pins.yaml"
+    adopted = pins_file.read_text()
+
+    code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage",
+                       "--only", f"layers/{name}")
+    assert code == 1 and f"release it first (`vectora-gitops release layer {name} <version>`)" \
+        in err
+
+    # no zip holds the content: refused until the user gives it, and only the right one
+    code, _, err = run(capsys, repo, "release", "layer", name, "1.0.0")
+    assert code == 1 and "no zip with sha256" in err and "--zip FILE" in err
+    wrong = tmp_path / "wrong.zip"
+    wrong.write_bytes(inventory.layers["vectora-inbox-dependencies"][1])
+    code, _, err = run(capsys, repo, "release", "layer", name, "1.0.0", "--zip", str(wrong))
+    assert code == 1 and "is not the pinned content" in err
+    assert pins_file.read_text() == adopted and realdev.state() == before
+
+    right = tmp_path / "approche-b.zip"
+    right.write_bytes(data)
+    code, out, err = run(capsys, repo, "release", "layer", name, "1.0.0", "--zip", str(right))
+    assert code == 0, err
+    assert f"released layer {name} 1.0.0 from 0.0.0-adopted.3" in out and "re-pinned dev" in out
+    artifact = f"layers/{name}-1.0.0.zip"
+    assert objects(realdev.CODE, artifact) == {artifact: data}
+    # found by content in the code bucket: nothing uploaded
+    code, out, err = run(capsys, repo, "release", "layer", "common-deps", "1.0.5")
+    assert code == 0 and "zip s3://vectora-inbox-lambda-code-dev/layers/common-deps-1.0.5.zip" \
+        in out, err
+    code, _, err = run(capsys, repo, "release", "layer", name, "1.0.1")
+    assert code == 1 and "no prerelease pin to release" in err
+
+    pins = loaded(repo, "environments/dev/pins.yaml")["layers"]
+    assert pins[name] == {"version": "1.0.0", "sha256": sha256(data),
+                          "artifact": f"s3://{realdev.CODE}/{artifact}"}
+    assert pins["common-deps"]["version"] == "1.0.5"
+    git(repo, "commit", "-qam", "release adopted layers")
+    code, out, err = run(capsys, repo, "plan", "--env", "dev")
+    assert code == 0, out + err  # same content: the published versions stay in use
+
+    # stage declares the layer; the promotion copies the pin as for any other layer
+    edit(repo, "environments/stage/environment.yaml", "layers:\n",
+         f"layers:\n  {name}:\n    name: vectora-inbox-vectora-core-approche-b-stage\n")
+    git(repo, "commit", "-qam", "stage declares the approche-b layer")
+    code, out, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage",
+                         "--only", f"layers/{name}")
+    assert code == 0, err
+    assert f"layers/{name}: (absent) -> 1.0.0 ({sha256(data)[:8]})" in err
+    assert loaded(repo, "environments/stage/pins.yaml")["layers"][name] == pins[name]
+    git(repo, "commit", "-qam", "promote")
+
+    aws = Aws(realdev.REGION)
+    stage, stage_pins = load_env(Repository(repo), "stage")
+    seed_environment(aws, dataclasses.replace(stage, stacks=()))
+    seed_artifacts(aws, stage_pins)
+    code, out, err = run(capsys, repo, "apply", "--env", "stage", "--yes")
+    assert code == 0, out + err
+    published = client("lambda").list_layer_versions(
+        LayerName="vectora-inbox-vectora-core-approche-b-stage")["LayerVersions"]
+    assert len(published) == 1
+    content = client("lambda").get_layer_version(
+        LayerName="vectora-inbox-vectora-core-approche-b-stage", VersionNumber=1)["Content"]
+    assert content["CodeSha256"] == code_sha256_b64(sha256(data))
+    assert objects("vectora-inbox-lambda-code-stage", artifact) == {artifact: data}
+    assert run(capsys, repo, "plan", "--env", "stage")[0] == 0

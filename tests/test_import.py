@@ -99,3 +99,22 @@ def test_import_adopts_the_live_environment(seeded: Path, tmp_path: Path,
     assert objects(CONFIG, "clients/") == live
     assert run(capsys, seeded, "drift", "--env", "dev")[0] == 0
     assert len(layer_versions("vectora-inbox-common-deps-dev")) == before
+
+
+def test_objects_that_cannot_be_files_of_git_turn_prune_off(seeded: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    seed_live_dev(seeded)
+    put(CONFIG, "canonical/prompts/", b"")  # a folder made in the S3 console
+    put(CONFIG, "clients/archive/lai_weekly_v3.yaml", b"client_profile: {}\n")
+    live = objects(CONFIG)
+    code, out, err = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0, err
+    assert "sync.prune turned off: 2 object(s) under the managed prefixes cannot be files of " \
+        "git (first: s3://vectora-inbox-config-dev/clients/archive/lai_weekly_v3.yaml)" in out
+    assert "  prune: false\n" in (seeded / "environments/dev/environment.yaml").read_text()
+    git(seeded, "add", "-A")
+    git(seeded, "commit", "-qm", "import dev")
+    assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    assert objects(CONFIG) == live

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from vectora_gitops.aws import cloudformation
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.errors import AwsError
 from vectora_gitops.model import Environment, NameException
 from vectora_gitops.observed import FunctionConfig
 
@@ -27,12 +28,17 @@ class Infra:
     roles: tuple[str, ...]
     stacks: tuple[str, ...]
     gone: tuple[str, ...]  # stacks of git that do not exist
+    unlisted: str = ""  # why the stacks could not be listed (then git's are kept)
 
 
 def adopt_infra(aws: Aws, env: Environment, configs: Mapping[str, FunctionConfig]) -> Infra:
     roles = tuple(dict.fromkeys(role_name(c.role) for c in configs.values() if c.role))
-    live = set(cloudformation.stack_names(aws))
     tagged = [c.tags[STACK_TAG] for c in configs.values() if c.tags.get(STACK_TAG)]
+    try:
+        live = set(cloudformation.stack_names(aws))
+    except AwsError as exc:  # ListStacks has no resource-level permission: often not granted
+        stacks = tuple(dict.fromkeys([*env.stacks, *tagged]))
+        return Infra(roles or (env.role,), stacks, (), str(exc))
     ours = [s for s in sorted(live) if s.startswith("vectora-inbox-") and
             s.endswith(f"-{env.name}")]
     stacks = tuple(dict.fromkeys([*(s for s in env.stacks if s in live), *ours, *tagged]))

@@ -169,6 +169,9 @@ def _edit_infra(data: CommentedMap, env: Environment, live: Live, added: str,
     _set_list(data, "stacks", list(infra.stacks))
     result.adopted.append(f"roles {', '.join(infra.roles)}; stacks {', '.join(infra.stacks)}")
     result.warnings += [f"stacks: {s} does not exist in {env.name}; removed" for s in infra.gone]
+    if infra.unlisted:
+        result.warnings.append(f"stacks: kept git's and those the functions' tags name; cannot "
+                               f"list the others ({infra.unlisted})")
     by_layer: dict[str, list[str]] = {}
     for layer in live.layers.layers:
         by_layer.setdefault(layer.name, []).extend(layer.functions)

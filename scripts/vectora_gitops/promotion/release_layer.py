@@ -103,11 +103,6 @@ def _check_version(chain: Chain, name: str, version: str, pin: LayerPin) -> None
         if other and other.version == version and other.sha256 != pin.sha256:
             raise GuardError(f"layer {name} {version} already exists in {env} with another content "
                              f"(sha256 {other.sha256[:12]}); releases are immutable, pick another")
-    released = [p.layers[name].version for p in chain.pins.values() if name in p.layers
-                and not versions.is_prerelease(p.layers[name].version)]
-    latest = versions.latest_release(released)
-    if latest and versions.sort_key(version) < versions.sort_key(latest):
-        raise GuardError(f"layer {name}: {version} is lower than the pinned release {latest}")
 
 
 def _read_zip(path: Path, pin: LayerPin) -> bytes:
