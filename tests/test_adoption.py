@@ -6,6 +6,9 @@ setting and layer version is byte-identical before and after."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ import pytest
 import yaml
 
 import realdev
-from helpers_repo import edit, git
+from helpers_repo import REPO_ROOT, edit, git
 from support import client, objects, run
 from vectora_gitops.aws.client import Aws, add_request_hook
 from vectora_gitops.desired.repo import Repository, load_env
@@ -31,6 +34,9 @@ def loaded(repo: Path, rel: str) -> Any:
 def imported(moto: Any, repo: Path, capsys: pytest.CaptureFixture[str]) -> tuple[
         realdev.Inventory, dict[str, Any], str]:
     """The real dev inventory, imported and committed: (inventory, state before, screen)."""
+    shutil.copy(REPO_ROOT / ".yamllint", repo / ".yamllint")
+    git(repo, "add", ".yamllint")
+    git(repo, "commit", "-qm", "lint settings")
     inventory = realdev.build()
     before = realdev.state()
     code, out, err = run(capsys, repo, "import", "--env", "dev")
@@ -104,12 +110,21 @@ def test_import_of_the_real_dev_changes_nothing(moto: Any, repo: Path,
     exceptions = {e["name"]: e for e in env["name_exceptions"]}
     assert set(exceptions) == {realdev.INGEST_ROLE, realdev.ENGINE_ROLE,
                                "vectora-inbox-dependencies"}
-    assert exceptions[realdev.ENGINE_ROLE]["reason"].startswith(
-        "IAM role named by CloudFormation (stack vectora-inbox-s0-iam-dev, resource EngineRole)")
+    assert exceptions[realdev.ENGINE_ROLE]["reason"] == \
+        "role named by CloudFormation (stack vectora-inbox-s0-iam-dev, EngineRole)"
+    assert exceptions["vectora-inbox-dependencies"]["reason"] == \
+        "layer published by hand without -dev; on normalize-score"
     assert all(e["added"].startswith("import 20") for e in exceptions.values())
     assert [(w["file"], w["rule"], w.get("key")) for w in env["waivers"]] == [
         ("canonical/2.2.0/scoring/scoring_rules.yaml", "duplicate-key", None),
         ("clients/lai_weekly_v5/5.0.0.yaml", "reference", "bedrock_config.normalization_prompt")]
+
+    # the repository's own lint passes: what was adopted byte for byte is listed in .yamllint
+    lint = subprocess.run([sys.executable, "-m", "yamllint", "-s", "environments", "clients",
+                           "canonical"], cwd=repo, capture_output=True, text=True, check=False)
+    assert lint.returncode == 0, lint.stdout
+    ignored = (repo / ".yamllint").read_text()
+    assert "  clients/lai_weekly_v5/5.0.0.yaml\n" in ignored and "  canonical/2.2.0/\n" in ignored
 
     # validate passes, the waived defects stay visible as warnings
     code, out, err = run(capsys, repo, "validate")

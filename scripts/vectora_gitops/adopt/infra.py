@@ -64,21 +64,24 @@ def exceptions(env: Environment, infra: Infra, layers: Mapping[str, list[str]],
         out[role] = NameException(role, _role_reason(role, infra.stacks, users), added)
     for stack in infra.stacks:
         users = [k for k, c in configs.items() if c.tags.get(STACK_TAG) == stack]
-        out[stack] = NameException(stack, "CloudFormation stack named outside the -"
-                                   f"{env.name} convention" + _of(users), added)
+        out[stack] = NameException(stack, f"CloudFormation stack named without -{env.name}"
+                                   + _of(users, "owns"), added)
     for name, users in layers.items():
-        out[name] = NameException(name, f"Lambda layer published by hand without the -{env.name} "
-                                  f"suffix; attached to {', '.join(users)}", added)
+        out[name] = NameException(name, f"layer published by hand without -{env.name}"
+                                  + _of(users, "on"), added)
     return tuple(kept.get(n, e) for n, e in sorted(out.items()) if not n.endswith(suffix))
 
 
 def _role_reason(role: str, stacks: tuple[str, ...], users: list[str]) -> str:
     match = GENERATED.match(role)
     if match and match["stack"] in stacks:
-        return (f"IAM role named by CloudFormation (stack {match['stack']}, resource "
-                f"{match['logical']})" + _of(users, "used by"))
-    return "IAM role named outside this tool" + _of(users, "used by")
+        return f"role named by CloudFormation (stack {match['stack']}, {match['logical']})"
+    return "role named outside this tool" + _of(users, "used by")
 
 
-def _of(users: list[str], verb: str = "owns") -> str:
-    return f"; {verb} {', '.join(users)}" if users else ""
+def _of(users: list[str], verb: str) -> str:
+    """`; <verb> a, b` (or a count when the names would make a long line)."""
+    names = ", ".join(dict.fromkeys(users))
+    if not users:
+        return ""
+    return f"; {verb} {names}" if len(names) <= 50 else f"; {verb} {len(set(users))} functions"

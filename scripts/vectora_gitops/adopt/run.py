@@ -10,11 +10,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from vectora_gitops.adopt import yamledit
+from vectora_gitops.adopt import lint, yamledit
 from vectora_gitops.adopt.canonical import AdoptedBundle, adopt_canonical, live_tree
 from vectora_gitops.adopt.clients import ClientAdoption, adopt_clients
 from vectora_gitops.adopt.infra import Infra, adopt_infra, exceptions
@@ -61,6 +60,7 @@ def import_env(repo: Repository, name: str, *, today: date) -> Imported:
     added = f"import {today.isoformat()}"
     _write_clients(repo, live.clients, result)
     _write_bundle(repo, live.bundle, result)
+    _lint_exempt(repo, live, today, result)
     _edit_environment(repo, env, live, added, result)
     _edit_pins(repo, env, pins, live, result)
     _waive(repo, env, live, added, result)
@@ -108,6 +108,22 @@ def _write_bundle(repo: Repository, bundle: AdoptedBundle | None, result: Import
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     result.written.append(f"canonical/{bundle.version}/ ({len(bundle.files)} file(s))")
+
+
+def _lint_exempt(repo: Repository, live: Live, today: date, result: Imported) -> None:
+    """yamllint would refuse the live layout of files adopted byte for byte: list them under
+    the ignore block of .yamllint (their next version is linted)."""
+    paths = [c.path for c in live.clients.clients if c.legacy]
+    if live.bundle is not None and live.bundle.new:
+        paths.append(f"canonical/{live.bundle.version}/")
+    added = lint.ignore_adopted(repo.root, paths, f"adopted byte for byte by import "
+                                f"{today.isoformat()}; their next version is linted")
+    if added:
+        result.written.append(lint.CONFIG)
+    elif paths and (repo.root / lint.CONFIG).is_file() and not all(
+            p in (repo.root / lint.CONFIG).read_text(encoding="utf-8") for p in paths):
+        result.warnings.append(f"{lint.CONFIG}: its ignore is not a `|` block; add the adopted "
+                               f"files to it ({', '.join(paths)})")
 
 
 def _edit_environment(repo: Repository, env: Environment, live: Live, added: str,
@@ -163,9 +179,11 @@ def _layer_line(layer: AdoptedLayer) -> str:
 def _edit_infra(data: CommentedMap, env: Environment, live: Live, added: str,
                 result: Imported) -> None:
     infra = live.infra
-    role: Any = infra.roles[0] if len(infra.roles) == 1 else list(infra.roles)
-    if data.get("role") != role:
-        data["role"] = role
+    if len(infra.roles) == 1:
+        if data.get("role") != infra.roles[0]:
+            data["role"] = infra.roles[0]
+    else:
+        _set_list(data, "role", list(infra.roles))
     _set_list(data, "stacks", list(infra.stacks))
     result.adopted.append(f"roles {', '.join(infra.roles)}; stacks {', '.join(infra.stacks)}")
     result.warnings += [f"stacks: {s} does not exist in {env.name}; removed" for s in infra.gone]
@@ -196,14 +214,23 @@ def _names(data: CommentedMap, infra: Infra, layers: LayerAdoption) -> set[str]:
 
 
 def _set_list(parent: CommentedMap, key: str, values: list[str]) -> None:
+    """`parent[key] = values`, keeping the flow style and the comments around the old value (a
+    comment after a scalar or after the last item moves after the new last item)."""
     old = parent.get(key)
     if isinstance(old, list) and list(old) == values:
         return
     seq = CommentedSeq(values)
-    if isinstance(old, CommentedSeq) and old.fa.flow_style():
-        seq.fa.set_flow_style()
-    if isinstance(old, CommentedSeq) and old.ca.comment:
+    trailing = None
+    if isinstance(old, CommentedSeq):
+        if old.fa.flow_style():
+            seq.fa.set_flow_style()
         seq.ca.comment = old.ca.comment
+        trailing = old.ca.items.get(len(old) - 1) if len(old) else None
+    elif key in parent.ca.items and parent.ca.items[key][2] is not None:
+        trailing = [parent.ca.items[key][2], None]
+        parent.ca.items[key][2] = None
+    if trailing and values and not seq.fa.flow_style():
+        seq.ca.items[len(values) - 1] = trailing
     parent[key] = seq
 
 
