@@ -118,3 +118,19 @@ def test_objects_that_cannot_be_files_of_git_turn_prune_off(seeded: Path,
     assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     assert objects(CONFIG) == live
+
+
+def test_a_version_git_holds_with_other_content_never_blocks_the_import(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_live_dev(seeded)
+    other = seeded / "clients/lai_weekly_v7/7.0.0.yaml"
+    other.parent.mkdir(parents=True)
+    other.write_text("client_profile: {client_id: lai_weekly_v7}\n", encoding="utf-8")
+    code, out, err = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0, err
+    assert "-> clients/lai_weekly_v7/7.0.1.yaml (legacy config, byte for byte, synced back " \
+        "verbatim; 7.0.0 exists in git with other content)" in out
+    assert other.read_text() == "client_profile: {client_id: lai_weekly_v7}\n"
+    assert (seeded / "clients/lai_weekly_v7/7.0.1.yaml").read_bytes() == \
+        objects(CONFIG, "clients/lai_weekly_v7.yaml")["clients/lai_weekly_v7.yaml"]
+    assert "  lai_weekly_v7: 7.0.1\n" in (seeded / "environments/dev/pins.yaml").read_text()
