@@ -566,7 +566,7 @@ def test_client_pinned_in_three_environments_is_reported_once(
     code, errors = run_validate(repo, capsys)
     assert code == 1
     assert errors == [f"{C}:{line}: watch_domains.0.company_scope: scope 'ghost' is not in "
-                      "canonical 2.1.0 (pinned in dev, prod, stage)",
+                      "canonical 2.1.0 (pinned in dev, stage, prod)",
                       "validate: 1 error(s), 0 warning(s)"]
 
 
@@ -612,3 +612,18 @@ def test_long_values_are_cut(repo: Path, capsys: pytest.CaptureFixture[str]) -> 
         f"{B}/scopes/company_scopes.yaml:{line}: lai_companies_text: '"
         + ("Camurus " * 15)[:118] + "… is not valid under any of the given schemas"]
     assert all(len(e) < 300 for e in errors), errors
+
+
+def test_unloadable_scope_file_gives_one_message(repo: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # the matching prompt and the client both name trademark scopes: one line says why they
+    # are not checked, instead of a dangling-name error for each
+    line = append(repo, f"{B}/scopes/trademark_scopes.yaml", "lai_trademarks_global: []\n")
+    code, errors = run_validate(repo, capsys)
+    assert code == 1
+    assert errors == [
+        f"{B}/scopes/trademark_scopes.yaml:{line}: duplicate key 'lai_trademarks_global' on lines "
+        f"3 and {line}: the engine's YAML reader keeps the last one (line {line}) and ignores "
+        "line 3; keep one",
+        f"{B}: warning: cannot check scopes: {B}/scopes/trademark_scopes.yaml did not load",
+        "validate: 1 error(s), 1 warning(s)"]

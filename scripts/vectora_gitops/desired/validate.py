@@ -67,11 +67,15 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     report.bundles = {v: b for v, b in bundles.items() if b is not None}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+    depth = {name: _depth(name, envs) for name in envs}
+    for _doc, _bundle_index, pinned in report.pinned_in.values():
+        pinned.sort(key=lambda env: (depth[env], env))
     report.problems.extend(_once(report.pinned_in))
     _check_chain(envs, report)
     report.problems.extend(codeowners.check(repo.root))
     if base is not None and base_paths is not None:
         _check_immutable(repo, base, base_paths(), envs, report)
+    report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
     report.problems = waive_all(report.problems, {n: (f.env, f.pins) for n, f in envs.items()})
     return report
 
@@ -233,6 +237,14 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
         if doc is not None and bundle is not None:
             pair = report.pinned_in.setdefault((doc.path, bundle.version), (doc, bundle, []))
             pair[2].append(name)
+
+
+def _depth(name: str, envs: Mapping[str, EnvFiles]) -> int:
+    """Place of an environment in the promotion chain (dev 0, stage 1, prod 2); bounded."""
+    hops, current = 0, envs[name].env.promotion.source
+    while current is not None and current in envs and hops < len(envs):
+        hops, current = hops + 1, envs[current].env.promotion.source
+    return hops
 
 
 def _once(pinned_in: Mapping[tuple[str, str], tuple[YamlDoc, BundleIndex, list[str]]]
