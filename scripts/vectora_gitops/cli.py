@@ -105,9 +105,11 @@ def _versions(sub: Any) -> None:
     for flag in ("--major", "--minor", "--patch"):
         bump.add_argument(flag, dest="bump", action="store_const", const=flag[2:])
     p = sub.add_parser("release", help="turn a prerelease into its immutable release")
-    p.add_argument("kind", choices=("client", "canonical"))
-    p.add_argument("args", nargs="+", metavar="[ID] PRERELEASE")
+    p.add_argument("kind", choices=("client", "canonical", "layer"))
+    p.add_argument("args", nargs="+", metavar="[ID] PRERELEASE | NAME VERSION")
     p.add_argument("--as", dest="as_version", metavar="VERSION")
+    p.add_argument("--zip", type=Path, metavar="FILE",
+                   help="layer only: the zip of the pinned content, uploaded when none is found")
 
 
 def _snapshots(sub: Any) -> None:

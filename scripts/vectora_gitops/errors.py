@@ -19,6 +19,7 @@ class Problem:
     message: str
     line: int | None = None
     severity: str = "error"
+    rule: str = ""  # kind of problem a waiver can name: duplicate-key, reference, schema
 
     def __str__(self) -> str:
         loc = f"{self.where}:{self.line}" if self.line else self.where

@@ -32,6 +32,28 @@ class FunctionSpec:
     name: str
     layers: tuple[str, ...]  # logical layer names, in order
     environment: Mapping[str, str]
+    tags: Mapping[str, str] | None = None  # None: the environment's tags
+
+
+@dataclass(frozen=True)
+class NameException:
+    """A resource name recorded from AWS that does not end with `-<env>` (docs/architecture.md §8)."""
+
+    name: str
+    reason: str
+    added: str
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """A known defect of adopted content accepted in this environment: problems of `rule` in
+    `file` (at `key`, when given) are warnings here, not errors (docs/architecture.md §8)."""
+
+    file: str
+    rule: str
+    reason: str
+    added: str
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +122,14 @@ class Environment:
     snapshot_retention: int = 10
     deny_windows: tuple[DenyWindow, ...] = ()
     drift_ignore: tuple[IgnoreRule, ...] = ()
+    roles: tuple[str, ...] = ()  # every role when several are recorded (role is the first)
+    name_exceptions: tuple[NameException, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    def function_tags(self, key: str) -> Mapping[str, str]:
+        """The tags function `key` must carry: its own when recorded, else the environment's."""
+        own = self.functions[key].tags
+        return self.tags if own is None else own
 
     def stack(self, part: str) -> str:
         """The CloudFormation stack whose name holds `part` (core, iam, runtime), for messages."""
@@ -202,6 +232,8 @@ class Pins:
     canonical: str
     clients: Mapping[str, str]
     layers: Mapping[str, LayerPin]
+    # client id -> version of a legacy config synced byte for byte (docs/architecture.md §8)
+    legacy_clients: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Pins:
@@ -211,16 +243,20 @@ class Pins:
             clients=dict(data.get("clients") or {}),
             layers={k: LayerPin(*(v[f] for f in LAYER_FIELDS))
                     for k, v in (data.get("layers") or {}).items()},
+            legacy_clients=dict(data.get("legacy_clients") or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
         """The pins structure of pins.yaml, clients and layers sorted (plans and records)."""
-        return {
+        data: dict[str, Any] = {
             "canonical": self.canonical,
             "clients": dict(sorted(self.clients.items())),
             "layers": {k: {f: getattr(p, f) for f in LAYER_FIELDS}
                        for k, p in sorted(self.layers.items())},
         }
+        if self.legacy_clients:
+            data["legacy_clients"] = dict(sorted(self.legacy_clients.items()))
+        return data
 
     def items(self) -> tuple[tuple[str, str], ...]:
         """Every pin as (selector, version): canonical, clients/<id>, layers/<name>."""

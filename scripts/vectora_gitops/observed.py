@@ -66,6 +66,7 @@ class FunctionConfig:
     runtime: str
     handler: str
     code_sha256: str
+    role: str = ""  # execution role ARN
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,33 @@
-"""Client configs found under s3://<config>/clients/ -> clients/<id>/<version>.yaml.
+"""Client configs found under s3://<config>/clients/ -> files under clients/ and pins.
 
-Legacy `<id>_v<N>.yaml` objects go through the `migrate-client` transformation; what rendering
-added (the header comment and `client_profile.environment`) is taken out again. Both are minimal
-text edits (`desired.yamledit`): every other line of the live object is kept byte for byte.
+Import never changes a byte of a live config (docs/architecture.md §8). An object this tool
+rendered, whose re-rendering from git gives the same bytes, stays a regular client (pin
+`clients`). Every other config (the legacy `<id>_v<N>.yaml` ones, hand-written ones) is kept as
+it is: the file `clients/<id>/<version>.yaml` holds the object's bytes and the pin
+`legacy_clients` syncs them back verbatim to the same key. A version that exists in git with
+other content is never overwritten: the next free patch version is used.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 from typing import Any
+
+import yaml
 
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired import migrate, yamledit
+from vectora_gitops.desired import versions
+from vectora_gitops.desired.render import dump, render_client
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
 from vectora_gitops.desired.yamlfile import parse_yaml
-from vectora_gitops.errors import InputError
+from vectora_gitops.errors import FatalError
 from vectora_gitops.model import Environment
 
-RENDER_HEADER = ("# Rendered by vectora-gitops", "# Do not edit in S3")
+RENDERED = re.compile(r"^# Rendered by vectora-gitops from (?P<source>\S+) for (?P<env>[a-z0-9]+)\.\n")
+LEGACY_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d{1,4})$")
+MAX_PATCHES = 1000
 
 
 @dataclass(frozen=True)
@@ -28,63 +35,103 @@ class AdoptedClient:
     client_id: str
     version: str
     path: str  # repository-relative
-    text: str
-    write: bool  # False: the same version already exists with the same content
+    content: bytes  # what the file holds (legacy: the object's bytes)
+    legacy: bool
+    write: bool  # False: the file already holds exactly this
     source: str  # s3://bucket/key
+    note: str = ""  # why the version differs from the obvious one
 
 
-def adopt_clients(aws: Aws, env: Environment, repo: Repository, *, today: date) -> list[AdoptedClient]:
+@dataclass(frozen=True)
+class ClientAdoption:
+    clients: tuple[AdoptedClient, ...]
+    skipped: tuple[str, ...]  # keys under clients/ that are no client config (s3://...)
+
+
+def adopt_clients(aws: Aws, env: Environment, repo: Repository) -> ClientAdoption:
     bucket = env.buckets.config
-    out = []
+    out: list[AdoptedClient] = []
+    skipped: list[str] = []
     for obj in s3.list_objects(aws, bucket, "clients/"):
         name = obj.key[len("clients/"):]
-        if "/" in name or not name.endswith((".yaml", ".yml")):
+        stem = name.removesuffix(".yaml")
+        if "/" in name or not name.endswith(".yaml") or not CLIENT_ID.match(stem):
+            skipped.append(f"s3://{bucket}/{obj.key}")
             continue
         data = s3.get_bytes(aws, bucket, obj.key) or b""
-        out.append(adopt_one(repo, name, data.decode("utf-8"), source=f"s3://{bucket}/{obj.key}",
-                             today=today))
-    return out
+        source = f"s3://{bucket}/{obj.key}"
+        out.append(regular(repo, stem, data, env.name, source) or legacy(repo, stem, data, source))
+    return ClientAdoption(tuple(out), tuple(skipped))
 
 
-def adopt_one(repo: Repository, name: str, text: str, *, source: str, today: date) -> AdoptedClient:
-    text = strip_header(text.replace("\r\n", "\n"))  # the repository's files end lines with LF
-    if yamledit.kind(text, ("client_profile",), display=source) != "mapping":
-        raise InputError(f"{source}: no client_profile mapping; not a client config")
-    text = yamledit.delete(text, ("client_profile", "environment"), display=source)
-    if migrate.LEGACY_FILE.match(name):
-        client_id, version = migrate.legacy_name(Path(name))
-        text = migrate.rewrite(text, client_id=client_id, version=version, today=today,
-                               legacy_id=name.rsplit(".", 1)[0], display=source)
-    else:
-        client_id = name.rsplit(".", 1)[0]
-        version = yamledit.scalar_value(text, ("client_profile", "version"), display=source) or ""
-    if not CLIENT_ID.match(client_id) or not version:
-        raise InputError(f"{source}: cannot tell the client id and version (name it "
-                         "<id>.yaml with client_profile.version, or <id>_v<N>.yaml)")
-    path = repo.client_path(client_id, version)
-    return AdoptedClient(client_id, version, repo.rel(path), text, not _same(path, text, source),
-                         source)
+def regular(repo: Repository, cid: str, data: bytes, env: str, source: str) -> AdoptedClient | None:
+    """The config as a regular client when rendering the git file reproduces the object."""
+    text = data.decode("utf-8", errors="replace")
+    match = RENDERED.match(text)
+    if not match or match["env"] != env:
+        return None
+    rel = match["source"]
+    version = rel.removeprefix(f"clients/{cid}/").removesuffix(".yaml")
+    if rel != f"clients/{cid}/{version}.yaml" or versions.parse(version) is None:
+        return None
+    path = repo.root / rel
+    exists = path.is_file()
+    content = path.read_bytes() if exists else _unrendered(text, rel)
+    if content is None or not _renders(content, env, rel, data):
+        return None
+    return AdoptedClient(cid, version, rel, content, False, not exists, source)
 
 
-def strip_header(text: str) -> str:
-    lines = text.splitlines(keepends=True)
-    while lines and lines[0].startswith(RENDER_HEADER):
-        lines.pop(0)
-    return "".join(lines)
+def _unrendered(text: str, rel: str) -> bytes | None:
+    """The git file a rendered object came from: header and client_profile.environment removed
+    (written by the same dumper, so rendering it again gives the same bytes)."""
+    try:
+        doc = parse_yaml(text, display=rel)
+    except FatalError:
+        return None
+    data: Any = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("client_profile"), dict):
+        return None
+    data["client_profile"].pop("environment", None)
+    return dump(data)
 
 
-def _comparable(text: str, display: str) -> Any:
-    data = parse_yaml(text, display=display).data
-    if isinstance(data, dict) and isinstance(data.get("metadata"), dict):
-        data["metadata"].pop("changelog", None)
-    return data
-
-
-def _same(path: Path, text: str, source: str) -> bool:
-    if not path.is_file():
+def _renders(content: bytes, env: str, rel: str, live: bytes) -> bool:
+    try:
+        data = parse_yaml(content.decode("utf-8"), display=rel).data
+        return isinstance(data, dict) and render_client(data, env=env, source=rel) == live
+    except (FatalError, UnicodeDecodeError, KeyError, TypeError):
         return False
-    if _comparable(path.read_text(encoding="utf-8"), str(path)) == _comparable(text, source):
-        return True
-    raise InputError(f"{source}: differs from the existing {path.name} of {path.parent.name}; "
-                     "released versions are immutable: give the live config a new version "
-                     "(client_profile.version) or remove the file if it was never released")
+
+
+def legacy(repo: Repository, cid: str, data: bytes, source: str) -> AdoptedClient:
+    """The object as it is, under its own id, at the first version free or holding these bytes."""
+    first = legacy_version(cid, data)
+    version = first
+    for _ in range(MAX_PATCHES):
+        path = repo.client_path(cid, version)
+        if not path.exists() or path.read_bytes() == data:
+            break
+        version = str(versions.sort_key(version).bump_patch())
+    rel = repo.rel(repo.client_path(cid, version))
+    note = "" if version == first else f"{first} exists in git with other content"
+    return AdoptedClient(cid, version, rel, data, True, not (repo.root / rel).exists(), source,
+                         note)
+
+
+def legacy_version(cid: str, data: bytes) -> str:
+    """`<N>.0.0` for `<id>_v<N>`, else the version the config states, else 1.0.0."""
+    match = LEGACY_NAME.match(cid)
+    if match:
+        return f"{int(match['n'])}.0.0"
+    try:
+        loaded: Any = yaml.safe_load(data)
+    except yaml.YAMLError:
+        return "1.0.0"
+    loaded = loaded if isinstance(loaded, dict) else {}
+    for section, key in (("client_profile", "version"), ("metadata", "template_version")):
+        value = (loaded.get(section) or {}).get(key) if isinstance(loaded.get(section), dict) \
+            else None
+        if isinstance(value, str) and versions.parse(value) and not versions.is_prerelease(value):
+            return value
+    return "1.0.0"

@@ -26,6 +26,15 @@ def layer_code_sha256(aws: Aws, version_arn: str) -> str:
     return str(response.get("Content", {}).get("CodeSha256", ""))
 
 
+def layer_content(aws: Aws, version_arn: str) -> tuple[str, int]:
+    """(CodeSha256 in base64, CodeSize in bytes) of a layer version, from its ARN."""
+    name, number = split_layer_arn(version_arn)
+    response = call(f"GetLayerVersion {version_arn}", aws.client("lambda").get_layer_version,
+                    LayerName=name, VersionNumber=number)
+    content = response.get("Content", {})
+    return str(content.get("CodeSha256", "")), int(content.get("CodeSize", 0) or 0)
+
+
 def split_layer_arn(version_arn: str) -> tuple[str, int]:
     """(layer ARN without version, version number) of a layer version ARN."""
     base, _, number = version_arn.rpartition(":")
@@ -59,6 +68,7 @@ def _config(conf: Mapping[str, Any], tags: Mapping[str, str]) -> FunctionConfig:
         runtime=str(conf.get("Runtime", "")),
         handler=str(conf.get("Handler", "")),
         code_sha256=str(conf.get("CodeSha256", "")),
+        role=str(conf.get("Role", "")),
     )
 
 

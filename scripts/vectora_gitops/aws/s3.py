@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -131,3 +132,33 @@ def versioning_enabled(aws: Aws, bucket: str) -> bool:
     response = call(f"GetBucketVersioning s3://{bucket}",
                     aws.client("s3").get_bucket_versioning, Bucket=bucket)
     return bool(response.get("Status") == "Enabled")
+
+
+class ZipFinder:
+    """Layer zips of a code bucket (`layers/*.zip`) found by content: a zip is read (and its
+    sha256 kept) only when its size equals the size sought (0: unknown, any size)."""
+
+    def __init__(self, aws: Aws, bucket: str) -> None:
+        self.aws = aws
+        self.bucket = bucket
+        self._sizes: dict[str, int] | None = None
+        self._hashes: dict[str, str] = {}
+
+    def holds(self, key: str, sha256: str) -> bool:
+        return self._hash(key) == sha256
+
+    def find(self, sha256: str, size: int) -> str:
+        """Key of a zip under layers/ with this content, else ''."""
+        if self._sizes is None:
+            self._sizes = {o.key: o.size for o in list_objects(self.aws, self.bucket, "layers/")
+                           if o.key.endswith(".zip")}
+        for key, found in sorted(self._sizes.items()):
+            if (not size or found == size) and self._hash(key) == sha256:
+                return key
+        return ""
+
+    def _hash(self, key: str) -> str:
+        if key not in self._hashes:
+            data = get_bytes(self.aws, self.bucket, key)
+            self._hashes[key] = hashlib.sha256(data).hexdigest() if data is not None else ""
+        return self._hashes[key]

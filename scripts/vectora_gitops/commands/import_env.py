@@ -1,4 +1,5 @@
-"""`vectora-gitops import --env ENV`: adopt a live environment into git (reads AWS only)."""
+"""`vectora-gitops import --env ENV`: adopt a live environment into git (reads AWS only) and say
+on one screen what was adopted, what was waived and what to do next."""
 
 from __future__ import annotations
 
@@ -6,21 +7,32 @@ from argparse import Namespace
 from datetime import date
 
 from vectora_gitops import console
-from vectora_gitops.adopt.run import import_env
+from vectora_gitops.adopt.run import Imported, import_env
 from vectora_gitops.commands.common import repository
 
 
 def main(args: Namespace) -> int:
     result = import_env(repository(args), args.env, today=date.today())
-    for warning in result.warnings:
-        console.err(f"warning: {warning}")
-    for path in result.kept:
-        console.out(f"kept {path}")
-    for path in result.written:
-        console.out(f"wrote {path}")
-    if not result.written:
-        console.out(f"{result.env}: git already describes the live environment; nothing written")
-        return 0
-    console.out(f"{result.env}: imported; next: `vectora-gitops validate`, `vectora-gitops plan "
-                f"--env {result.env}`, then commit and open a pull request")
-    return 0
+    for line in screen(result):
+        console.out(line)
+    for line in result.errors:
+        console.err(line)
+    return 1 if result.errors else 0
+
+
+def screen(result: Imported) -> list[str]:
+    lines = [f"{result.env}: adopted the live environment into git (AWS was only read)"]
+    for title, items in (("adopted", result.adopted),
+                         ("waived (validate shows them as warnings)", result.waived),
+                         ("warnings", result.warnings)):
+        if items:
+            lines += [f"{title}:", *(f"  {item}" for item in items)]
+    if result.written:
+        lines.append(f"wrote: {', '.join(result.written)}")
+    else:
+        lines.append("nothing written: git already describes the live environment")
+    if result.errors:
+        lines.append(f"{len(result.errors)} problem(s) no waiver may cover (below): fix them "
+                     "before planning")
+    lines += ["next:", *(f"  {i}. {step}" for i, step in enumerate(result.todo, 1))]
+    return lines

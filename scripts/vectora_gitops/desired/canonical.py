@@ -93,10 +93,12 @@ def index_bundle(repo: Repository, version: str) -> BundleIndex:
             raw = read_bytes(folder / rel, root=repo.root, display=display, listed=True,
                              max_bytes=MAX_BYTES if is_yaml else MAX_DATA_BYTES)
             if is_yaml:
-                docs[rel] = parse_yaml(decode(raw, display), display=display, checked=True)
+                text = decode(raw, display)
+                contents[rel] = raw  # synced as it is, even when a waiver accepts its defect
+                docs[rel] = parse_yaml(text, display=display, checked=True)
             else:
                 check_secrets(raw.decode("utf-8", errors="replace"), display)
-            contents[rel] = raw
+                contents[rel] = raw
         except FatalError as exc:
             problems.extend(exc.problems or (Problem(display, str(exc)),))
     for rel, doc in docs.items():
@@ -127,11 +129,11 @@ def _prompt_identity(rel: str, doc: YamlDoc) -> list[Problem]:
     if isinstance(metadata, dict):
         ids.append((("metadata", "prompt_id"), metadata.get("prompt_id")))
     out = [Problem(doc.path, f"{'.'.join(map(str, key))}: '{cut(str(value))}' must equal the "
-                   f"file name '{stem}'", doc.line_of(key))
+                   f"file name '{stem}'", doc.line_of(key), rule="schema")
            for key, value in ids if value is not None and value != stem]
     if doc.data.get("type", kind) != kind:
         out.append(Problem(doc.path, f"type: '{cut(str(doc.data.get('type')))}' must equal the "
-                           f"folder '{kind}'", doc.line_of(("type",))))
+                           f"folder '{kind}'", doc.line_of(("type",)), rule="schema"))
     return out
 
 
@@ -141,7 +143,7 @@ def _prompt_template(doc: YamlDoc) -> list[Problem]:
         return []
     return [Problem(doc.path, "(top level): no user_template: write one at the top level, or "
                     "sections (e.g. tldr_generation) each with system_instructions and "
-                    "user_template", 1)]
+                    "user_template", 1, rule="schema")]
 
 
 def _names(files: list[str], docs: Mapping[str, YamlDoc]) -> dict[str, set[str]]:
@@ -198,5 +200,6 @@ def _bundle_references(docs: Mapping[str, YamlDoc], names: Mapping[str, set[str]
                     key = ".".join(map(str, found.key))
                     problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
                                             f"'{cut(found.name)}' is not defined in canonical "
-                                            f"{version}", doc.line_of(found.key), ref.severity))
+                                            f"{version}", doc.line_of(found.key), ref.severity,
+                                            rule="reference"))
     return list(dict.fromkeys(problems))  # "cannot check" once

@@ -26,6 +26,11 @@ def render_client(data: dict[str, Any], *, env: str, source: str) -> bytes:
     rendered["client_profile"]["environment"] = env
     header = (f"# Rendered by vectora-gitops from {source} for {env}.\n"
               "# Do not edit in S3: change the file in git and open a pull request.\n")
-    body = yaml.dump(rendered, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+    return header.encode() + dump(rendered)
+
+
+def dump(data: dict[str, Any]) -> bytes:
+    """The YAML body the renderer writes for `data` (deterministic)."""
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                      default_flow_style=False, width=100)
-    return (header + body).encode()
+    return body.encode()

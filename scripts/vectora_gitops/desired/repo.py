@@ -25,9 +25,11 @@ from vectora_gitops.model import (
     IgnoreRule,
     LayerSpec,
     MetricGate,
+    NameException,
     Pins,
     Promotion,
     Sync,
+    Waiver,
 )
 
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
@@ -124,17 +126,20 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
     promotion = data["promotion"]
     gates = promotion.get("gates") or {}
     sync = data["sync"]
+    roles = (data["role"],) if isinstance(data["role"], str) else tuple(data["role"])
     return Environment(
         name=data["name"],
         account_id=data["aws"]["account_id"],
         region=data["aws"]["region"],
         buckets=Buckets(**data["buckets"]),
-        role=data["role"],
+        role=roles[0],
+        roles=roles,
         stacks=tuple(data.get("stacks", ())),
         layers={k: LayerSpec(k, v["name"], tuple(v.get("compatible_runtimes", ())))
                 for k, v in data["layers"].items()},
         functions={k: FunctionSpec(k, v["name"], tuple(v.get("layers", ())),
-                                   dict(v.get("environment", {})))
+                                   dict(v.get("environment", {})),
+                                   None if v.get("tags") is None else dict(v["tags"]))
                    for k, v in data["functions"].items()},
         tags=dict(data.get("tags", {})),
         promotion=Promotion(
@@ -159,4 +164,8 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         ),
         drift_ignore=tuple(IgnoreRule(r["resource"], r["reason"])
                            for r in (data.get("drift") or {}).get("ignore") or ()),
+        name_exceptions=tuple(NameException(e["name"], e["reason"], e["added"])
+                              for e in data.get("name_exceptions") or ()),
+        waivers=tuple(Waiver(w["file"], w["rule"], w["reason"], w["added"], w.get("key", ""))
+                      for w in data.get("waivers") or ()),
     )

@@ -44,7 +44,8 @@ def _problem(doc: YamlDoc, err: ValidationError) -> Problem:
         err.validator_value
     ):
         message = f"{err.instance!r} is a number where text is expected; quote it"
-    return Problem(doc.path, f"{where}: {message}", doc.line_of(_located_key(err, key)))
+    return Problem(doc.path, f"{where}: {message}", doc.line_of(_located_key(err, key)),
+                   rule="schema")
 
 
 def _allowed(err: ValidationError) -> dict[str, object]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from vectora_gitops.desired import codeowners, schemas, versions
@@ -23,6 +23,7 @@ from vectora_gitops.desired.references import (
     walk,
 )
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
+from vectora_gitops.desired.waivers import waive_all
 from vectora_gitops.desired.yamlfile import YamlDoc
 from vectora_gitops.errors import FatalError, Problem, cut
 from vectora_gitops.model import Environment, Pins, selector_of
@@ -61,7 +62,8 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
              base_paths: Callable[[], list[str]] | None = None) -> Report:
     report = Report()
     envs = _environments(repo, report)
-    clients = _clients(repo, report)
+    legacy = {(cid, v) for f in envs.values() for cid, v in f.pins.legacy_clients.items()}
+    clients = _clients(repo, report, legacy)
     bundles = {v: _bundle(repo, v, report) for v in repo.bundle_versions()}
     report.bundles = {v: b for v, b in bundles.items() if b is not None}
     for name, files in envs.items():
@@ -75,6 +77,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     if base is not None and base_paths is not None:
         _check_immutable(repo, base, base_paths(), envs, report)
     report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
+    report.problems = waive_all(report.problems, {n: (f.env, f.pins) for n, f in envs.items()})
     return report
 
 
@@ -99,12 +102,15 @@ def _environments(repo: Repository, report: Report) -> dict[str, EnvFiles]:
     return envs
 
 
-def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc | None]]:
-    """Every client file: its document, or None when it is invalid (problems reported)."""
+def _clients(repo: Repository, report: Report, legacy_pins: Collection[tuple[str, str]] = ()
+             ) -> dict[str, dict[str, YamlDoc | None]]:
+    """Every client file: its document, or None when it is invalid (problems reported).
+    `legacy_pins`: (id, version) pinned under legacy_clients, adopted as they are."""
     clients: dict[str, dict[str, YamlDoc | None]] = {}
+    adopted = {cid for cid, _ in legacy_pins}
     for cid in repo.client_ids():
         legacy = LEGACY_ID.match(cid)
-        if legacy:
+        if legacy and cid not in adopted:
             report.problems.append(Problem(f"clients/{cid}", f"legacy client id; the id is stable: "
                                            f"run `vectora-gitops migrate-client` to make it "
                                            f"'{legacy['id']}' version {legacy['n']}.0.0",
@@ -114,13 +120,16 @@ def _clients(repo: Repository, report: Report) -> dict[str, dict[str, YamlDoc | 
                                            "digits and _; rename the folder"))
             continue
         for version in repo.client_versions(cid):
-            clients.setdefault(cid, {})[version] = _client_doc(repo, cid, version, report)
+            clients.setdefault(cid, {})[version] = _client_doc(
+                repo, cid, version, report, legacy=(cid, version) in legacy_pins)
     return clients
 
 
-def _client_doc(repo: Repository, cid: str, version: str, report: Report) -> YamlDoc | None:
+def _client_doc(repo: Repository, cid: str, version: str, report: Report, *,
+                legacy: bool = False) -> YamlDoc | None:
     """The loaded client file (references are checked even when its schema is not met), or None
-    when it cannot be read at all."""
+    when it cannot be read at all. A legacy config (pinned under legacy_clients) is synced as it
+    is: the id and version written inside it are only compared, as warnings."""
     path = repo.client_path(cid, version)
     rel = repo.rel(path)
     bad = versions.problem(version)
@@ -132,33 +141,38 @@ def _client_doc(repo: Repository, cid: str, version: str, report: Report) -> Yam
     except FatalError as exc:
         report.problems.extend(exc.problems or (Problem(rel, str(exc)),))
         return None
-    report.problems.extend(client_schema(doc, cid, version))
+    report.problems.extend(client_schema(doc, cid, version, legacy=legacy))
     profile = doc.data.get("client_profile") if isinstance(doc.data, dict) else None
     if not isinstance(profile, dict):
         return doc
     client_id, written = profile.get("client_id"), profile.get("version")
+    severity = "warning" if legacy else "error"
     if isinstance(client_id, str) and client_id != cid:
         report.problems.append(Problem(rel, f"client_profile.client_id: '{cut(client_id)}' "
                                        f"must equal the folder name '{cid}'",
-                                       doc.line_of(("client_profile", "client_id"))))
+                                       doc.line_of(("client_profile", "client_id")), severity))
     if isinstance(written, str) and written != version:
         report.problems.append(Problem(rel, f"client_profile.version: '{cut(written)}' must "
                                        f"equal the file name '{version}'",
-                                       doc.line_of(("client_profile", "version"))))
+                                       doc.line_of(("client_profile", "version")), severity))
     return doc
 
 
-def client_schema(doc: YamlDoc, cid: str, version: str) -> list[Problem]:
+def client_schema(doc: YamlDoc, cid: str, version: str, *, legacy: bool = False
+                  ) -> list[Problem]:
     """Schema problems of a client file. A legacy config (`<id>_v<N>`, from before versioned
-    configs) may lack client_profile.version: a warning, `migrate-client` adds it."""
+    configs) may lack client_profile.version: a warning, `migrate-client` adds it. One pinned
+    under legacy_clients (adopted as it is, any id) is checked as if it had the pinned version."""
     profile = doc.data.get("client_profile") if isinstance(doc.data, dict) else None
-    if not (LEGACY_ID.match(cid) and isinstance(profile, dict) and "version" not in profile):
+    if not ((legacy or LEGACY_ID.match(cid)) and isinstance(profile, dict)
+            and "version" not in profile):
         return schemas.check(doc, "client")
     as_migrated = {**doc.data, "client_profile": {**profile, "version": version}}
-    return [Problem(doc.path, f"client_profile: no version (legacy config); `vectora-gitops "
-                    f"migrate-client` adds version {version}", doc.line_of(("client_profile",)),
-                    severity="warning"),
-            *schemas.check(dataclasses.replace(doc, data=as_migrated), "client")]
+    note = [] if legacy else [
+        Problem(doc.path, f"client_profile: no version (legacy config); `vectora-gitops "
+                f"migrate-client` adds version {version}", doc.line_of(("client_profile",)),
+                severity="warning")]
+    return [*note, *schemas.check(dataclasses.replace(doc, data=as_migrated), "client")]
 
 
 def _bundle(repo: Repository, version: str, report: Report) -> BundleIndex | None:
@@ -175,7 +189,7 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                clients: Mapping[str, Mapping[str, YamlDoc | None]],
                bundles: Mapping[str, BundleIndex | None], report: Report) -> None:
     env, pins, where = files.env, files.pins, files.path
-    report.problems.extend(_names_belong(env))
+    report.problems.extend(_names_belong(env, envs))
     for selector, version in pins.items():
         if versions.is_prerelease(version) and not env.promotion.allow_prerelease:
             report.problems.append(Problem(where, f"{selector}: prerelease {version} cannot be "
@@ -206,9 +220,18 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
             report.problems.append(Problem(where, f"layers.{layer}.artifact: bucket "
                                            f"{pin.artifact_bucket} belongs to no environment"))
     bundle = bundles.get(pins.canonical)
-    for cid, version in sorted(pins.clients.items()):
+    for cid, version in sorted(pins.legacy_clients.items()):
+        if cid in pins.clients:
+            report.problems.append(Problem(where, f"legacy_clients.{cid}: also pinned under "
+                                           f"clients; both would write clients/{cid}.yaml"))
+        if versions.is_prerelease(version) and not env.promotion.allow_prerelease:
+            report.problems.append(Problem(where, f"legacy_clients.{cid}: prerelease {version} "
+                                           f"cannot be pinned in {name}"))
+    for section, cid, version in [*(("clients", c, v) for c, v in sorted(pins.clients.items())),
+                                  *(("legacy_clients", c, v)
+                                    for c, v in sorted(pins.legacy_clients.items()))]:
         if version not in clients.get(cid, {}):
-            report.problems.append(Problem(where, f"clients.{cid}: clients/{cid}/{version}.yaml "
+            report.problems.append(Problem(where, f"{section}.{cid}: clients/{cid}/{version}.yaml "
                                            "does not exist"))
             continue
         doc = clients[cid][version]  # None: unreadable, its problems are reported already
@@ -254,20 +277,33 @@ def client_references(doc: YamlDoc, bundle: BundleIndex,
                 problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
                                         f"'{cut(found.name)}' is not in canonical "
                                         f"{bundle.version}{pinned}{note}", doc.line_of(found.key),
-                                        ref.severity))
+                                        ref.severity, rule="reference"))
     return list(dict.fromkeys(problems))
 
 
-def _names_belong(env: Environment) -> list[Problem]:
+def _names_belong(env: Environment, others: Collection[str] = ()) -> list[Problem]:
+    """Every name ends with `-<env>`, or is an exception recorded with its reason (names import
+    read from AWS); an exception never takes a name of another environment."""
     where = f"environments/{env.name}/environment.yaml"
     suffix = f"-{env.name}"
+    roles = env.roles or (env.role,)
     named = [(f"buckets.{k}", v) for k, v in vars(env.buckets).items()]
-    named += [("role", env.role)] + [(f"stacks.{i}", s) for i, s in enumerate(env.stacks)]
+    named += [("role", r) if len(roles) == 1 else (f"role.{i}", r) for i, r in enumerate(roles)]
+    named += [(f"stacks.{i}", s) for i, s in enumerate(env.stacks)]
     named += [(f"layers.{k}.name", v.name) for k, v in env.layers.items()]
     named += [(f"functions.{k}.name", v.name) for k, v in env.functions.items()]
-    return [Problem(where, f"{key}: '{value}' does not belong to environment {env.name} "
-                    f"(names end with '{suffix}')")
-            for key, value in named if not value.endswith(suffix)]
+    excepted = {e.name for e in env.name_exceptions}
+    foreign = tuple(f"-{o}" for o in others if o != env.name)
+    problems = [Problem(where, f"{key}: '{value}' does not belong to environment {env.name} "
+                        f"(names end with '{suffix}'; a name recorded from AWS is listed under "
+                        "name_exceptions with its reason)")
+                for key, value in named if not value.endswith(suffix)
+                and (value not in excepted or (foreign and value.endswith(foreign)))]
+    used = {value for _key, value in named}
+    problems += [Problem(where, f"name_exceptions.{i}: '{e.name}' is not a name of this "
+                         "environment; remove the exception", severity="warning")
+                 for i, e in enumerate(env.name_exceptions) if e.name not in used]
+    return problems
 
 
 def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:

@@ -163,7 +163,7 @@ class _Builder:
                 first = self.lines.get((*key, name), line)
                 raise _error(self.display, line, f"duplicate key '{name}' on lines {first} and "
                              f"{line}: the engine's YAML reader keeps the last one (line {line}) "
-                             f"and ignores line {first}; keep one")
+                             f"and ignores line {first}; keep one", rule="duplicate-key")
             self.lines[(*key, name)] = line
             out[name] = self.build(vnode, (*key, name), depth + 1)
         return out
@@ -223,6 +223,6 @@ def _secret(text: str, display: str, at: int, what: str) -> None:
                  "and read it from the environment or a secret store")
 
 
-def _error(display: str, line: int | None, message: str) -> InputError:
-    problem = Problem(display, message, line)
+def _error(display: str, line: int | None, message: str, *, rule: str = "") -> InputError:
+    problem = Problem(display, message, line, rule=rule)
     return InputError(str(problem), (problem,))

@@ -23,7 +23,7 @@ def classify(desired: DesiredState, actual: ActualState, codes: Codes) -> tuple[
             continue
         findings += layer_findings(desired, actual, key, config, codes)
         findings += env_findings(key, spec, config)
-        findings += tag_findings(key, desired.env.tags, config)
+        findings += tag_findings(key, desired.env.function_tags(key), config)
     return tuple(sorted(findings, key=Finding.key))
 
 
@@ -64,7 +64,9 @@ def layer_findings(desired: DesiredState, actual: ActualState, key: str, config:
     out: list[Finding] = []
     seen: dict[str, str] = {}  # logical layer -> attached ARN
     for arn in config.layers:
-        logical = by_name.get(layer_name(arn), "")
+        # the function's own declared layer of that name first (two keys may share a name)
+        logical = next((k for k in wanted if k in env.layers and k not in seen
+                        and env.layers[k].name == layer_name(arn)), by_name.get(layer_name(arn), ""))
         if logical not in wanted or logical in seen:
             why = f"a second version of {logical}" if logical in seen else f"not declared for {key}"
             out.append(Finding("layer_unmanaged", f"function:{key}:layers", why,

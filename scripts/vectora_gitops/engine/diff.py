@@ -16,7 +16,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
     ordered,
 )
-from vectora_gitops.engine.layers import matching_version
+from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
 from vectora_gitops.model import DesiredObject, DesiredState
 from vectora_gitops.observed import FunctionConfig
 
@@ -31,9 +31,27 @@ def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Ch
         config = actual.functions.get(key)
         if config is None:
             continue
-        wanted = tuple(refs[layer] for layer in spec.layers)
-        changes += function_changes(key, config, wanted, spec.environment, desired.env.tags)
+        wanted = tuple(carried_ref(desired, actual, config, layer) or refs[layer]
+                       for layer in spec.layers)
+        changes += function_changes(key, config, wanted, spec.environment,
+                                    desired.env.function_tags(key))
     return ordered(changes)
+
+
+def carried_ref(desired: DesiredState, actual: ActualState, config: FunctionConfig,
+                layer: str) -> LayerRef | None:
+    """The version of `layer` the function already carries, when it holds the pinned content:
+    two versions published from one zip are the same pin, so neither function is moved."""
+    pin = desired.pins.layers.get(layer)
+    spec = desired.env.layers.get(layer)
+    if pin is None or spec is None:
+        return None
+    versions = {v.arn: v for v in actual.layers.get(layer, ())}
+    for arn in config.layers:
+        version = versions.get(arn)
+        if layer_name(arn) == spec.name and version and holds_pin(version, pin, actual.layer_code):
+            return LayerRef(layer, pin.sha256, arn)
+    return None
 
 
 def in_sync(want: DesiredObject, etag: str, written: Mapping[str, tuple[str, str]]) -> bool:

@@ -40,10 +40,13 @@ def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> No
 
 
 def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
+    """Every resource a change touches ends with `-<env>` or is one of the environment's
+    recorded name exceptions (validated: never a name of another environment)."""
     suffix = f"-{env.name}"
+    excepted = {e.name for e in env.name_exceptions}
     for change in changes:
         for name in change.names():
-            if not name.endswith(suffix):
+            if not name.endswith(suffix) and name not in excepted:
                 raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
                                  "refusing to touch another environment")
 

@@ -78,9 +78,11 @@ def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:
     for change in found:
         version = identity_version(change.new)
         if versions.is_prerelease(version):
+            how = f"release layer {change.name} <version>" if \
+                change.selector.startswith("layers/") else "release"
             raise GuardError(f"{change.selector}: {version} is a prerelease and "
                              f"{target.name} does not allow prereleases (allow_prerelease: false); "
-                             f"release it first (`vectora-gitops release`)")
+                             f"release it first (`vectora-gitops {how}`)")
 
 
 def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | None) -> None:

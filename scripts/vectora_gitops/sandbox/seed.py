@@ -26,7 +26,8 @@ def seed(aws: Aws, repo: Repository) -> list[str]:
 def seed_environment(aws: Aws, env: Environment) -> None:
     for bucket in env.buckets.all():
         provision.create_bucket(aws, bucket)
-    role_arn = provision.create_role(aws, env.role)
+    arns = [provision.create_role(aws, role) for role in env.roles or (env.role,)]
+    role_arn = arns[0]
     for spec in env.functions.values():
         variables = {k: v for k, v in spec.environment.items() if k in TEMPLATE_VARIABLES}
         provision.create_function(aws, spec.name, role_arn=role_arn,
