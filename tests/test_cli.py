@@ -104,3 +104,23 @@ def test_ctrl_c_is_one_line_without_traceback(repo: Path, tmp_path: Path) -> Non
     proc = run_broken(repo, "KeyboardInterrupt", {"VECTORA_GITOPS_CRASH_DIR": str(folder)})
     assert (proc.returncode, proc.stderr) == (1, "vectora-gitops validate: interrupted\n")
     assert not folder.exists()  # an interruption is not a crash
+
+
+def test_repo_works_before_and_after_the_command(repo: Path, tmp_path: Path) -> None:
+    for argv in (["--repo", str(repo), "validate"], ["validate", "--repo", str(repo)]):
+        done = subprocess.run([sys.executable, "-m", "vectora_gitops", *argv], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert (done.returncode, done.stdout.strip()) == (0, "validate: ok (0 warning(s))"), argv
+
+
+def test_a_reader_that_goes_away_gets_no_traceback(repo: Path, tmp_path: Path) -> None:
+    """`vectora-gitops ... | head`: the pipe closes before the command writes."""
+    env = dict(os.environ, VECTORA_GITOPS_CRASH_DIR=str(tmp_path / "crash"))
+    proc = subprocess.Popen([sys.executable, "-m", "vectora_gitops", "--repo", str(repo),
+                             "iam-policy", "--env", "dev"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env)
+    assert proc.stdout is not None
+    proc.stdout.close()  # nobody reads: the first write fails with EPIPE
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and err == b"", err.decode()
+    assert not (tmp_path / "crash").exists()

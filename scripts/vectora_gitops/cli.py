@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     _versions(sub)
     _snapshots(sub)
     _misc(sub)
+    for command in sub.choices.values():  # `--repo` also after the command, as the README shows
+        command.add_argument("--repo", type=Path, default=argparse.SUPPRESS,
+                             help="repository checkout to use (default: the current one)")
     return parser
 
 
@@ -156,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         console.err(f"{command}: interrupted")
+        return 1
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say to it
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 1
     except SystemExit as exc:  # --help and friends
         return 0 if exc.code in (0, None) else 1

@@ -12,7 +12,7 @@ from vectora_gitops.desired.repo import Repository
 from vectora_gitops.errors import UsageError
 from vectora_gitops.promotion import checkpr, pins
 from vectora_gitops.promotion.gates import verdict
-from vectora_gitops.promotion.gating import load_chain, strict, with_integrity
+from vectora_gitops.promotion.run_gates import load_chain, strict, with_integrity
 
 
 def main(args: Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`vectora-gitops sandbox up|down|status`: the embedded local AWS (DESIGN §6)."""
+"""`vectora-gitops sandbox up|down|status`: the embedded local AWS (README, The sandbox)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """The repository on disk: environments, pins, client configs and canonical bundles.
 
-Scans the folders of DESIGN §2, loads and schema-checks environment and pins files and turns
-them into the typed model. Problems are collected (validate reports them all); commands that
-need a valid environment call `load_env`, which raises on the first file with problems.
+Scans the folders of the repository layout (README, Concepts), loads and schema-checks
+environment and pins files and turns them into the typed model. Problems are collected (validate
+reports them all); commands that need a valid environment call `load_env`, which raises on the
+first file with problems.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from vectora_gitops.errors import AwsError, FatalError, Problem
 from vectora_gitops.model import Pins
 from vectora_gitops.promotion import clock, evidence
 from vectora_gitops.promotion.gates import soak_line
-from vectora_gitops.promotion.gating import Chain, load_chain
+from vectora_gitops.promotion.run_gates import Chain, load_chain
 
 
 def check(repo: Repository, base: str) -> tuple[list[Problem], list[str]]:

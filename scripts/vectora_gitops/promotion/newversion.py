@@ -14,7 +14,7 @@ from vectora_gitops.desired.yamledit import set_scalar
 from vectora_gitops.errors import UsageError
 from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion.changeset import ChangeSet
-from vectora_gitops.promotion.gating import Chain, load_chain
+from vectora_gitops.promotion.run_gates import Chain, load_chain
 
 PRERELEASE = "dev"  # X.Y.Z-dev.N
 DEV = re.compile(r"^dev\.(\d+)$")

@@ -14,7 +14,7 @@ from vectora_gitops.errors import GitError, GuardError, InputError, Problem
 from vectora_gitops.model import Pins, split_selector
 from vectora_gitops.promotion import body as bodies
 from vectora_gitops.promotion import integrity, pins, summary
-from vectora_gitops.promotion.gating import Chain, gate_results, load_chain, strict
+from vectora_gitops.promotion.run_gates import Chain, gate_results, load_chain, strict
 
 TRAILER = "Promoted-by: vectora-gitops"
 

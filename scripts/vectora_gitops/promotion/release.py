@@ -17,8 +17,8 @@ from vectora_gitops.errors import GuardError, UsageError
 from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion import clock
 from vectora_gitops.promotion.changeset import ChangeSet, exists
-from vectora_gitops.promotion.gating import load_chain
 from vectora_gitops.promotion.newversion import pin_in, retitle_bundle
+from vectora_gitops.promotion.run_gates import load_chain
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from vectora_gitops.engine.layers import code_hex
 from vectora_gitops.errors import FatalError, GuardError, UsageError
 from vectora_gitops.model import SELECTOR, Environment, LayerPin, selector_of
 from vectora_gitops.promotion.changeset import ChangeSet
-from vectora_gitops.promotion.gating import Chain, load_chain
+from vectora_gitops.promotion.run_gates import Chain, load_chain
 
 MAX_ZIP = 250 * 1024 * 1024  # Lambda's limit for an unzipped layer bounds any real zip
 

@@ -18,8 +18,8 @@ from vectora_gitops.engine.reconcile import plan_env
 from vectora_gitops.errors import FatalError
 from vectora_gitops.history import Record, from_json
 from vectora_gitops.model import Environment, Pins
-from vectora_gitops.promotion.gating import load_chain, with_integrity
 from vectora_gitops.promotion.pins import changes
+from vectora_gitops.promotion.run_gates import load_chain, with_integrity
 from vectora_gitops.status import matrix
 
 RECORDS_READ = 200  # enough history for "since when" and the recent deployments
