@@ -1,4 +1,5 @@
-"""Helpers for engine tests: run the CLI, read S3 and Lambda through boto3."""
+"""Helpers for engine tests: run the CLI, read S3 and Lambda through boto3, and the "bad apply"
+that snapshot restores undo."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from typing import Any
 import boto3
 import pytest
 
+from helpers_repo import git
 from vectora_gitops.cli import main
 
 REGION = "eu-west-3"
+CONFIG = "vectora-inbox-config-dev"
+FUNCTIONS = ("ingest", "normalize-score", "newsletter")
+GLOSSARY = "canonical/2.1.0/imports/glossary.md"
 
 
 def cli(repo: Path, *args: str) -> int:
@@ -50,3 +55,27 @@ def layer_versions(name: str) -> list[dict[str, Any]]:
     versions: list[dict[str, Any]] = client("lambda").list_layer_versions(LayerName=name)[
         "LayerVersions"]
     return versions
+
+
+def managed() -> dict[str, bytes]:
+    return {k: v for k, v in objects(CONFIG).items() if not k.startswith("backups/")}
+
+
+def configs() -> dict[str, Any]:
+    out = {}
+    for key in FUNCTIONS:
+        conf = function(f"vectora-inbox-{key}-v2-dev")
+        out[key] = ([layer["Arn"] for layer in conf["Layers"]], conf["Environment"]["Variables"])
+    return out
+
+
+def bad_apply(repo: Path) -> None:
+    """A canonical file edited in git and applied, a file added by hand, a variable changed."""
+    (repo / GLOSSARY).write_text("# broken glossary\n")
+    git(repo, "commit", "-qam", "bad glossary")
+    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
+    put(CONFIG, "canonical/imports/new.md", b"created after the snapshot\n")
+    name = "vectora-inbox-ingest-v2-dev"
+    variables = dict(function(name)["Environment"]["Variables"], LOG_LEVEL="WARNING")
+    client("lambda").update_function_configuration(FunctionName=name, Layers=[],
+                                                   Environment={"Variables": variables})

@@ -80,39 +80,75 @@ def actual(objects: dict[str, bytes], versions: tuple[LayerVersion, ...] = (),
 
 
 IN_SYNC_LAYER = (version(1, SHA_A),)
+OTHER_ARTIFACT = "s3://code-other/layers/core.zip"
 
-CASES: list[tuple[str, DesiredState, ActualState, bool, list[str]]] = [
+
+def what(change: Change) -> str:
+    """The action of a change and what it acts on, as a reader of the plan would check it."""
+    if isinstance(change, PutObject):
+        return f"{change.action} {change.key}"
+    if isinstance(change, DeleteObject):
+        return f"delete {change.key}"
+    if isinstance(change, CopyArtifact):
+        return f"copy {change.source} to s3://{change.bucket}/{change.key}"
+    if isinstance(change, PublishLayer):
+        return f"publish {change.layer_name} {change.version} from s3://{change.bucket}/{change.key}"
+    if isinstance(change, UpdateFunction):
+        parts = []
+        if change.layers_after is not None:
+            parts.append("layers " + ", ".join(r.arn or f"{r.layer} (published)"
+                                               for r in change.layers_after))
+        if change.env_after is not None:
+            parts.append(f"env {dict(change.env_after)}")
+        return f"update {change.name}: {'; '.join(parts)}"
+    assert isinstance(change, TagFunction)
+    return f"tag {change.name} {dict(change.tags)}"
+
+
+PUBLISH = ("publish_layer", "layer core",
+           "publish vectora-inbox-core-dev 1.0.0 from s3://code-dev/layers/core.zip")
+ATTACH_PUBLISHED = ("update_function", "function f", "update fn-dev: layers core (published)")
+Expected = list[tuple[str, str, str]]  # (kind, resource, what) of each change, in apply order
+
+CASES: list[tuple[str, DesiredState, ActualState, bool, Expected]] = [
     ("in sync", desired({"canonical/a": b"1"}), actual({"canonical/a": b"1"}, IN_SYNC_LAYER),
      False, []),
     ("new object", desired({"canonical/a": b"1"}), actual({}, IN_SYNC_LAYER), False,
-     ["put_object"]),
+     [("put_object", "s3 canonical/a", "create canonical/a")]),
     ("changed object", desired({"canonical/a": b"2"}), actual({"canonical/a": b"1"},
-                                                              IN_SYNC_LAYER), False, ["put_object"]),
+                                                              IN_SYNC_LAYER), False,
+     [("put_object", "s3 canonical/a", "update canonical/a")]),
     ("unmanaged kept without prune", desired({}), actual({"canonical/x": b"1"}, IN_SYNC_LAYER),
      False, []),
     ("unmanaged deleted with prune", desired({}), actual({"canonical/x": b"1"}, IN_SYNC_LAYER),
-     True, ["delete_object"]),
-    ("layer not published", desired({}), actual({}, ()), False,
-     ["publish_layer", "update_function"]),
+     True, [("delete_object", "s3 canonical/x", "delete canonical/x")]),
+    ("protected kept with prune", desired({}), actual({"backups/s.json": b"1"}, IN_SYNC_LAYER),
+     True, []),
+    ("layer not published", desired({}), actual({}, ()), False, [PUBLISH, ATTACH_PUBLISHED]),
     ("artifact in another bucket is copied first", desired({}, bucket="code-other"),
-     actual({}, ()), False, ["copy_artifact", "publish_layer", "update_function"]),
+     actual({}, ()), False,
+     [("copy_artifact", "layer core", f"copy {OTHER_ARTIFACT} to s3://code-dev/layers/core.zip"),
+      PUBLISH, ATTACH_PUBLISHED]),
     ("published under another version number", desired({}),
-     actual({}, (version(1, SHA_B), version(2, SHA_A))), False, ["update_function"]),
+     actual({}, (version(1, SHA_B), version(2, SHA_A))), False,
+     [("update_function", "function f", f"update fn-dev: layers {LAYER_BASE}:2")]),
     ("env var drift", desired({}), actual({}, IN_SYNC_LAYER, function((f"{LAYER_BASE}:1",),
                                                                       {"ENV": "x"})), False,
-     ["update_function"]),
+     [("update_function", "function f", "update fn-dev: env {'ENV': 'dev'}")]),
     ("missing tag", desired({}), actual({}, IN_SYNC_LAYER, function((f"{LAYER_BASE}:1",),
                                                                     tags={})), False,
-     ["tag_function"]),
+     [("tag_function", "function f", "tag fn-dev {'Environment': 'dev'}")]),
     ("hand-attached extra layer", desired({}), actual({}, IN_SYNC_LAYER, function(
-        (f"{LAYER_BASE}:1", "arn:other:layer:x:3"))), False, ["update_function"]),
+        (f"{LAYER_BASE}:1", "arn:other:layer:x:3"))), False,
+     [("update_function", "function f", f"update fn-dev: layers {LAYER_BASE}:1")]),
 ]
 
 
-@pytest.mark.parametrize(("name", "want", "have", "prune", "kinds"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "want", "have", "prune", "expected"), CASES,
+                         ids=[c[0] for c in CASES])
 def test_diff_table(name: str, want: DesiredState, have: ActualState, prune: bool,
-                    kinds: list[str]) -> None:
-    assert [c.kind for c in diff(want, have, prune=prune)] == kinds
+                    expected: Expected) -> None:
+    assert [(c.kind, c.resource, what(c)) for c in diff(want, have, prune=prune)] == expected
 
 
 def test_changes_come_in_safe_order() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -100,7 +99,6 @@ def test_heal_fixes_dev_and_refuses_prod(applied: Path, capsys: pytest.CaptureFi
 def test_all_checks_environments_concurrently(seeded: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     barrier = threading.Barrier(3, timeout=10)
-    spans: dict[str, list[float]] = {}
     waited: set[str] = set()
     broken: list[str] = []
     lock = threading.Lock()
@@ -113,7 +111,6 @@ def test_all_checks_environments_concurrently(seeded: Path,
         if env is None:
             return
         with lock:
-            spans.setdefault(env, [time.monotonic(), 0.0])[1] = time.monotonic()
             first = operation == "GetFunction" and env not in waited
             if first:
                 waited.add(env)
@@ -129,8 +126,7 @@ def test_all_checks_environments_concurrently(seeded: Path,
     finally:
         remove()
     assert (code, broken) == (2, []), err  # nothing applied yet: every environment drifts
-    starts, ends = [s[0] for s in spans.values()], [s[1] for s in spans.values()]
-    assert sorted(spans) == ["dev", "prod", "stage"] and max(starts) < min(ends)
+    assert sorted(waited) == ["dev", "prod", "stage"]  # all three met at the barrier
 
 
 def test_markdown_reports_are_stable_and_stale_ones_go(applied: Path, tmp_path: Path,

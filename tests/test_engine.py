@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -147,8 +148,9 @@ def test_concurrent_apply_fails_naming_the_holder(seeded: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     from support import client
 
+    now = datetime.now(UTC)
     body = {"owner": "alice", "run_url": "https://ci.example.invalid/run/7", "token": "t",
-            "acquired_at": "2026-01-01T00:00:00+00:00", "expires_at": "2999-01-01T00:00:00+00:00"}
+            "acquired_at": now.isoformat(), "expires_at": (now + timedelta(hours=1)).isoformat()}
     client("s3").put_object(Bucket="vectora-inbox-data-dev", Key="deployments/lock.json",
                             Body=json.dumps(body).encode())
     code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--yes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from datetime import date
 from pathlib import Path
 
@@ -208,3 +209,86 @@ def test_schema_problems_of_the_result_are_warnings(
     assert "wrote clients/acme_news/3.0.0.yaml" in out
     assert "clients/acme_news/3.0.0.yaml:1: warning: (top level): 'watch_domains' is a " \
            "required property" in err.splitlines()
+
+
+def banner(title: str) -> str:
+    rule = "# " + "=" * 37 + "\n"
+    return f"{rule}# {title}\n{rule}"
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The lines difflib reports as removed (-) or added (+), in file order."""
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                  lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+BANNERED = f"""\
+{banner("Acme News: profile")}client_profile:
+  client_id: acme_news_v3   # the old id carried the version
+  version: '3'
+  name: Acme News
+
+{banner("SECTION 2: sources")}
+source_config:
+  source_bouquets_enabled: [lai_trade_press, lai_regulators]   # order matters
+  sources_extra_enabled:
+    - press_sector__endpoints_news
+"""
+ENTRY = ("  changelog:\n    - version: 3.0.0\n      date: \"2026-03-04\"\n      changes:\n"
+         "        - migrated from legacy id acme_news_v3\n")
+BANNER_CASES = [
+    ("metadata-section-then-closing-banner",
+     BANNERED + f"\n{banner('SECTION 3: metadata')}\nmetadata:\n  owner: team   # who\n\n"
+     f"{banner('END OF CONFIG')}",
+     ["+  changelog:", "+    - version: 3.0.0", '+      date: "2026-03-04"', "+      changes:",
+      "+        - migrated from legacy id acme_news_v3"]),
+    ("no-metadata-closing-banner-no-final-newline",
+     BANNERED + f"\n\n{banner('END OF CONFIG')}".rstrip("\n"),
+     ["+metadata:", "+  changelog:", "+    - version: 3.0.0", '+      date: "2026-03-04"',
+      "+      changes:", "+        - migrated from legacy id acme_news_v3"]),
+    ("existing-changelog-then-banner",
+     BANNERED + "metadata:\n  changelog:\n    - version: 2.0.0\n      changes: [first]\n\n"
+     f"{banner('END')}",
+     ["+    - version: 3.0.0", '+      date: "2026-03-04"', "+      changes:",
+      "+        - migrated from legacy id acme_news_v3"]),
+]
+
+
+@pytest.mark.parametrize(("text", "added"), [c[1:] for c in BANNER_CASES],
+                         ids=[c[0] for c in BANNER_CASES])
+def test_banners_and_layout_survive_byte_for_byte(repo: Path, tmp_path: Path, text: str,
+                                                  added: list[str]) -> None:
+    source = tmp_path / "acme_news_v3.yaml"
+    source.write_text(text)
+    after = migrated(repo, source)
+    changed = ["-  client_id: acme_news_v3   # the old id carried the version", "-  version: '3'",
+               "+  client_id: acme_news   # the old id carried the version", "+  version: '3.0.0'"]
+    assert changed_lines(text, after) == changed + added
+    # the added lines sit right after the last value, before the blank lines and banner
+    lines = text.splitlines(keepends=True)
+    last = max(i for i, line in enumerate(lines) if line.strip() and not line.startswith("#"))
+    assert after.endswith("".join(f"{line[1:]}\n" for line in added) + "".join(lines[last + 1:]))
+    assert after.replace("".join(f"{line[1:]}\n" for line in added), "", 1) == text.replace(
+        "acme_news_v3   #", "acme_news   #").replace("version: '3'", "version: '3.0.0'")
+
+
+def test_migrated_text_is_exact(repo: Path, tmp_path: Path) -> None:
+    text = BANNER_CASES[0][1]
+    source = tmp_path / "acme_news_v3.yaml"
+    source.write_text(text)
+    assert migrated(repo, source) == text.replace("acme_news_v3   #", "acme_news   #").replace(
+        "version: '3'", "version: '3.0.0'").replace("  owner: team   # who\n",
+                                                    "  owner: team   # who\n" + ENTRY)
+
+
+def test_crlf_export_becomes_lf(repo: Path, tmp_path: Path) -> None:
+    """The repository's files end lines with LF (yamllint); only the line endings change."""
+    text = BANNER_CASES[0][1]
+    (tmp_path / "lf").mkdir()
+    (tmp_path / "lf/acme_news_v3.yaml").write_text(text)
+    expected = migrate.plan(tmp_path / "lf/acme_news_v3.yaml", repo, today=TODAY).text
+    source = tmp_path / "acme_news_v3.yaml"
+    source.write_bytes(text.replace("\n", "\r\n").encode())
+    assert migrated(repo, source) == expected
+    assert (repo / "clients/acme_news/3.0.0.yaml").read_bytes() == expected.encode()

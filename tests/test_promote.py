@@ -9,10 +9,10 @@ import pytest
 
 from helpers_repo import edit, git
 from support import run
+from vectora_gitops.desired.yamledit import ScalarEdit, apply_edits, is_plain_safe
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import LayerPin, Pins
 from vectora_gitops.promotion import pins
-from vectora_gitops.promotion.yamledit import ScalarEdit, apply_edits, is_plain_safe
 
 PINS = """\
 # header comment

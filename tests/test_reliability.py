@@ -18,7 +18,7 @@ from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 from crash_runner import WRITES
 from helpers_repo import edit
-from support import cli, client, objects, put, run
+from support import bad_apply, cli, client, configs, managed, objects, put, run
 from vectora_gitops.aws.client import add_request_hook, add_send_hook, counting
 from vectora_gitops.sandbox.artifacts import layer_zip, sha256
 
@@ -120,7 +120,134 @@ def test_killed_at_a_write_converges(k: int, seeded: Path, capsys: pytest.Captur
                           env=env, capture_output=True, timeout=60, check=False)
     assert proc.returncode == -9, proc.stderr.decode()[-500:]
     time.sleep(1.1)  # the dead run's lock expires
-    converged(seeded, capsys, crashed_record="none" if k == 1 else "failed")
+    converged(seeded, capsys, crashed_record="none" if k == 1 else "interrupted")
+
+
+RESTORE = ("snapshot", "restore", "--env", "dev", "--name", "good", "--yes")
+RESTORE_WRITES = 8  # AWS write calls of the sample restore (checked below): lock, opening record,
+# pre-restore snapshot, object put back, object deleted, function put back, closing record, unlock
+Before = tuple[dict[str, bytes], dict[str, Any]]
+
+
+def prepare_restore(repo: Path) -> Before:
+    """Dev applied and snapshotted as "good", then a bad apply and hand changes to undo (one
+    object to put back, one to delete, one function's layers and variables)."""
+    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
+    assert cli(repo, "snapshot", "create", "--env", "dev", "--name", "good") == 0
+    before = managed(), configs()
+    bad_apply(repo)
+    assert managed() != before[0] and configs() != before[1]
+    return before
+
+
+def restore_results() -> list[str]:
+    data = objects("vectora-inbox-data-dev", "deployments/records/").values()
+    runs = sorted((json.loads(v) for v in data), key=lambda r: r["id"])
+    return [r["result"] for r in runs if r["kind"] == "restore"]
+
+
+def restored(repo: Path, capsys: pytest.CaptureFixture[str], before: Before, *,
+             expected: list[str], said: str = "") -> None:
+    """Restore again (after the lock expires if the crash left it) and check the end state, the
+    restore records (oldest first) and what the second restore said about a lock left behind."""
+    deadline = time.monotonic() + 5
+    while live_lock() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    code, _, err = run(capsys, repo, *RESTORE)
+    assert code == 0, err
+    assert said in err and ("expired lock" in err) == bool(said), err
+    assert managed() == before[0] and configs() == before[1]
+    assert not live_lock() and LOCK not in objects("vectora-inbox-data-dev", "deployments/")
+    assert restore_results() == expected
+
+
+def test_sample_restore_write_count(seeded: Path) -> None:
+    prepare_restore(seeded)
+    with counting() as counted:
+        assert cli(seeded, *RESTORE) == 0
+    assert write_calls(counted.requests) == RESTORE_WRITES, counted.requests
+
+
+@pytest.mark.parametrize("k", range(1, RESTORE_WRITES + 1))
+def test_restore_connection_error_at_each_write_converges(
+        k: int, seeded: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_LOCK_TTL_SECONDS", "1")
+    before = prepare_restore(seeded)
+    seen = [0]
+
+    def fail_kth(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation.startswith(WRITES):
+            seen[0] += 1
+            if seen[0] == k:
+                raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/injected")
+
+    remove = add_request_hook(fail_kth)
+    try:
+        code, _, err = run(capsys, seeded, *RESTORE)
+    finally:
+        remove()
+    assert "Traceback" not in err
+    last = RESTORE_WRITES
+    assert code == (0 if k == last - 1 else 1) and (code == 0 or "cannot reach" in err), err
+    said = ""
+    if k == 1:  # the lock itself: nothing ran, nothing recorded
+        expected = ["succeeded"]
+    elif k == last - 1:  # the closing record: written again, the run succeeded
+        expected = ["succeeded"]  # the second restore has nothing to do
+    elif k == last:  # the unlock, after everything was restored: the lock is left to expire
+        expected, said = ["succeeded"], "removed the expired lock of pytest"
+    else:  # the lock was released, the record closed as failed with the error
+        expected = ["failed", "succeeded"]
+    restored(seeded, capsys, before, expected=expected, said=said)
+
+
+@pytest.mark.parametrize("k", (2, 3, 5, RESTORE_WRITES - 1, RESTORE_WRITES))
+def test_restore_killed_at_a_write_converges(k: int, seeded: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_LOCK_TTL_SECONDS", "1")
+    before = prepare_restore(seeded)
+    killed_restore(seeded, k)
+    last = RESTORE_WRITES
+    said = "took over the expired lock of pytest"
+    if k == 1:  # at the lock: nothing was written
+        expected, said = ["succeeded"], ""
+    elif k == 2:  # at the opening record: the lock names a record that was never written
+        expected = ["succeeded"]
+    elif k == last - 1:  # at the closing record: all was restored, the record says `started`
+        # closed by the second restore, which has nothing to do but clear the lock
+        expected, said = ["interrupted"], "removed the expired lock of pytest"
+    elif k == last:  # at the unlock: the record was closed, only the lock is left
+        expected, said = ["succeeded"], "removed the expired lock of pytest"
+    else:
+        expected = ["interrupted", "succeeded"]
+    restored(seeded, capsys, before, expected=expected, said=said)
+
+
+def test_killed_restore_is_closed_by_the_next_apply(seeded: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VECTORA_LOCK_TTL_SECONDS", "1")
+    prepare_restore(seeded)
+    killed_restore(seeded, 5)
+    assert restore_results() == ["started"]
+    assert LOCK in objects("vectora-inbox-data-dev", "deployments/")
+    time.sleep(1.1)  # the dead run's lock expires
+    code, _, err = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    assert code == 0 and "took over the expired lock of pytest" in err
+    assert restore_results() == ["interrupted"]
+    assert LOCK not in objects("vectora-inbox-data-dev", "deployments/")
+    assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
+
+
+def killed_restore(repo: Path, k: int) -> None:
+    """`snapshot restore` in a child process killed (SIGKILL) at its k-th AWS write."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    proc = subprocess.run([sys.executable, str(TESTS / "crash_runner.py"), str(k), "--",
+                           "--repo", str(repo), *RESTORE],
+                          env=env, capture_output=True, timeout=60, check=False)
+    assert proc.returncode == -9, proc.stderr.decode()[-500:]
 
 
 class _Raw:
@@ -194,11 +321,27 @@ def test_two_applies_at_once_exactly_one_proceeds(seeded: Path) -> None:
     assert len(records) == 1
 
 
-def test_different_environments_do_not_block(seeded: Path) -> None:
-    cmds = [[sys.executable, "-m", "vectora_gitops", "--repo", str(seeded), "apply", "--env", e,
-             "--yes"] for e in ("dev", "stage")]
-    procs = [subprocess.Popen(c, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for c in cmds]
-    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+def test_different_environments_do_not_block(seeded: Path, tmp_path: Path) -> None:
+    """dev and stage applied at once; each run, holding its lock, waits (barrier_runner.py) until
+    the other holds its own, so both succeed only if the two locks are held at the same time."""
+    env = {**os.environ, "PYTHONPATH": str(TESTS)}
+    pairs = (("dev", "stage"), ("stage", "dev"))
+    procs = [subprocess.Popen([sys.executable, str(TESTS / "barrier_runner.py"), str(tmp_path),
+                               name, peer, "45", "--", "--repo", str(seeded), "apply", "--env",
+                               name, "--yes"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) for name, peer in pairs]
+    results = []
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, err.decode()[-800:]))
+    assert [r[0] for r in results] == [0, 0], results
+    for name, _peer in pairs:  # each passed the barrier holding its own environment's lock
+        marker = (tmp_path / f"{name}.locked").read_text()
+        assert marker == f"vectora-inbox-data-{name}\n"
+        records = [json.loads(v) for v in objects(f"vectora-inbox-data-{name}",
+                                                  "deployments/records/").values()]
+        assert [r["result"] for r in records] == ["succeeded"]
+        assert LOCK not in objects(f"vectora-inbox-data-{name}", "deployments/")
 
 
 def test_ctrl_c_releases_the_lock(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:

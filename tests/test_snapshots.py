@@ -5,40 +5,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from helpers_repo import git
-from support import cli, client, function, objects, put, run
-
-CONFIG = "vectora-inbox-config-dev"
-FUNCTIONS = ("ingest", "normalize-score", "newsletter")
-GLOSSARY = "canonical/2.1.0/imports/glossary.md"
-
-
-def managed() -> dict[str, bytes]:
-    return {k: v for k, v in objects(CONFIG).items() if not k.startswith("backups/")}
-
-
-def configs() -> dict[str, Any]:
-    out = {}
-    for key in FUNCTIONS:
-        conf = function(f"vectora-inbox-{key}-v2-dev")
-        out[key] = ([layer["Arn"] for layer in conf["Layers"]], conf["Environment"]["Variables"])
-    return out
-
-
-def bad_apply(repo: Path) -> None:
-    """A canonical file edited in git and applied, a file added by hand, a variable changed."""
-    (repo / GLOSSARY).write_text("# broken glossary\n")
-    git(repo, "commit", "-qam", "bad glossary")
-    assert cli(repo, "apply", "--env", "dev", "--yes") == 0
-    put(CONFIG, "canonical/imports/new.md", b"created after the snapshot\n")
-    name = "vectora-inbox-ingest-v2-dev"
-    variables = dict(function(name)["Environment"]["Variables"], LOG_LEVEL="WARNING")
-    client("lambda").update_function_configuration(FunctionName=name, Layers=[],
-                                                   Environment={"Variables": variables})
+from support import CONFIG, bad_apply, cli, configs, managed, objects, put, run
 
 
 @pytest.fixture

@@ -12,16 +12,10 @@ import pytest
 from helpers_repo import git
 from support import put, run
 from vectora_gitops.desired.repo import Repository
-from vectora_gitops.engine.changes import (
-    CopyArtifact,
-    DeleteObject,
-    LayerRef,
-    PublishLayer,
-    PutObject,
-    TagFunction,
-    UpdateFunction,
-)
+from vectora_gitops.engine.changes import PutObject, TagFunction
 from vectora_gitops.history import Record, from_json
+from vectora_gitops.render import status_html, status_markdown, status_text
+from vectora_gitops.render.status_html import record_row
 from vectora_gitops.status import labels
 from vectora_gitops.status import matrix as m
 from vectora_gitops.status.collect import gather
@@ -39,38 +33,6 @@ def put_obj(key: str) -> PutObject:
 
 
 # ---- pure logic -------------------------------------------------------------------------------
-
-@pytest.mark.parametrize(("sources", "order"), [
-    ({"prod": "stage", "dev": None, "stage": "dev"}, ("dev", "stage", "prod")),
-    ({"b": None, "a": None}, ("a", "b")),
-    ({"qa": "dev", "stage": "dev", "dev": None, "prod": "stage"}, ("dev", "qa", "stage", "prod")),
-    ({"x": "y", "y": "x"}, ("x", "y")),  # a cycle still lists every environment
-    ({"stage": "gone"}, ("stage",)),
-])
-def test_promotion_order(sources: dict[str, str | None], order: tuple[str, ...]) -> None:
-    assert m.promotion_order(sources) == order
-
-
-ARN1, ARN2 = "arn:aws:lambda:eu-west-3:1:layer:core:1", "arn:aws:lambda:eu-west-3:1:layer:core:2"
-
-
-@pytest.mark.parametrize(("change", "touched"), [
-    (put_obj("canonical/scopes/a.yaml"), {"canonical"}),
-    (DeleteObject("canonical/old.md", "e"), {"canonical"}),
-    (put_obj("clients/lai_weekly.yaml"), {"clients/lai_weekly"}),
-    (DeleteObject("clients/gone.yaml", "e"), {"clients/gone"}),
-    (put_obj("other/readme.md"), set()),
-    (CopyArtifact("core", "s3://a/k", "b", "k", "h"), {"layers/core"}),
-    (PublishLayer("core", "core-dev", "1.0.0", "h", "b", "k"), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ARN2),)), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ""),)), {"layers/core"}),
-    (UpdateFunction("ingest", "f", (ARN1,), (LayerRef("core", "h", ARN1),)), set()),
-    (UpdateFunction("ingest", "f", (), None, {}, {"ENV": "dev"}), set()),
-    (TagFunction("ingest", "f", "arn", {"A": "b"}, {}), set()),
-])
-def test_touched_by(change: m.Change, touched: set[str]) -> None:
-    assert m.touched_by(change) == touched
-
 
 def test_live_counts_changes_of_no_pinned_deployable_as_other() -> None:
     changes = [put_obj("canonical/a"), put_obj("clients/gone.yaml"),
@@ -143,8 +105,39 @@ def test_waiting_cells_carry_the_gate_state_of_their_promotion() -> None:
     got = m.build([dev, stage], commit="abc", now=NOW, gates={"stage": "fail"})
     waiting = got.rows[0].cells[0]
     assert (waiting.waiting_for, waiting.gates) == ("stage", "fail")
-    assert labels.waiting(waiting) == "waiting for promotion to stage (gates: fail)"
+    assert labels.words(waiting).waiting == "waiting for promotion to stage (gates: fail)"
     assert got.rows[0].cells[1].gates == ""
+
+
+SINCE = datetime(2025, 3, 1, 9, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("cell", "said"), [
+    (m.Cell("2.1.0", m.State.IN_SYNC, SINCE, 9),
+     labels.CellWords("2.1.0", m.State.IN_SYNC, "in sync", "since 2025-03-01 (9 d)", "")),
+    (m.Cell("2.1.0", m.State.DRIFT, SINCE, 0, "prod", "fail"),
+     labels.CellWords("2.1.0", m.State.DRIFT, "drift", "since 2025-03-01 (0 d)",
+                      "waiting for promotion to prod (gates: fail)")),
+    (m.Cell("7.2.0-dev.1", m.State.NEVER_APPLIED, None, None, "stage"),
+     labels.CellWords("7.2.0-dev.1", m.State.NEVER_APPLIED, "never applied", "",
+                      "waiting for promotion to stage")),
+    (m.Cell("2.0.0", m.State.UNKNOWN, None, None, "prod", "unknown"),
+     labels.CellWords("2.0.0", m.State.UNKNOWN, "unknown", "",
+                      "waiting for promotion to prod (gates: unknown)")),
+    (m.Cell(None, m.State.NOT_PINNED), labels.CellWords("", m.State.NOT_PINNED, "not pinned", "", "")),
+])
+def test_cell_words_once_for_every_rendering(cell: m.Cell, said: labels.CellWords) -> None:
+    assert labels.words(cell) == said
+    rendered = {"text": status_text.cell_text(cell), "markdown": status_markdown.cell(cell),
+                "html": status_html.cell(cell)}
+    shown = [w for w in (said.version, said.since, said.waiting) if w]
+    if said.pinned:
+        shown.append(said.state_word)
+    for name, out in rendered.items():
+        for word in shown:
+            assert word in out, (name, word, out)
+        assert "ahead of" not in out
+    assert said.pinned or "not pinned" in rendered["html"]
 
 
 def test_record_from_json_flattens_pins_and_tolerates_gaps() -> None:
@@ -156,6 +149,14 @@ def test_record_from_json_flattens_pins_and_tolerates_gaps() -> None:
     assert (r.at, r.succeeded, r.summary) == (datetime(2025, 3, 1, 10, tzinfo=UTC), True,
                                                {"put_object": 3})
     assert from_json({}).at is None
+
+
+@pytest.mark.parametrize(("result", "css"), [("succeeded", "ok"), ("failed", "failed"),
+                                             ("interrupted", "failed"), ("started", "started")])
+def test_history_row_marks_an_interrupted_run_as_failed(result: str, css: str) -> None:
+    row = record_row(from_json({"id": "x", "result": result,
+                                "started_at": "2025-03-01T10:00:00+00:00"}))
+    assert f'<span class="{css}">{result}</span>' in row
 
 
 # ---- against the moto server ----------------------------------------------------------------

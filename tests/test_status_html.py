@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from support import run
 from test_status import scripted
 
-INSTALL_TIMEOUT_S = 900
 BROWSER_TIMEOUT_S = 60
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -21,22 +19,12 @@ FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    """Debian's chromium; installed once (we run as root in the test image) when missing."""
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
-                                         else None)
-    if found:
-        return found
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    try:
-        proc = subprocess.run(["sh", "-c", "apt-get update && apt-get install -y chromium"],
-                              capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, env=env,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.fail(f"installing chromium failed: {exc}")
-    if proc.returncode != 0 or not Path("/usr/bin/chromium").exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        pytest.fail(f"installing chromium failed (exit {proc.returncode}): {' | '.join(tail)}")
-    return "/usr/bin/chromium"
+    """Debian's chromium, installed by scripts/install-browser (a step of bin/test)."""
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.fail("chromium is not on PATH: run scripts/install-browser (as root; bin/test "
+                    "runs it before the tests)", pytrace=False)
+    return found
 
 
 def browse(chromium: str, tmp: Path, page: Path, *extra: str) -> subprocess.CompletedProcess[str]:

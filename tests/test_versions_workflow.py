@@ -8,6 +8,7 @@ import pytest
 
 from helpers_repo import git
 from support import run
+from vectora_gitops.adopt.canonical import next_version
 from vectora_gitops.promotion.newversion import next_prerelease
 from vectora_gitops.promotion.release import add_changelog
 
@@ -18,9 +19,21 @@ from vectora_gitops.promotion.release import add_changelog
     (["7.1.0", "7.2.0-dev.1"], "patch", ("7.1.1-dev.1", "7.1.0")),
     (["7.1.0"], "major", ("8.0.0-dev.1", "7.1.0")),
     (["1.0.0", "1.1.0-dev.9", "1.1.0-dev.10"], "minor", ("1.1.0-dev.11", "1.1.0-dev.10")),
+    (["1.0.0", "1.1.0-rc.1"], "minor", ("1.1.0-dev.1", "1.0.0")),  # only dev.N counts
+    (["1.0.0", "1.1.0-dev.2", "1.1.0-rc.5"], "minor", ("1.1.0-dev.3", "1.1.0-dev.2")),
+    (["1.0.0", "1.0.1-dev.4", "2.0.0-dev.1"], "patch", ("1.0.1-dev.5", "1.0.1-dev.4")),
+    (["0.9.0", "1.0.0-dev.1"], "major", ("1.0.0-dev.2", "1.0.0-dev.1")),
 ])
 def test_next_prerelease(existing: list[str], bump: str, expected: tuple[str, str]) -> None:
     assert next_prerelease(existing, bump) == expected
+
+
+@pytest.mark.parametrize(("existing", "expected"), [
+    ([], "1.0.0"), (["2.1.0", "2.0.0"], "2.2.0"), (["2.1.3"], "2.2.0"),
+    (["2.1.0", "2.2.0-dev.1"], "2.3.0"), (["not-a-version", "1.9.0"], "1.10.0"),
+])
+def test_adopted_bundle_takes_the_next_minor(existing: list[str], expected: str) -> None:
+    assert next_version(existing) == expected
 
 
 def test_changelog_entry_goes_first() -> None:

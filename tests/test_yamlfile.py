@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +71,10 @@ def test_refused(text: str, line: int, message: str) -> None:
     assert str(info.value).startswith(f"f.yaml:{line}: ")
 
 
-def test_alias_bomb_is_refused_quickly() -> None:
-    start = time.monotonic()
+def test_large_alias_bomb_is_refused() -> None:
+    # 9**12 nodes once expanded: refused before expanding (expanding would not finish)
     with pytest.raises(InputError, match="alias expansion"):
         parse_yaml(billion_laughs(12), display="bomb.yaml")
-    assert time.monotonic() - start < 2.0
 
 
 def test_deep_nesting_is_refused() -> None:

@@ -1,6 +1,6 @@
 """Command line: parses arguments, dispatches to `commands/`, maps errors to exit codes.
 
-Exit codes (DESIGN §5): 0 ok / in sync, 2 changes or drift present, 1 any error (usage included).
+Exit codes (docs/architecture.md): 0 ok / in sync, 2 changes or drift present, 1 any error (usage included).
 Nothing here imports boto3: commands are imported when they run.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +17,10 @@ from typing import Any, NoReturn
 from vectora_gitops import console
 from vectora_gitops.errors import FatalError, UsageError
 
+PROG = "vectora-gitops"
 OUTPUTS = ("text", "markdown", "json")
+# Overrides where crash logs are written (tests, CI artifacts); see `crash_folders`.
+CRASH_DIR_ENV = "VECTORA_GITOPS_CRASH_DIR"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="vectora-gitops", description="GitOps for the Vectora Inbox environments.")
+    parser = _Parser(prog=PROG, description="GitOps for the Vectora Inbox environments.")
     parser.add_argument("--repo", type=Path, default=None,
                         help="repository checkout to use (default: the current one)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -138,8 +142,11 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the only place errors become exit codes (docs/architecture.md)."""
+    command, arguments = PROG, list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parse(sys.argv[1:] if argv is None else argv)
+        args = parse(arguments)
+        command = f"{PROG} {args.command}"
         module = importlib.import_module(f"vectora_gitops.commands.{_module_name(args.command)}")
         code: int = module.main(args)
         return code
@@ -148,10 +155,65 @@ def main(argv: Sequence[str] | None = None) -> int:
             console.err(line)
         return 1
     except KeyboardInterrupt:
-        console.err("interrupted")
+        console.err(f"{command}: interrupted")
         return 1
     except SystemExit as exc:  # --help and friends
         return 0 if exc.code in (0, None) else 1
+    except Exception as exc:  # a bug: one line here, the traceback in a crash log
+        console.err(crash_line(command, arguments, exc))
+        return 1
+
+
+def crash_line(command: str, arguments: list[str], exc: Exception) -> str:
+    """Keep the traceback of an unexpected error in a log file; the one line that names it."""
+    log = _write_crash_log(command, arguments, exc)
+    kept = f"full trace in {log}" if log else "the trace could not be saved to any log folder"
+    return (f"{command}: unexpected error {_one_line(exc)}; {kept}; please report it with the "
+            "command line")
+
+
+def _one_line(exc: Exception, limit: int = 300) -> str:
+    try:
+        message = str(exc)
+    except Exception:  # an exception whose __str__ fails is still reported
+        message = "(message unavailable)"
+    text = " ".join(f"{type(exc).__name__}: {message}".split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def crash_folders() -> list[Path]:
+    """Where crash logs go, first writable wins: $VECTORA_GITOPS_CRASH_DIR, the XDG state
+    folder ($XDG_STATE_HOME or ~/.local/state), then the temporary folder."""
+    import tempfile
+
+    folders = [Path(p) for p in (os.environ.get(CRASH_DIR_ENV),) if p]
+    for state in (os.environ.get("XDG_STATE_HOME", ""), os.path.expanduser("~/.local/state")):
+        if Path(state).is_absolute():  # XDG: a relative value is ignored
+            folders.append(Path(state) / PROG)
+            break
+    folders.append(Path(tempfile.gettempdir()) / PROG)
+    return folders
+
+
+def _write_crash_log(command: str, arguments: list[str], exc: Exception) -> Path | None:
+    import traceback
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    text = (f"{command} crashed at {now.isoformat(timespec='seconds')}\n"
+            f"arguments: {arguments!r}\npython: {sys.version.split()[0]} on {sys.platform}\n\n"
+            + "".join(traceback.format_exception(exc)))
+    name = f"crash-{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{os.getpid()}.log"
+    for folder in crash_folders():
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return folder / name
+        except OSError:
+            continue
+    return None
 
 
 def _module_name(command: str) -> str:

@@ -55,10 +55,6 @@ def show(root: Path, commit: str, path: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
-def is_clean(root: Path) -> bool:
-    return not git(root, "status", "--porcelain").strip()
-
-
 def tracked_changes(root: Path) -> list[str]:
     """Paths of tracked files changed in the index or the working tree (untracked ignored)."""
     out = git(root, "status", "--porcelain", "--untracked-files=no").decode()

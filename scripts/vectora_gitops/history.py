@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vectora_gitops.model import flat_pins
+
 
 @dataclass(frozen=True)
 class Record:
@@ -35,23 +37,6 @@ class Record:
     def at(self) -> datetime | None:
         """When the deployment took effect: its end, else its start."""
         return self.ended_at or self.started_at
-
-
-def flat_pins(pins: Any, *, with_hash: bool = False) -> dict[str, str]:
-    """`{canonical, clients{id: v}, layers{name: {version, sha256}}}` -> selector -> version
-    (layers as `version@sha256` with `with_hash`: the identity promotion compares)."""
-    if not isinstance(pins, Mapping):
-        return {}
-    out: dict[str, str] = {}
-    if isinstance(pins.get("canonical"), str):
-        out["canonical"] = pins["canonical"]
-    for cid, version in (pins.get("clients") or {}).items():
-        out[f"clients/{cid}"] = str(version)
-    for name, layer in (pins.get("layers") or {}).items():
-        if isinstance(layer, Mapping) and "version" in layer:
-            suffix = f"@{layer.get('sha256')}" if with_hash else ""
-            out[f"layers/{name}"] = f"{layer['version']}{suffix}"
-    return out
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class NameException:
-    """A resource name recorded from AWS that does not end with `-<env>` (docs/architecture.md §7)."""
+    """A resource name recorded from AWS that does not end with `-<env>` (docs/architecture.md §8)."""
 
     name: str
     reason: str
@@ -45,7 +47,7 @@ class NameException:
 @dataclass(frozen=True)
 class Waiver:
     """A known defect of adopted content accepted in this environment: problems of `rule` in
-    `file` (at `key`, when given) are warnings here, not errors (docs/architecture.md §7)."""
+    `file` (at `key`, when given) are warnings here, not errors (docs/architecture.md §8)."""
 
     file: str
     rule: str
@@ -134,6 +136,77 @@ class Environment:
         return next((s for s in self.stacks if part in s), f"the {part} stack")
 
 
+# The pins (docs/architecture.md): each deployable has a selector (`canonical`, `clients/<id>`,
+# `layers/<name>`) and sits in pins.yaml (and in the `pins` of a plan or deployment record) as
+# `canonical: V`, `clients: {<id>: V}`, `layers: {<name>: {version, sha256, artifact}}`. The
+# mapping between the two lives here and nowhere else.
+PIN_KINDS = ("canonical", "clients", "layers")  # pins.yaml's order, and every listing's
+LAYER_FIELDS = ("version", "sha256", "artifact")
+SELECTOR = re.compile(r"^(canonical|clients/[a-z][a-z0-9_]{1,63}|layers/[a-z][a-z0-9-]{1,40})$")
+
+
+def selector_of(kind: str, name: str = "") -> str:
+    """`canonical`, `clients/<id>` or `layers/<name>`."""
+    return kind if kind == "canonical" else f"{kind}/{name}"
+
+
+def split_selector(sel: str) -> tuple[str, str]:
+    """(kind, name): `clients/lai_weekly` -> (clients, lai_weekly); `canonical` -> (canonical, '')."""
+    kind, _, name = sel.partition("/")
+    return kind, name
+
+
+def selector_name(sel: str) -> str:
+    """The short name of a deployable: `lai_weekly`, `vectora-core`, `canonical`."""
+    kind, name = split_selector(sel)
+    return name or kind
+
+
+def selector_order(sel: str) -> tuple[int, str]:
+    """Sort key: canonical, then clients, then layers, each by name."""
+    kind = split_selector(sel)[0]
+    return (PIN_KINDS.index(kind) if kind in PIN_KINDS else len(PIN_KINDS), sel)
+
+
+def pin_key(sel: str) -> tuple[str, ...]:
+    """Where the pin of a selector sits in pins.yaml: (canonical,), (clients, id), (layers, name)."""
+    kind, name = split_selector(sel)
+    return (kind,) if kind == "canonical" else (kind, name)
+
+
+def object_selector(key: str) -> str | None:
+    """The deployable an object of the config bucket belongs to: `canonical/...` -> canonical,
+    `clients/<id>.yaml` -> clients/<id> (desired/state.py writes them there); else None."""
+    if key.startswith("canonical/"):
+        return "canonical"
+    if key.startswith("clients/") and key.endswith(".yaml"):
+        return key[: -len(".yaml")]
+    return None
+
+
+def identity_version(identity: str) -> str:
+    """The version of a pin identity (`1.4.1@<sha256>` -> `1.4.1`; a version is its own)."""
+    return identity.partition("@")[0]
+
+
+def flat_pins(data: Any, *, with_hash: bool = False) -> dict[str, str]:
+    """The pins structure -> selector -> version, canonical first, then clients and layers in
+    the structure's order (layers as `version@sha256`, their identity, with `with_hash`).
+    Tolerant: what is malformed (an old or hand-written record) is left out."""
+    if not isinstance(data, Mapping):
+        return {}
+    out: dict[str, str] = {}
+    if isinstance(data.get("canonical"), str):
+        out["canonical"] = data["canonical"]
+    for cid, version in (data.get("clients") or {}).items():
+        out[selector_of("clients", cid)] = str(version)
+    for name, layer in (data.get("layers") or {}).items():
+        if isinstance(layer, Mapping) and "version" in layer:
+            suffix = f"@{layer.get('sha256')}" if with_hash else ""
+            out[selector_of("layers", name)] = f"{layer['version']}{suffix}"
+    return out
+
+
 @dataclass(frozen=True)
 class LayerPin:
     version: str
@@ -148,21 +221,63 @@ class LayerPin:
     def artifact_key(self) -> str:
         return self.artifact[len("s3://"):].split("/", 1)[1]
 
+    @property
+    def identity(self) -> str:
+        """What promotion compares: the version and the content (`1.4.1@<sha256>`)."""
+        return f"{self.version}@{self.sha256}"
+
 
 @dataclass(frozen=True)
 class Pins:
     canonical: str
     clients: Mapping[str, str]
     layers: Mapping[str, LayerPin]
-    # client id -> version of a legacy config synced byte for byte (docs/architecture.md §7)
+    # client id -> version of a legacy config synced byte for byte (docs/architecture.md §8)
     legacy_clients: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Pins:
+        """Model of a schema-valid pins structure (pins.yaml)."""
+        return cls(
+            canonical=data["canonical"],
+            clients=dict(data.get("clients") or {}),
+            layers={k: LayerPin(*(v[f] for f in LAYER_FIELDS))
+                    for k, v in (data.get("layers") or {}).items()},
+            legacy_clients=dict(data.get("legacy_clients") or {}),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The pins structure of pins.yaml, clients and layers sorted (plans and records)."""
+        data: dict[str, Any] = {
+            "canonical": self.canonical,
+            "clients": dict(sorted(self.clients.items())),
+            "layers": {k: {f: getattr(p, f) for f in LAYER_FIELDS}
+                       for k, p in sorted(self.layers.items())},
+        }
+        if self.legacy_clients:
+            data["legacy_clients"] = dict(sorted(self.legacy_clients.items()))
+        return data
 
     def items(self) -> tuple[tuple[str, str], ...]:
         """Every pin as (selector, version): canonical, clients/<id>, layers/<name>."""
-        out = [("canonical", self.canonical)]
-        out += [(f"clients/{cid}", v) for cid, v in sorted(self.clients.items())]
-        out += [(f"layers/{name}", p.version) for name, p in sorted(self.layers.items())]
-        return tuple(out)
+        return tuple(flat_pins(self.to_json()).items())
+
+    def identities(self) -> dict[str, str]:
+        """selector -> identity of every pin (a layer is its version and content hash)."""
+        return flat_pins(self.to_json(), with_hash=True)
+
+    def scalars(self, sel: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+        """The pins.yaml scalars holding the pin of `sel`, as (key path, value); KeyError when
+        it is not pinned."""
+        kind, name = split_selector(sel)
+        if kind == "layers":
+            pin = self.layers[name]
+            return tuple(((*pin_key(sel), f), str(getattr(pin, f))) for f in LAYER_FIELDS)
+        if kind == "clients":
+            return ((pin_key(sel), self.clients[name]),)
+        if sel == "canonical":
+            return ((pin_key(sel), self.canonical),)
+        raise KeyError(sel)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-import semver
-
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import versions
@@ -56,7 +54,7 @@ def next_version(existing: list[str]) -> str:
     parsed = [v for v in (versions.parse(e) for e in existing) if v is not None]
     if not parsed:
         return "1.0.0"
-    return str(semver.Version(max(parsed).major, max(parsed).minor + 1, 0))
+    return str(max(parsed).bump_minor())
 
 
 def adopt_canonical(repo: Repository, tree: LiveTree) -> AdoptedBundle | None:

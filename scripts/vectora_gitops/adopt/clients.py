@@ -1,6 +1,6 @@
 """Client configs found under s3://<config>/clients/ -> files under clients/ and pins.
 
-Import never changes a byte of a live config (docs/architecture.md §7). An object this tool
+Import never changes a byte of a live config (docs/architecture.md §8). An object this tool
 rendered, whose re-rendering from git gives the same bytes, stays a regular client (pin
 `clients`). Every other config (the legacy `<id>_v<N>.yaml` ones, hand-written ones) is kept as
 it is: the file `clients/<id>/<version>.yaml` holds the object's bytes and the pin

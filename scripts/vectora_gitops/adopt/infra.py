@@ -3,7 +3,7 @@
 Roles are the execution roles of the functions (in function order). Stacks are those of git that
 still exist, the stacks named `vectora-inbox-...-<env>`, and the stacks the functions' tags name.
 A recorded name without the `-<env>` suffix becomes a name exception with its reason, so the name
-rule of validate accepts it by exact name and nothing else (docs/architecture.md §7).
+rule of validate accepts it by exact name and nothing else (docs/architecture.md §8).
 """
 
 from __future__ import annotations

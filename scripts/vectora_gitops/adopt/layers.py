@@ -1,7 +1,7 @@
 """Layer pins from the layer versions the functions carry, whatever their names.
 
 Every distinct content (CodeSha256) of every layer name a function carries becomes one logical
-layer, so each function's layer list is recorded exactly, in order (docs/architecture.md §7).
+layer, so each function's layer list is recorded exactly, in order (docs/architecture.md §8).
 A logical layer already declared with that name keeps its key; a new one is named after the
 layer (`vectora-inbox-` and `-<env>` taken off). Its pin:
 - the git pin, when it already holds that content (nothing rewritten);

@@ -1,7 +1,7 @@
 """Files adopted byte for byte keep the live layout (trailing spaces, no final newline, a
 duplicate key); the repository's yamllint (`.yamllint`, run by bin/test, pre-commit and CI)
 would refuse them. Import lists them under its `ignore: |` block, so the first pull request
-passes; the next version of such a file is linted again (docs/architecture.md §7)."""
+passes; the next version of such a file is linted again (docs/architecture.md §8)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`import`: read the live environment (never writes to AWS), then write what it runs into git so
-that the next plan is empty (docs/architecture.md §7): client configs and the canonical tree as
+that the next plan is empty (docs/architecture.md §8): client configs and the canonical tree as
 they are, every attached layer pinned, functions' layers, variables and tags, roles, stacks,
 name exceptions, and waivers for the defects found in the adopted content."""
 

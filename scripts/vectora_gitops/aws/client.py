@@ -22,6 +22,7 @@ from botocore.exceptions import (
 from vectora_gitops.errors import AwsError
 
 T = TypeVar("T")
+MAX_PAGES = 100_000  # a listing longer than this is a runaway, not a bucket of ours
 
 
 def retry_config() -> Config:
@@ -158,6 +159,18 @@ def call(what: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
                        "check the network or AWS_ENDPOINT_URL") from None
     except BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}") from None
+
+
+def pages(what: str, client: Any, operation: str, /, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """The pages of a listing, from boto3's paginator (one request per page, none after the last);
+    a failure is one AwsError line naming `what`, as in `call`. Bounded by MAX_PAGES."""
+    iterator = iter(client.get_paginator(operation).paginate(**kwargs))
+    for _ in range(MAX_PAGES):
+        page: dict[str, Any] | None = call(what, next, iterator, None)
+        if page is None:
+            return
+        yield page
+    raise AwsError(f"{what}: more than {MAX_PAGES} pages; refusing to read on")
 
 
 def _hint(code: str) -> str:

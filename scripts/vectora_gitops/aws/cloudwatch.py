@@ -22,12 +22,3 @@ def statistics(aws: Aws, *, namespace: str, metric: str, statistic: str, start: 
     points = [Datapoint(p["Timestamp"], float(p[statistic]))
               for p in response.get("Datapoints", ()) if statistic in p]
     return tuple(sorted(points, key=lambda p: p.timestamp))
-
-
-def put_value(aws: Aws, *, namespace: str, metric: str, value: float, timestamp: datetime,
-              dimensions: Mapping[str, str]) -> None:
-    """Publish one value (the sandbox and tests; the Lambdas publish their own)."""
-    call(f"PutMetricData {namespace}/{metric}", aws.client("cloudwatch").put_metric_data,
-         Namespace=namespace, MetricData=[{
-             "MetricName": metric, "Value": value, "Timestamp": timestamp,
-             "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()]}])

@@ -5,21 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.aws.client import Aws, call
+from vectora_gitops.aws.client import Aws, call, pages
 from vectora_gitops.observed import FunctionConfig, LayerVersion
 
 
 def list_layer_versions(aws: Aws, layer_name: str) -> tuple[LayerVersion, ...]:
-    client = aws.client("lambda")
-    out: list[LayerVersion] = []
-    kwargs: dict[str, Any] = {"LayerName": layer_name}
-    for _ in range(10_000):
-        page = call(f"ListLayerVersions {layer_name}", client.list_layer_versions, **kwargs)
-        out += [LayerVersion(v["LayerVersionArn"], int(v["Version"]), v.get("Description", ""))
-                for v in page.get("LayerVersions", ())]
-        if not page.get("NextMarker"):
-            break
-        kwargs["Marker"] = page["NextMarker"]
+    """Every version of a layer, oldest first."""
+    out = [LayerVersion(v["LayerVersionArn"], int(v["Version"]), v.get("Description", ""))
+           for page in pages(f"ListLayerVersions {layer_name}", aws.client("lambda"),
+                             "list_layer_versions", LayerName=layer_name)
+           for v in page.get("LayerVersions", ())]
     return tuple(sorted(out, key=lambda v: v.number))
 
 

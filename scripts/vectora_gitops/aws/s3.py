@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
-from vectora_gitops.aws.client import Aws, call
+from vectora_gitops.aws.client import Aws, call, pages
 from vectora_gitops.errors import AwsError
 from vectora_gitops.observed import ObjectVersion, S3Object
 
@@ -19,36 +19,24 @@ class PreconditionFailed(Exception):
 
 
 def list_objects(aws: Aws, bucket: str, prefix: str) -> Iterator[S3Object]:
-    s3 = aws.client("s3")
-    token: str | None = None
-    for _ in range(1_000_000):
-        kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix, "MaxKeys": 1000}
-        if token:
-            kwargs["ContinuationToken"] = token
-        page = call(f"ListObjectsV2 s3://{bucket}/{prefix}", s3.list_objects_v2, **kwargs)
+    """Objects under `prefix`, one ListObjectsV2 request per 1,000."""
+    for page in pages(f"ListObjectsV2 s3://{bucket}/{prefix}", aws.client("s3"), "list_objects_v2",
+                      Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": 1000}):
         for item in page.get("Contents", ()):
             yield S3Object(item["Key"], item["ETag"].strip('"'), int(item["Size"]),
                            item["LastModified"].isoformat() if "LastModified" in item else "")
-        if not page.get("IsTruncated"):
-            return
-        token = page["NextContinuationToken"]
 
 
 def list_versions(aws: Aws, bucket: str, prefix: str) -> Iterator[ObjectVersion]:
-    s3 = aws.client("s3")
-    kwargs: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-    for _ in range(1_000_000):
-        page = call(f"ListObjectVersions s3://{bucket}/{prefix}", s3.list_object_versions, **kwargs)
+    """Every version and delete marker under `prefix`."""
+    for page in pages(f"ListObjectVersions s3://{bucket}/{prefix}", aws.client("s3"),
+                      "list_object_versions", Bucket=bucket, Prefix=prefix):
         for item in page.get("Versions", ()):
             yield ObjectVersion(item["Key"], item["VersionId"], item["ETag"].strip('"'),
                                 bool(item["IsLatest"]), False, str(item["LastModified"]))
         for item in page.get("DeleteMarkers", ()):
             yield ObjectVersion(item["Key"], item["VersionId"], "", bool(item["IsLatest"]), True,
                                 str(item["LastModified"]))
-        if not page.get("IsTruncated"):
-            return
-        kwargs["KeyMarker"] = page.get("NextKeyMarker")
-        kwargs["VersionIdMarker"] = page.get("NextVersionIdMarker")
 
 
 def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> bytes | None:
@@ -144,16 +132,6 @@ def versioning_enabled(aws: Aws, bucket: str) -> bool:
     response = call(f"GetBucketVersioning s3://{bucket}",
                     aws.client("s3").get_bucket_versioning, Bucket=bucket)
     return bool(response.get("Status") == "Enabled")
-
-
-def bucket_exists(aws: Aws, bucket: str) -> bool:
-    try:
-        call(f"HeadBucket s3://{bucket}", aws.client("s3").head_bucket, Bucket=bucket)
-        return True
-    except AwsError as exc:
-        if exc.code in ("404", "NoSuchBucket", "NotFound"):
-            return False
-        raise
 
 
 class ZipFinder:

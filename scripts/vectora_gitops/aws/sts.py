@@ -8,8 +8,3 @@ from vectora_gitops.aws.client import Aws, call
 def account_id(aws: Aws) -> str:
     response = call("GetCallerIdentity", aws.client("sts").get_caller_identity)
     return str(response["Account"])
-
-
-def caller_arn(aws: Aws) -> str:
-    response = call("GetCallerIdentity", aws.client("sts").get_caller_identity)
-    return str(response["Arn"])

@@ -7,7 +7,7 @@ from argparse import Namespace
 
 from vectora_gitops import console
 from vectora_gitops.aws.client import COUNTERS
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import confirmed, repository
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import plan as plans
 from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
@@ -23,6 +23,8 @@ def main(args: Namespace) -> int:
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
                        prune=True if args.prune else (saved.prune if saved else None))
+    if saved is not None:
+        guards.check_changes(planned.desired.env, saved.changes, planned.actual.objects)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
     plan = saved or planned.plan
@@ -31,16 +33,13 @@ def main(args: Namespace) -> int:
         console.out(f"{plan.env}: nothing to apply, in sync with {plans.short(plan.commit)}")
         return 0
     console.out(render.text(plan, color=sys.stdout.isatty()))
-    if not args.yes:
-        if not console.is_tty():
-            raise UsageError("apply needs --yes when there is no terminal to confirm on")
-        if not console.confirm(f"Apply {len(plan.changes)} change(s) to {plan.env}?"):
-            console.err("apply cancelled; nothing changed")
-            return 1
+    if not confirmed(args.yes, command="apply",
+                     question=f"Apply {len(plan.changes)} change(s) to {plan.env}?"):
+        return 1
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
                                     override_reason=args.reason, progress=advance)
-    snap = f", snapshot {record['snapshot']}" if record.get("snapshot") else ""
+    snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
-                f"{record['id']}; {COUNTERS.retries} retried request(s)")
+                f"{record.id}; {COUNTERS.retries} retried request(s)")
     return 0

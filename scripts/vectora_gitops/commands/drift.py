@@ -7,7 +7,7 @@ from argparse import Namespace
 from pathlib import Path
 
 from vectora_gitops import console
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import check_path, repository
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.drift.findings import EnvDrift
 from vectora_gitops.drift.heal import heal
@@ -17,6 +17,7 @@ from vectora_gitops.render import drift as render
 
 
 def main(args: Namespace) -> int:
+    check_path("--out", args.out, "folder" if args.output == "markdown" else "file")
     repo = repository(args)
     envs = repo.env_names() if args.all else [_known(repo, args.env)]
     results = check_all(repo, envs)
@@ -71,10 +72,9 @@ def report(results: list[EnvDrift], *, output: str, out: Path | None) -> None:
 
 
 def write_markdown(results: list[EnvDrift], folder: Path) -> None:
-    """One `<env>.md` per drifting environment; a stale file of a clean environment goes."""
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out {folder}: with --output markdown this is a folder, not a file")
-    folder.mkdir(parents=True, exist_ok=True)
+    """One `<env>.md` per drifting environment; a stale file of a clean environment goes.
+    `main` checked the folder before anything ran."""
+    folder.mkdir(exist_ok=True)
     for result in results:
         path = folder / f"{result.env}.md"
         if result.drifted:

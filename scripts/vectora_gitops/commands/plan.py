@@ -6,13 +6,14 @@ import sys
 from argparse import Namespace
 
 from vectora_gitops import console
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import check_path, repository
 from vectora_gitops.engine import plan as plans
 from vectora_gitops.engine.reconcile import plan_env
 from vectora_gitops.render import plan as render
 
 
 def main(args: Namespace) -> int:
+    check_path("--out", args.out, "file")
     planned = plan_env(repository(args), args.env, prune=True if args.prune else None)
     plan = planned.plan
     if args.out:

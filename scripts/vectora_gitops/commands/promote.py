@@ -6,7 +6,7 @@ from __future__ import annotations
 from argparse import Namespace
 
 from vectora_gitops import console
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import check_path, repository
 from vectora_gitops.errors import UsageError
 from vectora_gitops.promotion.pins import display
 from vectora_gitops.promotion.promote import Request, promote
@@ -15,6 +15,7 @@ from vectora_gitops.promotion.promote import Request, promote
 def main(args: Namespace) -> int:
     if args.reason and not args.allow_downgrade:
         raise UsageError("--reason goes with --allow-downgrade")
+    check_path("--body-out", args.body_out, "file")
     request = Request(args.source, args.target, tuple(args.only), commit=args.commit,
                       allow_downgrade=args.allow_downgrade, reason=args.reason)
     outcome = promote(repository(args), request)

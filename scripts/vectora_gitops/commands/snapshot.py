@@ -7,15 +7,20 @@ from pathlib import Path
 
 from vectora_gitops import console
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.commands.common import repository
+from vectora_gitops.commands.common import check_path, confirmed, repository
 from vectora_gitops.desired.repo import load_env
 from vectora_gitops.engine import guards
+from vectora_gitops.engine.lockedrun import settle_dead_run
 from vectora_gitops.errors import UsageError
 from vectora_gitops.model import Environment
 from vectora_gitops.snapshots import export, restore, take
 
 
 def main(args: Namespace) -> int:
+    if args.action == "create":
+        check_path("--export", args.export, "new folder")
+    elif args.action == "restore":
+        check_path("--export", args.export, "existing folder")
     env, _ = load_env(repository(args), args.env)
     aws = Aws(env.region)
     guards.check_account(aws, env)
@@ -54,21 +59,19 @@ def run_restore(aws: Aws, env: Environment, *, name: str | None, folder: Path | 
         raise UsageError(f"snapshot {manifest.name} is of {manifest.env}, not {env.name}")
     plan = restore.make_plan(aws, env, manifest)
     if plan.empty:
+        settle_dead_run(aws, env)
         console.out(f"{env.name}: already as in snapshot {manifest.name}; nothing to restore")
         return 0
     console.out("\n".join(plan.lines()))
-    if not yes:
-        if not console.is_tty():
-            raise UsageError("restore needs --yes when there is no terminal to confirm on")
-        if not console.confirm(f"Restore {env.name} to snapshot {manifest.name}?"):
-            console.err("restore cancelled; nothing changed")
-            return 1
+    if not confirmed(yes, command="restore",
+                     question=f"Restore {env.name} to snapshot {manifest.name}?"):
+        return 1
     record = restore.run(aws, env, manifest, plan, content=content)
-    after = record.get("restored_to_commit") or ""
+    after = record.notes.get("restored_to_commit") or ""
     revert = f"revert the commits after {after}" if after else "revert the commits applied " \
         "after the snapshot"
     console.out(f"{env.name}: restored to snapshot {manifest.name} (snapshot of the state before: "
-                f"{record['snapshot']}; record {record['id']})")
+                f"{record.snapshot}; record {record.id})")
     console.out(f"git is now behind AWS: bring git in line: `vectora-gitops import --env "
                 f"{env.name}` or {revert}")
     return 0

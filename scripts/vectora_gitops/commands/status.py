@@ -9,8 +9,7 @@ import sys
 from argparse import Namespace
 
 from vectora_gitops import console
-from vectora_gitops.commands.common import repository
-from vectora_gitops.errors import UsageError
+from vectora_gitops.commands.common import check_path, repository
 from vectora_gitops.render import status_html, status_markdown, status_text
 from vectora_gitops.status.collect import gather
 from vectora_gitops.status.matrix import Matrix
@@ -25,8 +24,7 @@ def render(matrix: Matrix, output: str, *, color: bool) -> str:
 
 
 def main(args: Namespace) -> int:
-    if args.out and args.out.is_dir():
-        raise UsageError(f"--out {args.out}: is a directory; give a file name")
+    check_path("--out", args.out, "file")
     matrix = gather(repository(args))
     if args.out:
         args.out.write_text(render(matrix, args.output, color=False), encoding="utf-8")

@@ -1,9 +1,12 @@
-"""CODEOWNERS coverage: the paths that decide what runs in prod, and the rules themselves, must be
-owned by the right team, or "Require review from Code Owners" protects nothing.
+"""CODEOWNERS coverage: everything that decides what reaches prod (every environment folder, the
+package and its schemas, how it is built and installed, the CI entry points and workflows) and
+the rules themselves must be owned by a trusted team, or "Require review from Code Owners"
+protects nothing (docs/architecture.md §7).
 
 GitHub reads the first of `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS`; for a path the
 last matching rule wins, and the approval of any one owner of that rule is enough. So each
-required path must be matched last by a rule whose owners are exactly the required team.
+required path must be matched last by a rule whose owners are all trusted for it: one more owner
+(say the maintainers) would make the trusted team's review optional.
 
 The check runs when the repository looks like the GitHub repository: it has a `.github/` folder
 or a CODEOWNERS file. Copies of the desired state alone (environments/, clients/, canonical/, as
@@ -13,6 +16,7 @@ tests and tools make them) have no ownership to check.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from codeowners import CodeOwners
@@ -25,17 +29,48 @@ ADMINS = "@vectora/admins"
 # Where GitHub looks for the file, in its order: the first one found is the one used.
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
-# (path, owner): the path's last matching rule must name exactly this owner. `{codeowners}` is the
-# CODEOWNERS file in use; a `*` in a path is expanded to the files present plus a new file, so a
-# workflow added later is covered too.
-REQUIRED: tuple[tuple[str, str], ...] = (
-    ("environments/prod/environment.yaml", PROD_APPROVERS),
-    ("environments/prod/pins.yaml", PROD_APPROVERS),
-    ("{codeowners}", ADMINS),
-    (".github/workflows/*.yml", ADMINS),
-    (".github/workflows/*.yaml", ADMINS),
-)
+# A `*` in a folder of a pattern stands for a folder added later, a `*` in the file name for a
+# file added later: both are checked as well as the files present.
+NEW_FOLDER = "new-folder"
 NEW_FILE = "new-file"
+SKIPPED_PARTS = ("__pycache__",)  # never committed (.gitignore): not checked
+
+
+@dataclass(frozen=True)
+class Required:
+    """`pattern` (a path; `*` is one name, `**` any folders, `{codeowners}` the file in use) must
+    be matched last by a rule whose owners are among `owners` (the first is the one suggested)."""
+
+    pattern: str
+    owners: tuple[str, ...]
+
+    @property
+    def display(self) -> str:
+        return " or ".join(self.owners)
+
+
+# The first requirement of a path is the one checked (the prod files stay prod-approvers only).
+REQUIRED: tuple[Required, ...] = (
+    # What runs in prod: its pins and environment file, reviewed by a prod approver.
+    Required("environments/prod/environment.yaml", (PROD_APPROVERS,)),
+    Required("environments/prod/pins.yaml", (PROD_APPROVERS,)),
+    # The rules themselves and what CI runs with the roles and the tokens: the admins.
+    Required("{codeowners}", (ADMINS,)),
+    Required(".github/workflows/*.yml", (ADMINS,)),
+    Required(".github/workflows/*.yaml", (ADMINS,)),
+    Required(".github/**/*", (ADMINS,)),
+    # Every environment folder, a new one too: stage's records decide what prod may run.
+    Required("environments/*/environment.yaml", (PROD_APPROVERS, ADMINS)),
+    Required("environments/*/pins.yaml", (PROD_APPROVERS, ADMINS)),
+    Required("environments/*/*", (PROD_APPROVERS, ADMINS)),
+    # The code that turns git into AWS calls (its schemas included) and how it is built,
+    # installed and run in CI: a renderer change changes what prod receives.
+    Required("scripts/**/*", (ADMINS, PROD_APPROVERS)),
+    Required("pyproject.toml", (ADMINS, PROD_APPROVERS)),
+    Required("requirements/*", (ADMINS, PROD_APPROVERS)),
+    Required("bin/*", (ADMINS, PROD_APPROVERS)),
+    Required(".ci/*", (ADMINS, PROD_APPROVERS)),
+)
 
 
 def locate(root: Path) -> Path | None:
@@ -64,55 +99,65 @@ def check(root: Path) -> list[Problem]:
         text = found.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return [Problem(rel, f"cannot read: {exc}", 1)]
-    return check_text(text, where=rel, paths=_paths(root, rel))
+    return check_text(text, where=rel, paths=paths_to_check(root, rel))
 
 
 def check_text(text: str, *, where: str = "CODEOWNERS",
-               paths: tuple[tuple[str, str], ...] | None = None) -> list[Problem]:
-    """Problems of one CODEOWNERS text; `paths` default to REQUIRED with a new file for each `*`."""
+               paths: tuple[tuple[str, Required], ...] | None = None) -> list[Problem]:
+    """Problems of one CODEOWNERS text; `paths` default to REQUIRED's probes (no files present)."""
     try:
         owners = CodeOwners(text)
     except (ValueError, re.error) as exc:  # e.g. an unterminated [class] in a pattern
         return [Problem(where, f"cannot parse: {exc}", 1)]
     problems: list[Problem] = []
-    for path, required in paths if paths is not None else _paths(None, where):
-        matched, line, pattern = _last_match(owners, path)
-        names = [name for _, name in matched]
-        wanted = required.lower()
-        if wanted not in (n.lower() for n in names):
-            if line is None:
-                problems.append(Problem(where, f"{path}: no rule matches it, so {required} is not "
-                                        f"its owner; add a rule '/{path} {required}'", 1))
-            else:
-                got = " ".join(names) or "no owner"
-                problems.append(Problem(where, f"{path}: the last matching rule '{pattern}' gives "
-                                        f"{got}, not {required} (the last matching rule wins); "
-                                        f"make a rule owned by {required} match it, after any "
-                                        "broader rule", line))
-        elif len(names) > 1:
-            others = " ".join(n for n in names if n.lower() != wanted)
-            problems.append(Problem(where, f"{path}: rule '{pattern}' also names {others}; GitHub "
-                                    f"accepts the approval of any one owner, so {required} would "
-                                    "not be required: leave it the only owner", line))
+    for path, required in paths if paths is not None else paths_to_check(None, where):
+        problem = _problem(owners, path, required, where)
+        if problem is not None:
+            problems.append(problem)
     return problems
 
 
-def _last_match(owners: CodeOwners, path: str) -> tuple[list[tuple[str, str]], int | None,
-                                                        str | None]:
+def _problem(owners: CodeOwners, path: str, required: Required, where: str) -> Problem | None:
     matched, line, pattern, _section = owners.matching_line(path)
-    return list(matched), line, pattern
+    names = [name for _, name in matched]
+    allowed = {o.lower() for o in required.owners}
+    trusted = [n for n in names if n.lower() in allowed]
+    others = [n for n in names if n.lower() not in allowed]
+    if line is None:
+        return Problem(where, f"{path}: no rule matches it, so {required.display} is not its "
+                       f"owner; add a rule '/{path} {required.owners[0]}'", 1)
+    if not trusted:
+        got = " ".join(names) or "no owner"
+        return Problem(where, f"{path}: the last matching rule '{pattern}' gives {got}, not "
+                       f"{required.display} (the last matching rule wins); make a rule owned by "
+                       f"{required.display} match it, after any broader rule", line)
+    if others:
+        return Problem(where, f"{path}: rule '{pattern}' also names {' '.join(others)}; GitHub "
+                       f"accepts the approval of any one owner, so {required.display} would not "
+                       f"be required: leave only {required.display}", line)
+    return None
 
 
-def _paths(root: Path | None, codeowners_rel: str) -> tuple[tuple[str, str], ...]:
-    out: list[tuple[str, str]] = []
-    for path, owner in REQUIRED:
-        path = path.replace("{codeowners}", codeowners_rel)
-        if "*" not in path:
-            out.append((path, owner))
-            continue
-        folder, _, pattern = path.rpartition("/")
-        if root is not None and (root / folder).is_dir():
-            out.extend((f"{folder}/{p.name}", owner)
-                       for p in sorted((root / folder).glob(pattern)) if p.is_file())
-        out.append((f"{folder}/{pattern.replace('*', NEW_FILE)}", owner))
-    return tuple(dict.fromkeys(out))
+def paths_to_check(root: Path | None, codeowners_rel: str) -> tuple[tuple[str, Required], ...]:
+    """Each required path with its requirement: the files present under `root` that a pattern
+    matches, plus one probe per pattern for a folder or file added later."""
+    out: dict[str, Required] = {}
+    for required in REQUIRED:
+        pattern = required.pattern.replace("{codeowners}", codeowners_rel)
+        for path in (*_present(root, pattern), _probe(pattern)):
+            out.setdefault(path, required)
+    return tuple(out.items())
+
+
+def _probe(pattern: str) -> str:
+    *folders, name = pattern.split("/")
+    folders = [NEW_FOLDER if "*" in part else part for part in folders]
+    return "/".join([*folders, name.replace("*", NEW_FILE)])
+
+
+def _present(root: Path | None, pattern: str) -> list[str]:
+    if root is None or "*" not in pattern:
+        return []
+    return [p.relative_to(root).as_posix() for p in sorted(root.glob(pattern))
+            if p.is_file() and not any(part in SKIPPED_PARTS or part.endswith(".egg-info")
+                                       for part in p.relative_to(root).parts)]

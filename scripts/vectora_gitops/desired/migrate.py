@@ -1,24 +1,22 @@
-"""Legacy client configs: `<id>_v<N>.yaml` -> `clients/<id>/<N>.0.0.yaml` (DESIGN §2, Versions).
+"""Legacy client configs: `<id>_v<N>.yaml` -> `clients/<id>/<N>.0.0.yaml` (docs/architecture.md,
+versions).
 
 Part of loading the desired state: a config exported from the running system (any path on
-disk) is checked with the same safe loader as repository files, then edited with ruamel.yaml
-round-trip so that comments and key order survive. Only three things change: the stable
-`client_profile.client_id`, `client_profile.version`, and one new `metadata.changelog` entry.
+disk) is checked with the same safe loader as repository files, then edited by the minimal text
+edits of `desired.yamledit`, so every other line stays byte for byte. Only three things change: the
+stable `client_profile.client_id`, `client_profile.version`, and one new `metadata.changelog` entry
+(at the end of the changelog, or at the end of `metadata`, or of the file: before any closing
+banner or blank lines).
 """
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from vectora_gitops.desired import schemas
+from vectora_gitops.desired import schemas, yamledit
 from vectora_gitops.desired.repo import CLIENT_ID
 from vectora_gitops.desired.yamlfile import parse_yaml, read_text
 from vectora_gitops.errors import InputError, Problem, UsageError
@@ -56,7 +54,8 @@ def plan(source: Path, root: Path, *, today: date) -> Migration:
                          "(remove it first if it is an earlier migration of the same file)")
     if not source.is_file():
         raise UsageError(f"{source}: no such file")
-    text = read_text(source, root=source.resolve().parent, display=str(source))
+    # The repository's files end lines with LF (yamllint new-lines); an export may use CRLF.
+    text = read_text(source, root=source.resolve().parent, display=str(source)).replace("\r\n", "\n")
     parse_yaml(text, display=str(source))  # the loader's checks, before any rewriting
     new_text = rewrite(text, client_id=client_id, version=version, today=today,
                        legacy_id=source.name.rsplit(".", 1)[0], display=str(source))
@@ -66,28 +65,24 @@ def plan(source: Path, root: Path, *, today: date) -> Migration:
 
 def rewrite(text: str, *, client_id: str, version: str, today: date, legacy_id: str,
             display: str) -> str:
-    """`text` with the stable id, the version and a changelog entry; comments kept."""
-    yaml = _yaml()
-    data = yaml.load(text)
-    if not isinstance(data, CommentedMap):
-        raise _error(display, "the file must be a mapping (a client config)")
-    profile = _mapping(data, "client_profile", display, first=True)
-    profile["client_id"] = client_id
-    profile["version"] = version
-    metadata = _mapping(data, "metadata", display)
-    changelog = metadata.get("changelog")
-    if changelog is None:
-        changelog = metadata["changelog"] = CommentedSeq()
-    if not isinstance(changelog, list):
-        raise _error(display, "metadata.changelog must be a list")
-    entry = CommentedMap()
-    entry["version"] = version
-    entry["date"] = today.isoformat()
-    entry["changes"] = CommentedSeq([f"migrated from legacy id {legacy_id}"])
-    changelog.append(entry)
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
+    """`text` with the stable id, the version and a changelog entry; all else byte for byte."""
+    try:
+        yamledit.compose(text, display=display)
+    except InputError:
+        raise _error(display, "the file must be a mapping (a client config)") from None
+    _expect(text, ("client_profile",), "mapping", display)
+    _expect(text, ("metadata",), "mapping", display)
+    _expect(text, ("metadata", "changelog"), "sequence", display)
+    profile = {"client_id": client_id, "version": version}
+    if yamledit.kind(text, ("client_profile",), display=display) == "mapping":
+        for key, value in profile.items():
+            text = yamledit.set_scalar(text, ("client_profile", key), value, display=display)
+    else:
+        text = yamledit.set_value(text, ("client_profile",), profile, display=display, first=True)
+    entry: dict[str, yamledit.Value] = {
+        "version": version, "date": today.isoformat(),
+        "changes": (f"migrated from legacy id {legacy_id}",)}
+    return yamledit.insert_item(text, ("metadata", "changelog"), entry, display=display)
 
 
 def write(migration: Migration) -> None:
@@ -100,25 +95,11 @@ def write(migration: Migration) -> None:
         raise UsageError(f"{migration.target}: already exists") from None
 
 
-def _mapping(data: CommentedMap, key: str, display: str, *, first: bool = False) -> Any:
-    value = data.get(key)
-    if value is None:
-        value = CommentedMap()
-        if first:
-            data.insert(0, key, value)
-        else:
-            data[key] = value
-    if not isinstance(value, dict):
-        raise _error(display, f"{key} must be a mapping")
-    return value
-
-
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+def _expect(text: str, path: tuple[str, ...], kind: yamledit.Kind, display: str) -> None:
+    """InputError unless `path` is absent, null or a `kind`."""
+    if yamledit.kind(text, path, display=display) not in (None, "null", kind):
+        name = "a mapping" if kind == "mapping" else "a list"
+        raise _error(display, f"{'.'.join(path)} must be {name}")
 
 
 def _error(display: str, message: str) -> InputError:

@@ -23,7 +23,6 @@ from vectora_gitops.model import (
     FunctionSpec,
     Gates,
     IgnoreRule,
-    LayerPin,
     LayerSpec,
     MetricGate,
     NameException,
@@ -35,7 +34,6 @@ from vectora_gitops.model import (
 
 ENV_NAME = re.compile(r"^[a-z][a-z0-9]{1,15}$")
 CLIENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
-LAYER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,40}$")
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def read_env(repo: Repository, env: str) -> tuple[list[Problem], Environment | N
     env_doc = _checked(repo, folder / "environment.yaml", "environment", problems)
     pins_doc = _checked(repo, folder / "pins.yaml", "pins", problems)
     environment = to_environment(env_doc.data) if env_doc else None
-    pins = to_pins(pins_doc.data) if pins_doc else None
+    pins = Pins.from_json(pins_doc.data) if pins_doc else None
     if env_doc and environment and environment.name != env:
         problems.append(Problem(env_doc.path, f"name: '{environment.name}' must equal the folder "
                                 f"name '{env}'", env_doc.line_of(("name",))))
@@ -170,15 +168,4 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
                               for e in data.get("name_exceptions") or ()),
         waivers=tuple(Waiver(w["file"], w["rule"], w["reason"], w["added"], w.get("key", ""))
                       for w in data.get("waivers") or ()),
-    )
-
-
-def to_pins(data: Mapping[str, Any]) -> Pins:
-    """Model of a schema-valid pins.yaml."""
-    return Pins(
-        canonical=data["canonical"],
-        clients=dict(data.get("clients") or {}),
-        layers={k: LayerPin(v["version"], v["sha256"], v["artifact"])
-                for k, v in (data.get("layers") or {}).items()},
-        legacy_clients=dict(data.get("legacy_clients") or {}),
     )

@@ -25,12 +25,6 @@ def validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
-def schema_names() -> list[str]:
-    folder = resources.files("vectora_gitops").joinpath("schemas")
-    return sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir()
-                  if p.name.endswith(".schema.json"))
-
-
 def check(doc: YamlDoc, name: str) -> list[Problem]:
     """Every schema problem of `doc`, one per error, in file order."""
     errors = sorted(validator(name).iter_errors(doc.data), key=lambda e: list(map(str, e.path)))

@@ -60,7 +60,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
 def legacy_object(repo: Repository, env: Environment, pins: Pins, cid: str,
                   index: BundleIndex) -> tuple[list[Problem], DesiredObject | None]:
     """A legacy config: checked (schema, references; waivers of `env` applied), then synced as
-    the file's bytes, never rendered (docs/architecture.md §7)."""
+    the file's bytes, never rendered (docs/architecture.md §8)."""
     version = pins.legacy_clients[cid]
     path = repo.client_path(cid, version)
     where = f"environments/{env.name}/pins.yaml"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from vectora_gitops.desired import codeowners, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
     CLIENT_REFERENCES,
     alternatives,
@@ -25,7 +26,7 @@ from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_en
 from vectora_gitops.desired.waivers import waive_all
 from vectora_gitops.desired.yamlfile import YamlDoc
 from vectora_gitops.errors import FatalError, Problem, cut
-from vectora_gitops.model import Environment, Pins
+from vectora_gitops.model import Environment, Pins, selector_of
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
 
@@ -306,21 +307,9 @@ def _names_belong(env: Environment, others: Collection[str] = ()) -> list[Proble
 
 
 def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:
-    for name, files in envs.items():
-        seen = [name]
-        current = files.env.promotion.source
-        while current is not None:
-            where = f"environments/{name}/environment.yaml"
-            if current not in envs:
-                report.problems.append(Problem(where, f"promotion.from: '{current}' is not an "
-                                               "environment"))
-                break
-            if current in seen:
-                report.problems.append(Problem(where, "promotion.from: the promotion chain has a "
-                                               f"cycle ({' -> '.join([*seen, current])})"))
-                break
-            seen.append(current)
-            current = envs[current].env.promotion.source
+    chain = PromotionChain.of({name: files.env for name, files in envs.items()})
+    report.problems += [Problem(f"environments/{p.env}/environment.yaml", p.message)
+                        for p in chain.problems()]
 
 
 def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
@@ -329,17 +318,17 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
     for rel in base_files:
         parts = rel.split("/")
         if parts[0] == "clients" and len(parts) == 3 and parts[2].endswith(".yaml"):
-            version, selector = parts[2][:-5], f"clients/{parts[1]}"
+            version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
-            version, selector = parts[1], "canonical"
+            version, pinned_as = parts[1], selector_of("canonical")
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
             continue
         path = repo.root / rel
         if not path.exists():
-            if (selector, version) in pinned:
-                report.problems.append(Problem(rel, f"released {selector} {version} is deleted "
+            if (pinned_as, version) in pinned:
+                report.problems.append(Problem(rel, f"released {pinned_as} {version} is deleted "
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):

@@ -1,4 +1,4 @@
-"""Waivers: known defects of adopted content, accepted per environment (docs/architecture.md §7).
+"""Waivers: known defects of adopted content, accepted per environment (docs/architecture.md §8).
 
 A waiver names a file, a rule (`duplicate-key`, `reference`, `schema`) and optionally the key
 path of the problem. A matching error stays visible as a warning that quotes the reason. A file

@@ -38,6 +38,6 @@ def heal(repo: Repository, drift: EnvDrift) -> Healed:
     if left.drifted:
         kinds = sorted({f.label for f in left.findings if not f.ignored})
         return Healed(env, False, f"{env}: applied {len(outcome.done)} change(s) (record "
-                      f"{record['id']}) but drift remains: {', '.join(kinds)}")
+                      f"{record.id}) but drift remains: {', '.join(kinds)}")
     return Healed(env, True, f"{env}: healed: applied {len(outcome.done)} change(s), record "
-                  f"{record['id']}")
+                  f"{record.id}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -51,66 +52,74 @@ def execute(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], actual
 
 def _run(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], outcome: Outcome,
          progress: Progress) -> None:
+    steps = _Steps(aws, desired, outcome)
     index = 0
     while index < len(changes):
         batch = [changes[index]]
-        if isinstance(batch[0], PutObject):
-            phase = batch[0].phase
-            while index + len(batch) < len(changes):
-                nxt = changes[index + len(batch)]
-                if not (isinstance(nxt, PutObject) and nxt.phase == phase):
-                    break
-                batch.append(nxt)
-            _put_batch(aws, desired, batch, outcome, progress)
-        else:
-            _one(aws, desired, batch[0], outcome)
+        while batch[0].parallel and index + len(batch) < len(changes):
+            nxt = changes[index + len(batch)]
+            if not (nxt.parallel and nxt.phase == batch[0].phase):
+                break
+            batch.append(nxt)
+        if len(batch) == 1 and not batch[0].parallel:
+            batch[0].run(steps)
             outcome.done.append(batch[0])
             progress(1)
+        else:
+            _run_parallel(steps, batch, outcome, progress)
         index += len(batch)
 
 
-def _put_batch(aws: Aws, desired: DesiredState, batch: list[Change], outcome: Outcome,
-               progress: Progress) -> None:
-    bucket = desired.env.buckets.config
-
-    def put(change: PutObject) -> tuple[PutObject, str]:
-        want = desired.objects.get(change.key)
-        if want is None or want.sha256 != change.sha256:
-            raise FatalError(f"s3 {change.key}: the checkout no longer has the planned content; "
-                             "make a new plan")
-        return change, s3.put_bytes(aws, bucket, change.key, want.content,
-                                    content_type=_content_type(change.key),
-                                    metadata={"sha256": want.sha256})
-
+def _run_parallel(steps: _Steps, batch: list[Change], outcome: Outcome, progress: Progress) -> None:
+    """Run `batch` PARALLEL_WRITES at a time; what succeeded is kept even when one fails."""
     with ThreadPoolExecutor(max_workers=PARALLEL_WRITES) as pool:
-        futures = [pool.submit(put, c) for c in batch if isinstance(c, PutObject)]
+        futures = [(change, pool.submit(change.run, steps)) for change in batch]
         error: BaseException | None = None
-        for future in futures:
+        for change, future in futures:
             try:
-                change, etag = future.result()
+                future.result()
             except BaseException as exc:  # keep collecting what did succeed
                 error = error or exc
                 continue
-            outcome.written[change.key] = (change.sha256, etag)
             outcome.done.append(change)
             progress(1)
         if error is not None:
             raise error
 
 
-def _one(aws: Aws, desired: DesiredState, change: Change, outcome: Outcome) -> None:
-    if isinstance(change, DeleteObject):
-        s3.delete(aws, desired.env.buckets.config, change.key)
-        outcome.deleted.append(change.key)
-    elif isinstance(change, CopyArtifact):
-        _copy_artifact(aws, change)
-        outcome.artifacts.add((change.bucket, change.key))
-    elif isinstance(change, PublishLayer):
-        outcome.published[change.layer] = _publish(aws, change, outcome.artifacts)
-    elif isinstance(change, UpdateFunction):
-        _update_function(aws, change, outcome)
-    elif isinstance(change, TagFunction):
-        lambda_.tag(aws, change.arn, change.tags)
+class _Steps:
+    """The AWS step of each kind of change (engine/changes.py `Executor`)."""
+
+    def __init__(self, aws: Aws, desired: DesiredState, outcome: Outcome) -> None:
+        self.aws, self.desired, self.outcome = aws, desired, outcome
+        self._lock = threading.Lock()
+
+    def put_object(self, change: PutObject) -> None:
+        want = self.desired.objects.get(change.key)
+        if want is None or want.sha256 != change.sha256:
+            raise FatalError(f"s3 {change.key}: the checkout no longer has the planned content; "
+                             "make a new plan")
+        etag = s3.put_bytes(self.aws, self.desired.env.buckets.config, change.key, want.content,
+                            content_type=_content_type(change.key), metadata={"sha256": want.sha256})
+        with self._lock:
+            self.outcome.written[change.key] = (change.sha256, etag)
+
+    def delete_object(self, change: DeleteObject) -> None:
+        s3.delete(self.aws, self.desired.env.buckets.config, change.key)
+        self.outcome.deleted.append(change.key)
+
+    def copy_artifact(self, change: CopyArtifact) -> None:
+        _copy_artifact(self.aws, change)
+        self.outcome.artifacts.add((change.bucket, change.key))
+
+    def publish_layer(self, change: PublishLayer) -> None:
+        self.outcome.published[change.layer] = _publish(self.aws, change, self.outcome.artifacts)
+
+    def update_function(self, change: UpdateFunction) -> None:
+        _update_function(self.aws, change, self.outcome)
+
+    def tag_function(self, change: TagFunction) -> None:
+        lambda_.tag(self.aws, change.arn, change.tags)
 
 
 def _verified(aws: Aws, bucket: str, key: str, sha256: str) -> bytes | None:

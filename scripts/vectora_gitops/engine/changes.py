@@ -1,19 +1,107 @@
-"""Typed changes: what the pure diff produces, a plan stores and apply executes."""
+"""Typed changes: what the pure diff produces, a plan stores and apply executes.
+
+Everything the rest of the tool asks of a change is answered by the change itself (its phase,
+resource, description, the names it writes, the deployables it touches, whether apply snapshots
+first, and which `Executor` step runs it), so a new kind of change is one class here plus its
+step in engine/apply.py (docs/architecture.md). Subclasses register themselves by `kind`, the
+name the plan JSON stores.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+
+from vectora_gitops.model import object_selector, selector_of
 
 # Order in which apply runs the phases: a reader never sees a config naming something missing.
 PHASES = ("canonical", "clients", "artifacts", "layers", "functions", "deletions")
+SYMBOL = {"create": "+", "update": "~", "delete": "-"}
+KINDS: dict[str, type[Change]] = {}  # kind -> class, filled by the subclasses
+
+
+class Executor(Protocol):
+    """One step per kind of change; engine/apply.py runs them against AWS."""
+
+    def put_object(self, change: PutObject) -> None: ...
+    def delete_object(self, change: DeleteObject) -> None: ...
+    def copy_artifact(self, change: CopyArtifact) -> None: ...
+    def publish_layer(self, change: PublishLayer) -> None: ...
+    def update_function(self, change: UpdateFunction) -> None: ...
+    def tag_function(self, change: TagFunction) -> None: ...
 
 
 @dataclass(frozen=True)
-class PutObject:
+class Change(ABC):
+    """One change of a plan."""
+
+    kind: ClassVar[str]
+    parallel: ClassVar[bool] = False  # apply may run it alongside others of its phase
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "kind" in vars(cls):
+            KINDS[cls.kind] = cls
+
+    @property
+    @abstractmethod
+    def phase(self) -> str:
+        """One of PHASES."""
+
+    @property
+    @abstractmethod
+    def resource(self) -> str:
+        """What the plan groups it under: `s3 <key>`, `layer <name>`, `function <name>`."""
+
+    @property
+    @abstractmethod
+    def symbol(self) -> str:
+        """`+` creates, `~` updates, `-` deletes."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line saying what the change does."""
+
+    def names(self) -> tuple[str, ...]:
+        """The AWS names of the environment's own resources it writes (checked to end in
+        `-<env>`); objects of the config bucket have none of their own."""
+        return ()
+
+    def deployables(self) -> frozenset[str]:
+        """The pinned deployables it concerns (`canonical`, `clients/<id>`, `layers/<name>`)."""
+        return frozenset()
+
+    def config_writes(self) -> tuple[str, ...]:
+        """Keys of the config bucket it writes (prune's guard reads them)."""
+        return ()
+
+    def config_deletes(self) -> tuple[str, ...]:
+        """Keys of the config bucket it deletes."""
+        return ()
+
+    @property
+    def touches_runtime(self) -> bool:
+        """It changes what a running Lambda reads or runs (functions, layers, canonical) or
+        deletes something: apply takes a snapshot first."""
+        return False
+
+    @abstractmethod
+    def run(self, executor: Executor) -> None:
+        """Call the executor's step for this kind."""
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        """The change from its JSON fields (lists back to tuples where needed)."""
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class PutObject(Change):
     kind: ClassVar[str] = "put_object"
+    parallel: ClassVar[bool] = True  # S3 writes run several at a time
     key: str
     sha256: str
     md5: str
@@ -29,49 +117,132 @@ class PutObject:
     def resource(self) -> str:
         return f"s3 {self.key}"
 
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.action]
+
+    def config_writes(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    def describe(self) -> str:
+        return f"{self.action} {self.key} from {self.source}"
+
+    def deployables(self) -> frozenset[str]:
+        found = object_selector(self.key)
+        return frozenset({found} if found else ())
+
+    @property
+    def touches_runtime(self) -> bool:
+        return self.key.startswith("canonical/")
+
+    def run(self, executor: Executor) -> None:
+        executor.put_object(self)
+
 
 @dataclass(frozen=True)
-class DeleteObject:
+class DeleteObject(Change):
     kind: ClassVar[str] = "delete_object"
     key: str
     etag: str
-    phase: ClassVar[str] = "deletions"
+
+    @property
+    def phase(self) -> str:
+        return "deletions"
 
     @property
     def resource(self) -> str:
         return f"s3 {self.key}"
 
+    @property
+    def symbol(self) -> str:
+        return "-"
+
+    def config_deletes(self) -> tuple[str, ...]:
+        return (self.key,)
+
+    def describe(self) -> str:
+        return f"delete {self.key} (not in git)"
+
+    def deployables(self) -> frozenset[str]:
+        found = object_selector(self.key)
+        return frozenset({found} if found else ())
+
+    @property
+    def touches_runtime(self) -> bool:
+        return True
+
+    def run(self, executor: Executor) -> None:
+        executor.delete_object(self)
+
 
 @dataclass(frozen=True)
-class CopyArtifact:
-    kind: ClassVar[str] = "copy_artifact"
+class _LayerChange(Change):
     layer: str
-    source: str  # s3://bucket/key
-    bucket: str
-    key: str
-    sha256: str
-    phase: ClassVar[str] = "artifacts"
 
     @property
     def resource(self) -> str:
         return f"layer {self.layer}"
 
+    @property
+    def symbol(self) -> str:
+        return "+"
+
+    def deployables(self) -> frozenset[str]:
+        return frozenset({selector_of("layers", self.layer)})
+
 
 @dataclass(frozen=True)
-class PublishLayer:
+class CopyArtifact(_LayerChange):
+    kind: ClassVar[str] = "copy_artifact"
+    source: str  # s3://bucket/key
+    bucket: str
+    key: str
+    sha256: str
+
+    @property
+    def phase(self) -> str:
+        return "artifacts"
+
+    def describe(self) -> str:
+        return f"copy artifact {self.source} -> s3://{self.bucket}/{self.key}"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.bucket,)
+
+    def run(self, executor: Executor) -> None:
+        executor.copy_artifact(self)
+
+
+@dataclass(frozen=True)
+class PublishLayer(_LayerChange):
     kind: ClassVar[str] = "publish_layer"
-    layer: str
     layer_name: str
     version: str
     sha256: str
     bucket: str
     key: str
     runtimes: tuple[str, ...] = ()
-    phase: ClassVar[str] = "layers"
 
     @property
-    def resource(self) -> str:
-        return f"layer {self.layer}"
+    def phase(self) -> str:
+        return "layers"
+
+    def describe(self) -> str:
+        return f"publish {self.layer_name} from {self.version} (sha256 {self.sha256[:12]})"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.bucket, self.layer_name)
+
+    @property
+    def touches_runtime(self) -> bool:
+        return True
+
+    def run(self, executor: Executor) -> None:
+        executor.publish_layer(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "runtimes": tuple(fields.get("runtimes", ()))})
 
 
 @dataclass(frozen=True)
@@ -84,39 +255,101 @@ class LayerRef:
 
 
 @dataclass(frozen=True)
-class UpdateFunction:
-    kind: ClassVar[str] = "update_function"
+class _FunctionChange(Change):
     function: str
     name: str
+
+    @property
+    def phase(self) -> str:
+        return "functions"
+
+    @property
+    def resource(self) -> str:
+        return f"function {self.function}"
+
+    @property
+    def symbol(self) -> str:
+        return "~"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+@dataclass(frozen=True)
+class UpdateFunction(_FunctionChange):
+    kind: ClassVar[str] = "update_function"
     layers_before: tuple[str, ...] = ()
     layers_after: tuple[LayerRef, ...] | None = None  # None: unchanged
     env_before: Mapping[str, str] = field(default_factory=dict)
     env_after: Mapping[str, str] | None = None  # None: unchanged
-    phase: ClassVar[str] = "functions"
+
+    def describe(self) -> str:
+        return f"update {self.name}: {', '.join(self.details())}"
+
+    def details(self) -> list[str]:
+        parts = []
+        if self.layers_after is not None:
+            before = [_short_layer(a) for a in self.layers_before]
+            after = [_short_layer(r.arn) if r.arn else f"{r.layer}:<new>" for r in self.layers_after]
+            parts.append(f"layers [{', '.join(before)}] -> [{', '.join(after)}]")
+        if self.env_after is not None:
+            parts += env_delta(self.env_before, self.env_after)
+        return parts
+
+    def deployables(self) -> frozenset[str]:
+        """Layers it attaches that the function does not carry yet."""
+        if self.layers_after is None:
+            return frozenset()
+        return frozenset(selector_of("layers", r.layer) for r in self.layers_after
+                         if not r.arn or r.arn not in self.layers_before)
 
     @property
-    def resource(self) -> str:
-        return f"function {self.function}"
+    def touches_runtime(self) -> bool:
+        return True
+
+    def run(self, executor: Executor) -> None:
+        executor.update_function(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        after = fields.get("layers_after")
+        return cls(**{**fields, "layers_before": tuple(fields.get("layers_before", ())),
+                      "layers_after": None if after is None else tuple(LayerRef(**r) for r in after)})
 
 
 @dataclass(frozen=True)
-class TagFunction:
+class TagFunction(_FunctionChange):
     kind: ClassVar[str] = "tag_function"
-    function: str
-    name: str
     arn: str
     tags: Mapping[str, str]
     before: Mapping[str, str]
-    phase: ClassVar[str] = "functions"
 
-    @property
-    def resource(self) -> str:
-        return f"function {self.function}"
+    def describe(self) -> str:
+        tags = ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items()))
+        return f"tag {self.name}: {tags}"
+
+    def names(self) -> tuple[str, ...]:
+        """Tagging goes by ARN: the function named inside it is checked too."""
+        parts = self.arn.split(":")  # arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+        in_arn = parts[6] if len(parts) > 6 and parts[5] == "function" else self.arn
+        return (self.name, in_arn)
+
+    def run(self, executor: Executor) -> None:
+        executor.tag_function(self)
 
 
-Change = PutObject | DeleteObject | CopyArtifact | PublishLayer | UpdateFunction | TagFunction
-KINDS: Mapping[str, type[Any]] = {c.kind: c for c in (PutObject, DeleteObject, CopyArtifact,
-                                                      PublishLayer, UpdateFunction, TagFunction)}
+def _short_layer(arn: str) -> str:
+    """`arn:...:layer:core-dev:2` -> `core-dev:2`."""
+    return arn.rsplit(":", 2)[-2] + ":" + arn.rsplit(":", 1)[-1]
+
+
+def env_delta(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
+    """`env +NAME=value`, `env -NAME`, `env NAME: old -> new`, by name."""
+    out = [f"env +{k}={after[k]}" for k in sorted(after.keys() - before.keys())]
+    out += [f"env -{k}" for k in sorted(before.keys() - after.keys())]
+    out += [f"env {k}: {before[k]} -> {after[k]}" for k in sorted(after.keys() & before.keys())
+            if after[k] != before[k]]
+    return out
 
 
 def ordered(changes: list[Change]) -> tuple[Change, ...]:
@@ -135,11 +368,4 @@ def from_json(data: Mapping[str, Any]) -> Change:
     cls = KINDS.get(str(fields.pop("kind", "")))
     if cls is None:
         raise ValueError(f"unknown change kind {data.get('kind')!r}")
-    if cls is UpdateFunction:
-        if fields.get("layers_after") is not None:
-            fields["layers_after"] = tuple(LayerRef(**r) for r in fields["layers_after"])
-        fields["layers_before"] = tuple(fields.get("layers_before", ()))
-    if cls is PublishLayer:
-        fields["runtimes"] = tuple(fields.get("runtimes", ()))
-    change: Change = cls(**fields)
-    return change
+    return cls.from_fields(fields)

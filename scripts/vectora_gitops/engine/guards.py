@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from vectora_gitops.aws import s3, sts
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.engine.changes import (
-    Change,
-    CopyArtifact,
-    DeleteObject,
-    PublishLayer,
-    PutObject,
-    TagFunction,
-    UpdateFunction,
-)
+from vectora_gitops.engine.changes import Change
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import DenyWindow, Environment
 
@@ -53,32 +45,35 @@ def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
     suffix = f"-{env.name}"
     excepted = {e.name for e in env.name_exceptions}
     for change in changes:
-        names: list[str] = []
-        if isinstance(change, CopyArtifact):
-            names = [change.bucket]
-        elif isinstance(change, PublishLayer):
-            names = [change.bucket, change.layer_name]
-        elif isinstance(change, UpdateFunction | TagFunction):
-            names = [change.name]
-        for name in names:
+        for name in change.names():
             if not name.endswith(suffix) and name not in excepted:
                 raise GuardError(f"{change.resource}: {name} does not belong to {env.name}; "
                                  "refusing to touch another environment")
 
 
+def check_changes(env: Environment, changes: tuple[Change, ...], observed: Iterable[str]) -> None:
+    """The prune and name guards on changes made elsewhere: a saved plan file is input like any
+    other, so what apply executes passes the same guards as a fresh plan (`observed`: the keys
+    now in the managed prefixes)."""
+    existing = Counter(p for key in observed for p in env.sync.managed_prefixes
+                       if key.startswith(p))
+    check_prune(env, changes, existing)
+    check_names(env, changes)
+
+
 def check_prune(env: Environment, changes: tuple[Change, ...],
                 existing: Mapping[str, int]) -> None:
     """Refuse deletions in protected prefixes and deletion of every object of a prefix."""
-    deletes = [c for c in changes if isinstance(c, DeleteObject)]
-    filled = {p for p in env.sync.managed_prefixes for c in changes
-              if isinstance(c, PutObject) and c.key.startswith(p)}
+    deletes = [key for c in changes for key in c.config_deletes()]
+    filled = {p for p in env.sync.managed_prefixes for c in changes for key in c.config_writes()
+              if key.startswith(p)}
     per_prefix: Counter[str] = Counter()
-    for change in deletes:
-        if change.key.startswith(env.sync.protected_prefixes):
-            raise GuardError(f"s3 {change.key}: protected prefix; never deleted")
-        prefix = next((p for p in env.sync.managed_prefixes if change.key.startswith(p)), None)
+    for key in deletes:
+        if key.startswith(env.sync.protected_prefixes):
+            raise GuardError(f"s3 {key}: protected prefix; never deleted")
+        prefix = next((p for p in env.sync.managed_prefixes if key.startswith(p)), None)
         if prefix is None:
-            raise GuardError(f"s3 {change.key}: outside the managed prefixes; never deleted")
+            raise GuardError(f"s3 {key}: outside the managed prefixes; never deleted")
         per_prefix[prefix] += 1
     for prefix, n in per_prefix.items():
         if n >= existing.get(prefix, 0) > 0 and prefix not in filled:

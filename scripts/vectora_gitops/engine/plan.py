@@ -14,7 +14,7 @@ from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import Change, from_json, to_json
 from vectora_gitops.engine.diff import diff
 from vectora_gitops.errors import InputError
-from vectora_gitops.model import DesiredState, Pins
+from vectora_gitops.model import DesiredState
 
 FORMAT = 1
 
@@ -59,7 +59,7 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
         commit=desired.commit,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         prune=prune,
-        pins=pins_json(desired.pins),
+        pins=desired.pins.to_json(),
         changes=changes,
         observed=actual.fingerprint(),
         desired=desired_fingerprint(desired),
@@ -67,20 +67,8 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
     )
 
 
-def pins_json(pins: Pins) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "canonical": pins.canonical,
-        "clients": dict(sorted(pins.clients.items())),
-        "layers": {k: {"version": p.version, "sha256": p.sha256, "artifact": p.artifact}
-                   for k, p in sorted(pins.layers.items())},
-    }
-    if pins.legacy_clients:
-        data["legacy_clients"] = dict(sorted(pins.legacy_clients.items()))
-    return data
-
-
 def desired_fingerprint(desired: DesiredState) -> str:
-    data = {"pins": pins_json(desired.pins),
+    data = {"pins": desired.pins.to_json(),
             "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 

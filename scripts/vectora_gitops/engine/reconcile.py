@@ -9,17 +9,17 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
-from vectora_gitops.aws.client import COUNTERS, Aws
+from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, check_env_name, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, lock, records
+from vectora_gitops.engine import guards, lockedrun
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
-from vectora_gitops.engine.changes import DeleteObject, PublishLayer, PutObject, UpdateFunction
+from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
-from vectora_gitops.errors import FatalError, InputError, StalePlanError
+from vectora_gitops.errors import InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
@@ -89,66 +89,39 @@ def check_fresh(planned: Planned, saved: Plan) -> None:
 
 
 def needs_snapshot(planned: Planned, plan: Plan) -> bool:
-    touches = any(isinstance(c, UpdateFunction | PublishLayer | DeleteObject)
-                  or (isinstance(c, PutObject) and c.key.startswith("canonical/"))
-                  for c in plan.changes)
-    return touches or planned.desired.env.name == "prod"
+    return any(c.touches_runtime for c in plan.changes) or planned.desired.env.name == "prod"
 
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
-              ) -> tuple[Outcome, dict[str, object]]:
-    """Lock, re-check, snapshot, execute, record, unlock. Returns the outcome and the record."""
+              ) -> tuple[Outcome, Closed]:
+    """Under the locked-run protocol: re-check, snapshot, execute. Returns the outcome and the
+    closed record."""
     env = planned.desired.env
     aws = planned.aws
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
                                        env.buckets.data))
-    record = records.new_record(env, commit=plan.commit, pins=plan.pins, summary=plan.summary())
-    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
-                        run_url=records.run_url(), record_id=str(record["id"]))
+    notes: dict[str, str | int] = {"changes_done": 0}
     if override_reason:
-        record["override_window_reason"] = override_reason
-    retries_before = COUNTERS.retries
-    outcome = Outcome()
-    try:
-        if held.taken_over:
-            records.mark_interrupted(aws, env, str(held.taken_over.get("record_id", "")))
-        records.write(aws, env, record)
+        notes["override_window_reason"] = override_reason
+    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+                      notes=notes)
+
+    def work(run: Notes) -> Outcome:
         fresh = observe(aws, env)
         check_fresh(replace(planned, actual=fresh), plan)
         if snapshot is not None and plan.changes and needs_snapshot(planned, plan):
-            record["snapshot"] = snapshot(aws, planned.desired, plan)
+            run.add("snapshot", snapshot(aws, planned.desired, plan))
         outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress)
-        record["result"] = "succeeded"
-    except BaseException as exc:
-        record["result"] = "failed"
-        record["error"] = str(exc) or type(exc).__name__
-        raise
-    finally:
-        record["ended_at"] = records.now_iso()
-        record["changes_done"] = len(outcome.done)
-        record["retries"] = COUNTERS.retries - retries_before
-        try:
-            _write_final(aws, env, record)
-        finally:
-            lock.release(aws, held)
-    return outcome, record
+        run.add("changes_done", len(outcome.done))
+        return outcome
+
+    return locked_run(aws, env, opening, work)
 
 
 def settle_dead_run(planned: Planned) -> None:
     """Nothing to apply: still close the record of a run that died holding the lock."""
-    env = planned.desired.env
-    held = lock.clear_expired(planned.aws, env.buckets.data, env=env.name)
-    if held:
-        records.mark_interrupted(planned.aws, env, str(held.get("record_id", "")))
-
-
-def _write_final(aws: Aws, env: Environment, record: dict[str, object]) -> None:
-    """The closing record matters most (it says whether the run failed): one more try."""
-    try:
-        records.write(aws, env, record)
-    except FatalError:
-        records.write(aws, env, record)
+    lockedrun.settle_dead_run(planned.aws, planned.desired.env)
 
 
 def utcnow() -> datetime:

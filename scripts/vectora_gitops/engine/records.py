@@ -1,5 +1,6 @@
-"""Deployment records: one JSON object per apply in the data bucket (the history gates read),
-written here and read back as typed `Record` values by status, history and the gates."""
+"""Deployment records: one JSON object per locked run (apply, restore) in the data bucket (the
+history gates read), written here and read back as typed `Record` values by status, history and
+the gates."""
 
 from __future__ import annotations
 
@@ -80,12 +81,14 @@ def list_records(aws: Aws, env: Environment, *, limit: int = 50) -> list[dict[st
 
 
 def mark_interrupted(aws: Aws, env: Environment, record_id: str) -> None:
-    """A run that died holding the lock: its record still says `started`; say it failed."""
+    """A run that died holding the lock: its record still says `started`; close it as
+    `interrupted` (a run that wrote no record yet leaves nothing to close)."""
     if not record_id or "/" in record_id:
         return
     key = f"{RECORDS_PREFIX}{record_id}.json"
     record = s3.get_json(aws, env.buckets.data, key)
     if isinstance(record, dict) and record.get("result") == "started":
-        record.update(result="failed", error="interrupted: the run died and its lock expired",
+        record.update(result="interrupted",
+                      error="the run died holding the lock; the lock expired and was cleared",
                       ended_at=record.get("ended_at") or now_iso())
         s3.put_json(aws, env.buckets.data, key, record)

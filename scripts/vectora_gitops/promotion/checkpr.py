@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired.repo import Repository, to_pins
-from vectora_gitops.desired.yamlfile import Key, parse_yaml
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import AwsError, FatalError, Problem
-from vectora_gitops.promotion import clock, evidence, pins
+from vectora_gitops.model import Pins
+from vectora_gitops.promotion import clock, evidence
 from vectora_gitops.promotion.gates import soak_line
 from vectora_gitops.promotion.gating import Chain, load_chain
 
@@ -21,9 +22,9 @@ def check(repo: Repository, base: str) -> tuple[list[Problem], list[str]]:
     changed = set(gitrepo.changed_files(repo.root, commit, "environments"))
     problems: list[Problem] = []
     passed: list[str] = []
-    for env in pins.chain_of(chain.envs):
+    for env in chain.promotion.order():
         path = chain.pins_path(env)
-        if chain.envs[env].promotion.source is None or path not in changed:
+        if chain.promotion.source(env) is None or path not in changed:
             continue
         new = _new_pins(repo, chain, env, commit)
         if new:
@@ -38,16 +39,16 @@ def _new_pins(repo: Repository, chain: Chain, env: str, commit: str) -> dict[str
     before: dict[str, str] = {}
     if raw is not None:
         try:
-            before = pins.identities(to_pins(parse_yaml(raw.decode("utf-8"), display="base").data))
+            before = Pins.from_json(parse_yaml(raw.decode("utf-8"), display="base").data).identities()
         except (FatalError, KeyError, TypeError, UnicodeDecodeError):
             before = {}
-    now = pins.identities(chain.pins[env])
+    now = chain.pins[env].identities()
     return {s: i for s, i in now.items() if before.get(s) != i}
 
 
 def _check_env(repo: Repository, chain: Chain, env: str, new: dict[str, str],
                problems: list[Problem], passed: list[str]) -> None:
-    source = chain.envs[env].promotion.source or ""
+    source = chain.promotion.source(env) or ""
     path = chain.pins_path(env)
     try:
         history = evidence.read_deployments(Aws(chain.envs[source].region), chain.envs[source])
@@ -63,10 +64,4 @@ def _check_env(repo: Repository, chain: Chain, env: str, new: dict[str, str],
             passed.append(f"{path}: {text}")
         else:
             problems.append(Problem(path, f"{text}; promote it through {source} first",
-                                    doc.line_of(_key(selector))))
-
-
-def _key(selector: str) -> Key:
-    kind, _, name = selector.partition("/")
-    return {"canonical": ("canonical",), "clients": ("clients", name)}.get(
-        kind, ("layers", name, "version"))
+                                    doc.line_of(chain.pins[env].scalars(selector)[0][0])))

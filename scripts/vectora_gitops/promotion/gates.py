@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from vectora_gitops.model import Gates
+from vectora_gitops.model import Gates, selector_name
 from vectora_gitops.promotion.pins import PinChange, display
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -142,7 +142,7 @@ def _soak(inputs: Inputs) -> tuple[str, str]:
 def soak_line(selector: str, identity: str, deployments: Sequence[Deployment], now: datetime,
               source: str, need: int, *, current_only: bool) -> tuple[bool, str]:
     """Whether `identity` soaked `need` days in `source`, and the sentence that says so."""
-    what = f"{selector.split('/')[-1]} {display(identity)}"
+    what = f"{selector_name(selector)} {display(identity)}"
     found = runs(selector, identity, deployments, now)
     if not found:
         return False, f"{what} never ran in {source} (no successful apply)"

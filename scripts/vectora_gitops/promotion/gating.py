@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.repo import Repository, load_env
-from vectora_gitops.model import Environment, Pins
+from vectora_gitops.desired.yamledit import apply_edits
+from vectora_gitops.model import Environment, Pins, split_selector
 from vectora_gitops.promotion import clock, evidence, integrity, pins
 from vectora_gitops.promotion.gates import Evidence, GateResult, Inputs, evaluate
-from vectora_gitops.promotion.yamledit import apply_edits
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,10 @@ class Chain:
 
     envs: dict[str, Environment]
     pins: dict[str, Pins]
+
+    @property
+    def promotion(self) -> PromotionChain:
+        return PromotionChain.of(self.envs)
 
     def pins_path(self, env: str) -> str:
         return f"environments/{env}/pins.yaml"
@@ -36,7 +41,7 @@ def gate_results(chain: Chain, source: str, target: str, found: Sequence[pins.Pi
     gates = chain.envs[target].promotion.gates
     now = clock.now()
     needs_aws = gates.soak_days > 0 or gates.e2e_required or bool(gates.metrics)
-    clients = [c.name for c in found if c.selector.startswith("clients/")]
+    clients = [c.name for c in found if split_selector(c.selector)[0] == "clients"]
     seen = evidence.collect(chain.envs[source], chain.pins[source], gates.metrics, clients, now) \
         if needs_aws else Evidence()
     return evaluate(Inputs(source, gates, tuple(found), seen, now, integrity))
@@ -53,4 +58,4 @@ def with_integrity(repo: Repository, chain: Chain, source: str, target: str,
 
 def strict(chain: Chain, target: str) -> bool:
     """Unknown gates fail at the end of the chain (prod) and warn elsewhere."""
-    return pins.is_chain_end(chain.envs, target)
+    return chain.promotion.is_end(target)

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
+from vectora_gitops.desired.yamledit import set_scalar
 from vectora_gitops.errors import UsageError
+from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion.changeset import ChangeSet
 from vectora_gitops.promotion.gating import Chain, load_chain
-from vectora_gitops.promotion.yamledit import set_scalar
 
+PRERELEASE = "dev"  # X.Y.Z-dev.N
 DEV = re.compile(r"^dev\.(\d+)$")
 
 
@@ -35,12 +37,11 @@ def next_prerelease(existing: Sequence[str], bump: str) -> tuple[str, str]:
         raise UsageError("no release to start from; create the first version file by hand")
     base = versions.sort_key(latest)
     target = {"major": base.bump_major, "minor": base.bump_minor, "patch": base.bump_patch}[bump]()
-    numbers = {_dev_number(v): v for v in existing if _same_release(v, str(target))}
-    numbers.pop(None, None)
-    if not numbers:
-        return f"{target}-dev.1", latest
-    top = max(n for n in numbers if n is not None)
-    return f"{target}-dev.{top + 1}", numbers[top]
+    started = [v for v in existing if _same_release(v, str(target)) and _dev_number(v) is not None]
+    if not started:
+        return str(target.bump_prerelease(PRERELEASE)), latest
+    newest = max(started, key=versions.sort_key)  # dev.10 after dev.9: semver's numeric order
+    return str(versions.sort_key(newest).bump_prerelease(PRERELEASE)), newest
 
 
 def _same_release(version: str, release: str) -> bool:
@@ -55,7 +56,7 @@ def _dev_number(version: str) -> int | None:
 
 
 def root_env(chain: Chain) -> str:
-    roots = [n for n, e in chain.envs.items() if e.promotion.source is None]
+    roots = list(chain.promotion.starts())
     if len(roots) != 1:
         raise UsageError(f"expected one environment with promotion.from: null, found {roots}")
     return roots[0]
@@ -90,7 +91,7 @@ def _new_client(repo: Repository, changes: ChangeSet, cid: str, bump: str, dev: 
                       display=repo.rel(src))
     rel = repo.rel(repo.client_path(cid, version))
     changes.write(rel, text)
-    pin_in(repo, changes, dev, ("clients", cid), version)
+    pin_in(repo, changes, dev, pin_key(selector_of("clients", cid)), version)
     return Created("client", cid, version, source, rel, dev)
 
 
@@ -98,7 +99,7 @@ def _new_bundle(repo: Repository, changes: ChangeSet, bump: str, dev: str) -> Cr
     version, source = next_prerelease(repo.bundle_versions(), bump)
     changes.copytree(f"canonical/{source}", f"canonical/{version}")
     retitle_bundle(repo, changes, version, old=source)
-    pin_in(repo, changes, dev, ("canonical",), version)
+    pin_in(repo, changes, dev, pin_key(selector_of("canonical")), version)
     return Created("canonical", "canonical", version, source, f"canonical/{version}/", dev)
 
 

@@ -9,11 +9,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
+from vectora_gitops.desired.chain import PromotionChain
+from vectora_gitops.desired.yamledit import ScalarEdit
 from vectora_gitops.errors import GuardError, UsageError
-from vectora_gitops.model import Environment, LayerPin, Pins
-from vectora_gitops.promotion.yamledit import ScalarEdit
+from vectora_gitops.model import (
+    SELECTOR,
+    Environment,
+    Pins,
+    identity_version,
+    selector_name,
+    selector_order,
+)
 
-SELECTOR = re.compile(r"^(canonical|clients/[a-z][a-z0-9_]{1,63}|layers/[a-z][a-z0-9-]{1,40})$")
 MAX_BRANCH = 120
 
 
@@ -29,19 +36,7 @@ class PinChange:
 
     @property
     def name(self) -> str:
-        return self.selector.split("/", 1)[-1]
-
-
-def identities(pins: Pins) -> dict[str, str]:
-    """selector -> identity of every pin (a layer is its version and content hash)."""
-    out = {"canonical": pins.canonical}
-    out.update({f"clients/{cid}": v for cid, v in pins.clients.items()})
-    out.update({f"layers/{n}": layer_identity(p) for n, p in pins.layers.items()})
-    return out
-
-
-def layer_identity(pin: LayerPin) -> str:
-    return f"{pin.version}@{pin.sha256}"
+        return selector_name(self.selector)
 
 
 def display(identity: str) -> str:
@@ -52,69 +47,36 @@ def display(identity: str) -> str:
 
 def changes(source: Pins, target: Pins, only: Sequence[str] = ()) -> tuple[PinChange, ...]:
     """Pins of `source` (all, or the selectors in `only`) that differ from `target`."""
-    src, dst = identities(source), identities(target)
+    src, dst = source.identities(), target.identities()
     for selector in only:
         if not SELECTOR.match(selector):
             raise UsageError(f"--only {selector}: write clients/<id>, canonical or layers/<name>")
         if selector not in src:
             raise UsageError(f"--only {selector}: not pinned in the source environment "
                              f"(pinned: {', '.join(sorted(src))})")
-    chosen = [s for s in src if not only or s in only]
-    out = [_change(s, source, dst.get(s), src[s]) for s in _ordered(chosen) if dst.get(s) != src[s]]
-    return tuple(out)
-
-
-def _ordered(selectors: list[str]) -> list[str]:
-    rank = {"canonical": 0, "clients": 1, "layers": 2}
-    return sorted(selectors, key=lambda s: (rank[s.split("/")[0]], s))
-
-
-def _change(selector: str, source: Pins, old: str | None, new: str) -> PinChange:
-    kind, _, name = selector.partition("/")
-    edits: tuple[ScalarEdit, ...]
-    if kind == "canonical":
-        edits = (ScalarEdit(("canonical",), source.canonical),)
-    elif kind == "clients":
-        edits = (ScalarEdit(("clients", name), source.clients[name]),)
-    else:
-        pin = source.layers[name]
-        edits = tuple(ScalarEdit(("layers", name, f), getattr(pin, f))
-                      for f in ("version", "sha256", "artifact"))
-    return PinChange(selector, old, new, new, edits)
+    chosen = sorted((s for s in src if not only or s in only), key=selector_order)
+    return tuple(PinChange(s, dst.get(s), src[s], src[s],
+                           tuple(ScalarEdit(path, value) for path, value in source.scalars(s)))
+                 for s in chosen if dst.get(s) != src[s])
 
 
 def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> None:
-    declared = envs[target].promotion.source
+    chain = PromotionChain.of(envs)
+    declared = chain.source(target)
     if declared == source:
         return
-    chain = " -> ".join(chain_of(envs))
     if declared is None:
         raise UsageError(f"cannot promote {source} -> {target}: {target} is the start of the "
-                         f"chain and is never promoted into (chain: {chain})")
+                         f"chain and is never promoted into (chain: {chain.text()})")
     raise UsageError(f"cannot promote {source} -> {target}: {target} is promoted from {declared} "
-                     f"(chain: {chain}); promote {declared} -> {target} instead")
-
-
-def chain_of(envs: Mapping[str, Environment]) -> list[str]:
-    """Environments in promotion order (roots first), e.g. dev, stage, prod."""
-    order: list[str] = []
-    frontier = sorted(n for n, e in envs.items() if e.promotion.source is None)
-    while frontier:
-        order += frontier
-        frontier = sorted(n for n, e in envs.items()
-                          if e.promotion.source in frontier and n not in order)
-    return order + sorted(set(envs) - set(order))
-
-
-def is_chain_end(envs: Mapping[str, Environment], name: str) -> bool:
-    return not any(e.promotion.source == name for e in envs.values())
+                     f"(chain: {chain.text()}); promote {declared} -> {target} instead")
 
 
 def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:
     if target.promotion.allow_prerelease:
         return
     for change in found:
-        version = change.new.split("@")[0]
+        version = identity_version(change.new)
         if versions.is_prerelease(version):
             how = f"release layer {change.name} <version>" if \
                 change.selector.startswith("layers/") else "release"
@@ -129,7 +91,7 @@ def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | No
     for change in found:
         if change.old is None or allow:
             continue
-        old, new = change.old.split("@")[0], change.new.split("@")[0]
+        old, new = identity_version(change.old), identity_version(change.new)
         if versions.sort_key(new) < versions.sort_key(old):
             raise GuardError(f"{change.selector}: {new} is lower than {old} (a downgrade); pass "
                              "--allow-downgrade --reason TEXT if that is intended")
@@ -137,7 +99,7 @@ def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | No
 
 def branch_name(target: str, found: Sequence[PinChange]) -> str:
     """`promote/<target>/<name>-<version>_...`, safe as a git ref, bounded in length."""
-    parts = "_".join(f"{c.name}-{c.new.split('@')[0]}" for c in found)
+    parts = "_".join(f"{c.name}-{identity_version(c.new)}" for c in found)
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", parts)
     safe = re.sub(r"\.{2,}", ".", safe).strip(".-") or "pins"
     if len(safe) > MAX_BRANCH:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vectora_gitops import gitrepo
-from vectora_gitops.desired.repo import Repository, to_pins
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamledit import apply_edits
 from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import GitError, GuardError, InputError, Problem
-from vectora_gitops.model import Pins
+from vectora_gitops.model import Pins, split_selector
 from vectora_gitops.promotion import body as bodies
 from vectora_gitops.promotion import integrity, pins, summary
 from vectora_gitops.promotion.gating import Chain, gate_results, load_chain, strict
-from vectora_gitops.promotion.yamledit import apply_edits
 
 TRAILER = "Promoted-by: vectora-gitops"
 
@@ -90,7 +90,7 @@ def _base_of_own_branch(repo: Repository, req: Request, path: str) -> tuple[str,
     if raw is None:
         return None
     text = raw.decode("utf-8")
-    return text, to_pins(parse_yaml(text, display=f"HEAD^:{path}").data)
+    return text, Pins.from_json(parse_yaml(text, display=f"HEAD^:{path}").data)
 
 
 def _require_clean(repo: Repository) -> None:
@@ -146,7 +146,7 @@ def _commit(repo: Repository, req: Request, edit: _Edit) -> tuple[str, str]:
 def _body(repo: Repository, chain: Chain, req: Request,
           found: tuple[pins.PinChange, ...]) -> str:
     configs = {c.name: summary.config_changes(_client(repo, c.name, c.old), _client(repo, c.name, c.new))
-               for c in found if c.selector.startswith("clients/")}
+               for c in found if split_selector(c.selector)[0] == "clients"}
     bundle = next((summary.files_diff(repo.bundle_dir(c.old or ""), repo.bundle_dir(c.new))
                    for c in found if c.selector == "canonical"), None)
     results = gate_results(chain, req.source, req.target, found, ())

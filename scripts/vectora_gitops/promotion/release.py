@@ -12,12 +12,13 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamledit import Scalar, Value, compose, find, insert_item, set_scalar
 from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion import clock
 from vectora_gitops.promotion.changeset import ChangeSet, exists
 from vectora_gitops.promotion.gating import load_chain
 from vectora_gitops.promotion.newversion import pin_in, retitle_bundle
-from vectora_gitops.promotion.yamledit import compose, find, scalar_text, set_scalar
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ def release(repo: Repository, kind: str, args: Sequence[str], as_version: str | 
         changes.move(f"canonical/{pre}", f"canonical/{version}")
         retitle_bundle(repo, changes, version, old=pre)
         path, logged = f"canonical/{version}/", False
-    key = ("clients", name) if kind == "client" else ("canonical",)
-    repinned = _repin(repo, changes, key, pre, version)
+    pinned_as = selector_of("clients", name) if kind == "client" else selector_of("canonical")
+    repinned = _repin(repo, changes, pinned_as, pre, version)
     changes.commit_or_undo(f"release {kind} {version}")
     return Released(name, pre, version, path, repinned, logged)
 
@@ -94,14 +95,10 @@ def add_changelog(text: str, version: str, pre: str, date: str, *, display: str)
     node = find(compose(text, display=display), ("metadata", "changelog"))
     if not isinstance(node, SequenceNode) or node.flow_style or not node.value:
         return None
-    first = node.value[0]
-    pad = " " * max(first.start_mark.column - 2, 0)
     items = [*_prerelease_changes(node, version), f"Released from {pre}."]
-    entry = [f"{pad}- version: {version}\n", f"{pad}  date: \"{date}\"\n", f"{pad}  changes:\n"]
-    entry += [f"{pad}    - {scalar_text(item)}\n" for item in dict.fromkeys(items)]
-    lines = text.splitlines(keepends=True)
-    at = first.start_mark.line
-    return "".join([*lines[:at], *entry, *lines[at:]])
+    entry: dict[str, Value] = {"version": version, "date": Scalar(date, '"'),
+                               "changes": tuple(dict.fromkeys(items))}
+    return insert_item(text, ("metadata", "changelog"), entry, index=0, display=display)
 
 
 def _prerelease_changes(node: SequenceNode, version: str) -> list[str]:
@@ -126,13 +123,12 @@ def _plain(item: Any) -> dict[str, Any]:
     return out
 
 
-def _repin(repo: Repository, changes: ChangeSet, key: tuple[str, ...], pre: str,
+def _repin(repo: Repository, changes: ChangeSet, pinned_as: str, pre: str,
            version: str) -> tuple[str, ...]:
     chain = load_chain(repo)
     moved = []
     for env, pins in sorted(chain.pins.items()):
-        current = pins.canonical if key == ("canonical",) else pins.clients.get(key[-1])
-        if current == pre:
-            pin_in(repo, changes, env, key, version)
+        if dict(pins.items()).get(pinned_as) == pre:
+            pin_in(repo, changes, env, pin_key(pinned_as), version)
             moved.append(env)
     return tuple(moved)

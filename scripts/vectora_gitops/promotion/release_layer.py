@@ -6,7 +6,7 @@ stays in use (apply publishes nothing). The zip is the one the pin names when it
 content, else found by content among the code bucket's `layers/*.zip`, else the `--zip FILE` the
 user gives (its sha256 must be the pin's), uploaded to `layers/<name>-<version>.zip`. Every
 environment pinning the layer at that prerelease is re-pinned; files are validated as a whole and
-left as they were on any refusal (docs/architecture.md §7).
+left as they were on any refusal (docs/architecture.md §8).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from pathlib import Path
 from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import versions
-from vectora_gitops.desired.repo import LAYER_NAME, Repository
+from vectora_gitops.desired.chain import PromotionChain
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.yamledit import ScalarEdit, apply_edits
 from vectora_gitops.engine import guards
 from vectora_gitops.engine.layers import code_hex
 from vectora_gitops.errors import FatalError, GuardError, UsageError
-from vectora_gitops.model import Environment, LayerPin
+from vectora_gitops.model import SELECTOR, Environment, LayerPin, selector_of
 from vectora_gitops.promotion.changeset import ChangeSet
 from vectora_gitops.promotion.gating import Chain, load_chain
-from vectora_gitops.promotion.pins import chain_of
-from vectora_gitops.promotion.yamledit import ScalarEdit, apply_edits
 
 MAX_ZIP = 250 * 1024 * 1024  # Lambda's limit for an unzipped layer bounds any real zip
 
@@ -44,7 +44,7 @@ class LayerReleased:
 
 def release_layer(repo: Repository, name: str, version: str,
                   zip_file: Path | None = None) -> LayerReleased:
-    if not LAYER_NAME.match(name):
+    if not SELECTOR.match(selector_of("layers", name)):
         raise UsageError(f"'{name}' is not a logical layer name (a key of layers in pins.yaml)")
     chain = load_chain(repo)
     envs, pin = _prerelease_pins(chain, name)
@@ -80,7 +80,7 @@ def _prerelease_pins(chain: Chain, name: str) -> tuple[list[str], LayerPin]:
     if not pinned:
         known = sorted({k for p in chain.pins.values() for k in p.layers})
         raise UsageError(f"layer {name}: pinned nowhere (layers: {', '.join(known) or 'none'})")
-    pre = [env for env in chain_of(chain.envs) if env in pinned
+    pre = [env for env in PromotionChain.of(chain.envs).order() if env in pinned
            and versions.is_prerelease(pinned[env].version)]
     if not pre:
         where = ", ".join(f"{e} {p.version}" for e, p in sorted(pinned.items()))

@@ -2,62 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable
 
-from vectora_gitops.engine.changes import (
-    Change,
-    CopyArtifact,
-    DeleteObject,
-    PublishLayer,
-    PutObject,
-    TagFunction,
-    UpdateFunction,
-)
+from rich.console import Console
+from rich.text import Text
+
+from vectora_gitops.engine.changes import Change
 from vectora_gitops.engine.plan import Plan, short, to_dict
 
-SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 MAX_MD_ROWS = 200
+STYLE = {"+": "green", "~": "yellow", "-": "red"}
 
 
 def describe(change: Change) -> tuple[str, str]:
     """(symbol, one-line description) of a change."""
-    if isinstance(change, PutObject):
-        return SYMBOL[change.action], f"{change.action} {change.key} from {change.source}"
-    if isinstance(change, DeleteObject):
-        return "-", f"delete {change.key} (not in git)"
-    if isinstance(change, CopyArtifact):
-        return "+", f"copy artifact {change.source} -> s3://{change.bucket}/{change.key}"
-    if isinstance(change, PublishLayer):
-        return "+", (f"publish {change.layer_name} from {change.version} "
-                     f"(sha256 {change.sha256[:12]})")
-    if isinstance(change, UpdateFunction):
-        return "~", f"update {change.name}: {', '.join(function_details(change))}"
-    if isinstance(change, TagFunction):
-        tags = ", ".join(f"{k}={v}" for k, v in sorted(change.tags.items()))
-        return "~", f"tag {change.name}: {tags}"
-    raise TypeError(change)
-
-
-def function_details(change: UpdateFunction) -> list[str]:
-    parts = []
-    if change.layers_after is not None:
-        before = [a.rsplit(":", 2)[-2] + ":" + a.rsplit(":", 1)[-1] for a in change.layers_before]
-        after = [(r.arn.rsplit(":", 2)[-2] + ":" + r.arn.rsplit(":", 1)[-1]) if r.arn
-                 else f"{r.layer}:<new>" for r in change.layers_after]
-        parts.append(f"layers [{', '.join(before)}] -> [{', '.join(after)}]")
-    if change.env_after is not None:
-        parts += env_delta(change.env_before, change.env_after)
-    return parts
-
-
-def env_delta(before: dict[str, str] | object, after: dict[str, str] | object) -> list[str]:
-    b = dict(before) if isinstance(before, dict) else {}
-    a = dict(after) if isinstance(after, dict) else {}
-    out = [f"env +{k}={a[k]}" for k in sorted(a.keys() - b.keys())]
-    out += [f"env -{k}" for k in sorted(b.keys() - a.keys())]
-    out += [f"env {k}: {b[k]} -> {a[k]}" for k in sorted(a.keys() & b.keys()) if a[k] != b[k]]
-    return out
+    return change.symbol, change.describe()
 
 
 def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
@@ -67,22 +28,29 @@ def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return groups
 
 
-def text(plan: Plan, *, color: bool) -> str:
-    def paint(symbol: str, line: str) -> str:
-        if not color:
-            return f"  {symbol} {line}"
-        code = {"+": "32", "-": "31", "~": "33"}[symbol]
-        return f"  \x1b[{code}m{symbol}\x1b[0m {line}"
-
-    lines = [f"Plan for {plan.env} at {short(plan.commit)} (canonical {plan.pins['canonical']})"]
+def lines(plan: Plan) -> list[Text]:
+    """The plan as text lines, each change's symbol styled (green +, yellow ~, red -)."""
+    out = [Text(f"Plan for {plan.env} at {short(plan.commit)} (canonical {plan.pins['canonical']})")]
     for phase, changes in group(plan.changes).items():
-        lines.append(f"{phase}:")
-        lines += [paint(*describe(c)) for c in changes]
+        out.append(Text(f"{phase}:"))
+        out += [Text.assemble("  ", (c.symbol, STYLE[c.symbol]), " ", c.describe()) for c in changes]
     if plan.unmanaged:
-        lines.append(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)")
-        lines += [f"    {k}" for k in plan.unmanaged[:20]]
-    lines.append(plan.summary_line())
-    return "\n".join(lines) + "\n"
+        out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
+        out += [Text(f"    {k}") for k in plan.unmanaged[:20]]
+    out.append(Text(plan.summary_line()))
+    return out
+
+
+def text(plan: Plan, *, color: bool) -> str:
+    """The plan for a terminal (`color`: rich's colours) or a pipe (plain text)."""
+    if not color:
+        return "".join(f"{line.plain}\n" for line in lines(plan))
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="standard",
+                      soft_wrap=True, highlight=False, markup=False, emoji=False)
+    with console.capture() as captured:
+        for line in lines(plan):
+            console.print(line)
+    return captured.get()
 
 
 def markdown(plan: Plan) -> str:

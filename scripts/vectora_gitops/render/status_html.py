@@ -40,15 +40,16 @@ table.history td{font-size:13px}table.history td:nth-child(-n+4){white-space:now
 
 
 def cell(c: Cell) -> str:
-    if c.version is None:
-        return '<td class="cell none">not pinned</td>'
-    parts = [f'<div class="ver">{escape(c.version)}</div>',
-             f'<span class="badge">{escape(c.state.value)}</span>']
-    if labels.since(c):
-        parts.append(f'<div class="since">{escape(labels.since(c))}</div>')
-    if c.waiting_for:
-        parts.append(f'<div><span class="wait">{escape(labels.waiting(c))}</span></div>')
-    return f'<td class="cell {CLASS[c.state]}">{"".join(parts)}</td>'
+    said = labels.words(c)
+    if not said.pinned:
+        return f'<td class="cell none">{escape(said.state_word)}</td>'
+    parts = [f'<div class="ver">{escape(said.version)}</div>',
+             f'<span class="badge">{escape(said.state_word)}</span>']
+    if said.since:
+        parts.append(f'<div class="since">{escape(said.since)}</div>')
+    if said.waiting:
+        parts.append(f'<div><span class="wait">{escape(said.waiting)}</span></div>')
+    return f'<td class="cell {CLASS[said.state]}">{"".join(parts)}</td>'
 
 
 def matrix_table(matrix: Matrix) -> str:
@@ -69,7 +70,7 @@ def legend() -> str:
 
 
 def record_row(r: Record) -> str:
-    result = {"succeeded": "ok", "failed": "failed"}.get(r.result, "started")
+    result = {"succeeded": "ok", "failed": "failed", "interrupted": "failed"}.get(r.result, "started")
     link = (f'<a href="{escape(r.run_url)}">run</a>' if r.run_url.startswith("https://") else "")
     cells = (escape(labels.day(r.at)), escape(r.actor), f'<span class="{result}">'
              f"{escape(r.result)}</span>", f'<code>{escape(short(r.commit))}</code> {link}',

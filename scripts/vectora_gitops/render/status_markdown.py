@@ -15,13 +15,14 @@ def md(text: str) -> str:
 
 
 def cell(c: Cell) -> str:
-    if c.version is None:
+    said = labels.words(c)
+    if not said.pinned:
         return "—"
-    parts = [f"`{md(c.version)}`", f"{ICON[c.state]} {c.state.value}"]
-    if labels.since(c):
-        parts.append(labels.since(c))
-    if c.waiting_for:
-        parts.append(f"🔵 {md(labels.waiting(c))}")
+    parts = [f"`{md(said.version)}`", f"{ICON[said.state]} {md(said.state_word)}"]
+    if said.since:
+        parts.append(md(said.since))
+    if said.waiting:
+        parts.append(f"🔵 {md(said.waiting)}")
     return "<br>".join(parts)
 
 

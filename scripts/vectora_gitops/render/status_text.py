@@ -29,15 +29,14 @@ def _export(renderables: list[Table | str], *, color: bool, width: int = WIDTH) 
 
 
 def cell_text(cell: Cell) -> str:
-    if cell.version is None:
+    said = labels.words(cell)
+    if not said.pinned:
         return "[bright_black]-[/]"
-    lines = [f"[bold]{escape(cell.version)}[/]",
-             f"[{STYLE[cell.state]}]{labels.state_word(cell)}[/]"]
-    if labels.since(cell):
-        lines.append(labels.since(cell))
-    if cell.waiting_for:
-        gates = f", gates {cell.gates}" if cell.gates else ""
-        lines.append(f"[blue]ahead of {escape(cell.waiting_for)}{escape(gates)}[/]")
+    lines = [f"[bold]{escape(said.version)}[/]", f"[{STYLE[said.state]}]{escape(said.state_word)}[/]"]
+    if said.since:
+        lines.append(escape(said.since))
+    if said.waiting:
+        lines.append(f"[blue]{escape(said.waiting)}[/]")
     return "\n".join(lines)
 
 

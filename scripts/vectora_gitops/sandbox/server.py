@@ -19,6 +19,8 @@ from vectora_gitops.errors import FatalError, GuardError
 
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 20.0
+INSTALL_HINT = ("the sandbox needs moto, which is not installed: pip install 'vectora-gitops[sandbox]' "
+                "(in a checkout: pip install -e '.[sandbox]')")
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def start(root: Path, *, account_id: str) -> Server:
     try:
         import moto.server  # noqa: F401
     except ImportError:
-        raise FatalError("the sandbox needs moto: pip install -e '.[dev]'") from None
+        raise FatalError(INSTALL_HINT) from None
     port = free_port()
     log = root / ".sandbox" / "server.log"
     log.parent.mkdir(exist_ok=True)

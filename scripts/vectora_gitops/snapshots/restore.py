@@ -10,7 +10,8 @@ from typing import Any
 
 from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.engine import guards, lock, records
+from vectora_gitops.engine import guards, records
+from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.errors import AwsError, GuardError, StalePlanError
 from vectora_gitops.model import Environment
 from vectora_gitops.snapshots import take
@@ -102,34 +103,23 @@ def restored_commit(history: list[dict[str, Any]], created_at: str) -> str:
 
 
 def run(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
-        *, content: Content | None) -> dict[str, Any]:
-    """Execute a reviewed plan under the lock; returns the deployment record."""
+        *, content: Content | None) -> Closed:
+    """Execute a reviewed plan under the locked-run protocol; returns the closed record (its
+    notes hold the pre-restore snapshot and `restored_to_commit`)."""
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.data))
     commit = restored_commit(records.list_records(aws, env, limit=200), manifest.created_at)
-    held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
-                        run_url=records.run_url())
-    record = records.new_record(env, commit=commit, pins={}, summary=plan.summary(),
-                                kind="restore")
-    record.update(restored_from=manifest.name, restored_to_commit=commit)
-    try:
-        records.write(aws, env, record)
+    opening = Opening(kind="restore", commit=commit, summary=plan.summary(),
+                      notes={"restored_from": manifest.name, "restored_to_commit": commit})
+
+    def work(notes: Notes) -> None:
         if make_plan(aws, env, manifest) != plan:
             raise StalePlanError(f"{env.name}: AWS changed since the restore plan was shown; "
                                  "run the restore again")
-        record["snapshot"] = take.create(aws, env, name=take.new_name("pre-restore"),
-                                         reason=f"before restore of {manifest.name}")
+        notes.add("snapshot", take.create(aws, env, name=take.new_name("pre-restore"),
+                                          reason=f"before restore of {manifest.name}"))
         execute(aws, env, manifest, plan, content=content)
-        record["result"] = "succeeded"
-    except BaseException as exc:
-        record.update(result="failed", error=str(exc) or type(exc).__name__)
-        raise
-    finally:
-        record["ended_at"] = records.now_iso()
-        try:
-            records.write(aws, env, record)
-        finally:
-            lock.release(aws, held)
-    return record
+
+    return locked_run(aws, env, opening, work)[1]
 
 
 def execute(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,

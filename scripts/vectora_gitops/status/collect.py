@@ -64,8 +64,8 @@ def gate_states(repo: Repository, known: set[str]) -> dict[str, str]:
     that promotion (read only where the source's live state could be read)."""
     chain = load_chain(repo)
     states: dict[str, str] = {}
-    for target, env in chain.envs.items():
-        source = env.promotion.source
+    for target in chain.promotion.order():
+        source = chain.promotion.source(target)
         if source is None or source not in known:
             continue
         found = changes(chain.pins[source], chain.pins[target])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from vectora_gitops.engine.plan import short
 from vectora_gitops.history import Record
-from vectora_gitops.status.matrix import Cell, Column, Matrix
+from vectora_gitops.status.matrix import Cell, Column, Matrix, State
 
 WAITING = "waiting for promotion"
 LEGEND = (("in sync", "AWS matches the pin"), ("drift", "AWS differs from the pin"),
@@ -18,28 +19,35 @@ def day(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
-def since(cell: Cell) -> str:
-    """`since 2025-03-01 (4 d)` or empty when never applied or unknown."""
-    if cell.since is None:
-        return ""
-    return f"since {cell.since.strftime('%Y-%m-%d')} ({cell.days} d)"
+@dataclass(frozen=True)
+class CellWords:
+    """What one cell of the matrix says, worded once for the text, Markdown and HTML pages
+    (each only formats these)."""
+
+    version: str  # empty when not pinned
+    state: State
+    state_word: str  # in sync, drift, never applied, unknown, not pinned
+    since: str  # `since 2025-03-01 (4 d)`, or empty when never applied or unknown
+    waiting: str  # `waiting for promotion to prod (gates: fail)`, or empty
+
+    @property
+    def pinned(self) -> bool:
+        return self.state is not State.NOT_PINNED
 
 
-def waiting(cell: Cell) -> str:
-    """`waiting for promotion to prod (gates: fail)`, or empty."""
-    if not cell.waiting_for:
-        return ""
-    gates = f" (gates: {cell.gates})" if cell.gates else ""
-    return f"{WAITING} to {cell.waiting_for}{gates}"
+def words(cell: Cell) -> CellWords:
+    """The words of `cell`, once."""
+    since = f"since {cell.since.strftime('%Y-%m-%d')} ({cell.days} d)" if cell.since else ""
+    waiting = ""
+    if cell.waiting_for:
+        gates = f" (gates: {cell.gates})" if cell.gates else ""
+        waiting = f"{WAITING} to {cell.waiting_for}{gates}"
+    return CellWords(cell.version or "", cell.state, cell.state.value, since, waiting)
 
 
 def header(col: Column, *, arrow: str = "<-") -> str:
     """`stage <- dev`: the environment and where it is promoted from."""
     return f"{col.env} {arrow} {col.source}" if col.source else col.env
-
-
-def state_word(cell: Cell) -> str:
-    return cell.state.value
 
 
 def notes(matrix: Matrix) -> list[str]:

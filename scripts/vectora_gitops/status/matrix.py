@@ -11,15 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from vectora_gitops.engine.changes import (
-    Change,
-    CopyArtifact,
-    DeleteObject,
-    PublishLayer,
-    PutObject,
-    UpdateFunction,
-)
+from vectora_gitops.desired.chain import PromotionChain
+from vectora_gitops.engine.changes import Change
 from vectora_gitops.history import Record
+from vectora_gitops.model import selector_order
 
 
 class State(Enum):
@@ -86,46 +81,8 @@ class Matrix:
     generated_at: datetime
 
 
-def promotion_order(sources: Mapping[str, str | None]) -> tuple[str, ...]:
-    """Environments from the roots (no promotion.from) down each promotion chain."""
-    order: list[str] = []
-    frontier = sorted(e for e, s in sources.items() if s is None or s not in sources)
-    while frontier:
-        env = frontier.pop(0)
-        order.append(env)
-        frontier += sorted(e for e, s in sources.items() if s == env and e not in order)
-    return tuple(order + sorted(set(sources) - set(order)))
-
-
-def _selector_order(selector: str) -> tuple[int, str]:
-    kind = selector.split("/", 1)[0]
-    return ({"canonical": 0, "clients": 1, "layers": 2}.get(kind, 3), selector)
-
-
 def selectors(envs: Iterable[EnvInput]) -> tuple[str, ...]:
-    return tuple(sorted({s for e in envs for s in e.pins}, key=_selector_order))
-
-
-def layer_touches(change: UpdateFunction) -> set[str]:
-    if change.layers_after is None:
-        return set()
-    return {f"layers/{r.layer}" for r in change.layers_after
-            if not r.arn or r.arn not in change.layers_before}
-
-
-def touched_by(change: Change) -> set[str]:
-    """Deployables a change concerns (empty: a function or tag change of no deployable)."""
-    if isinstance(change, PutObject | DeleteObject):
-        if change.key.startswith("canonical/"):
-            return {"canonical"}
-        if change.key.startswith("clients/") and change.key.endswith(".yaml"):
-            return {change.key[: -len(".yaml")]}
-        return set()
-    if isinstance(change, CopyArtifact | PublishLayer):
-        return {f"layers/{change.layer}"}
-    if isinstance(change, UpdateFunction):
-        return layer_touches(change)
-    return set()
+    return tuple(sorted({s for e in envs for s in e.pins}, key=selector_order))
 
 
 def live_from(changes: Sequence[Change], pinned: Iterable[str], records: tuple[Record, ...]) -> Live:
@@ -134,7 +91,7 @@ def live_from(changes: Sequence[Change], pinned: Iterable[str], records: tuple[R
     touched: set[str] = set()
     other = 0
     for change in changes:
-        hit = touched_by(change) & keep
+        hit = change.deployables() & keep
         touched |= hit
         other += 0 if hit else 1
     return Live(frozenset(touched), other, records)
@@ -166,23 +123,25 @@ def cell_state(selector: str, version: str | None, live: Live | None) -> State:
     return State.DRIFT if selector in live.touched else State.IN_SYNC
 
 
-def waiting_for(selector: str, env: EnvInput, envs: Sequence[EnvInput]) -> str | None:
+def waiting_for(selector: str, env: EnvInput, by_name: Mapping[str, EnvInput],
+                chain: PromotionChain) -> str | None:
+    """The first environment promoted from `env` that does not run its version of `selector`."""
     version = env.pins.get(selector)
-    for nxt in envs:
-        if nxt.source == env.name and version is not None and nxt.pins.get(selector) != version:
-            return nxt.name
-    return None
+    if version is None:
+        return None
+    return next((t for t in chain.targets(env.name)
+                 if t in by_name and by_name[t].pins.get(selector) != version), None)
 
 
-def make_cell(selector: str, env: EnvInput, envs: Sequence[EnvInput], now: datetime,
-              gates: Mapping[str, str] | None = None) -> Cell:
+def make_cell(selector: str, env: EnvInput, by_name: Mapping[str, EnvInput], chain: PromotionChain,
+              now: datetime, gates: Mapping[str, str] | None = None) -> Cell:
     version = env.pins.get(selector)
     state = cell_state(selector, version, env.live)
     since = None
     if version is not None and env.live is not None and state is not State.NEVER_APPLIED:
         since = deployed_since(selector, version, env.live.records)
     days = max(0, (now - since).days) if since else None
-    target = waiting_for(selector, env, envs)
+    target = waiting_for(selector, env, by_name, chain)
     return Cell(version, state, since, days, target, (gates or {}).get(target or "", ""))
 
 
@@ -197,7 +156,8 @@ def build(envs: Sequence[EnvInput], *, commit: str, now: datetime,
     """The matrix, columns in promotion order; `gates`: target environment -> the state of the
     gates of the promotion into it (pass / fail / unknown), where evaluated."""
     by_name = {e.name: e for e in envs}
-    ordered = [by_name[n] for n in promotion_order({e.name: e.source for e in envs})]
-    rows = tuple(Row(sel, tuple(make_cell(sel, e, ordered, now, gates) for e in ordered))
+    chain = PromotionChain({e.name: e.source for e in envs})
+    ordered = [by_name[n] for n in chain.order()]
+    rows = tuple(Row(sel, tuple(make_cell(sel, e, by_name, chain, now, gates) for e in ordered))
                  for sel in selectors(ordered))
     return Matrix(tuple(column(e) for e in ordered), rows, commit, now)
