@@ -22,7 +22,7 @@ from vectora_gitops.desired import versions
 from vectora_gitops.desired.render import dump, render_client
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
 from vectora_gitops.desired.yamlfile import parse_yaml
-from vectora_gitops.errors import FatalError
+from vectora_gitops.errors import FatalError, InputError
 from vectora_gitops.model import Environment
 
 RENDERED = re.compile(r"^# Rendered by vectora-gitops from (?P<source>\S+) for (?P<env>[a-z0-9]+)\.\n")
@@ -113,6 +113,9 @@ def legacy(repo: Repository, cid: str, data: bytes, source: str) -> AdoptedClien
         if not path.exists() or path.read_bytes() == data:
             break
         version = str(versions.sort_key(version).bump_patch())
+    else:
+        raise InputError(f"{source}: clients/{cid}/ has no free version after {first}; "
+                         "remove unused versions there and import again")
     rel = repo.rel(repo.client_path(cid, version))
     note = "" if version == first else f"{first} exists in git with other content"
     return AdoptedClient(cid, version, rel, data, True, not (repo.root / rel).exists(), source,

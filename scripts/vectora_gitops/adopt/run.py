@@ -270,7 +270,7 @@ def _edit_pins(repo: Repository, env: Environment, pins: Pins, live: Live,
     _save(repo, path, data, result)
 
 
-def _adopted_files(repo: Repository, live: Live) -> tuple[str, ...]:
+def _adopted_files(live: Live) -> tuple[str, ...]:
     files = [c.path for c in live.clients.clients]
     if live.bundle is not None:
         files.append(f"canonical/{live.bundle.version}/")
@@ -279,7 +279,7 @@ def _adopted_files(repo: Repository, live: Live) -> tuple[str, ...]:
 
 def _waive(repo: Repository, env: Environment, live: Live, added: str, result: Imported) -> None:
     """Every error of the adopted files that a waiver may cover becomes one, with its reason."""
-    adopted = _adopted_files(repo, live)
+    adopted = _adopted_files(live)
     report = validate(repo)
     found = [p for p in report.errors if waiving.pins_file(adopted, p.where)]
     new = [p for p in found if p.rule in waiving.RULES]
