@@ -1,15 +1,22 @@
 """Every AWS action the tool performs in the suite's scenarios is allowed by the policy it
-generates for that environment, and no write is granted on `*`."""
+generates for that environment; no write is granted on `*`; and the IAM linter (parliament)
+finds nothing in any generated policy."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from iam_check import Call, allowed, recording
+from iam_check import Call, allowed, calls_of, lint, recording
 from support import cli, put, run
+
+ENVS = ("dev", "stage", "prod")
+# The actions AWS authorizes on no resource, the only ones granted on "*".
+STAR = {"sts:GetCallerIdentity", "lambda:ListLayerVersions", "cloudwatch:GetMetricStatistics"}
 
 WRITES = ("Put", "Delete", "Update", "Publish", "Tag", "Create", "Copy")
 
@@ -29,15 +36,69 @@ def policy_of(capsys: pytest.CaptureFixture[str], repo: Path, env: str, *, read_
 
 
 def test_generated_policies_grant_no_write_on_star(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for env in ("dev", "stage", "prod"):
+    for env in ENVS:
         for read_only in (True, False):
             policy = policy_of(capsys, repo, env, read_only=read_only)
             for statement in policy["Statement"]:
                 if statement["Resource"] == "*":
                     assert not any(a.split(":")[1].startswith(WRITES) for a in statement["Action"])
+                    assert set(statement["Action"]) <= STAR, statement
             if read_only:
                 actions = [a for s in policy["Statement"] for a in s["Action"]]
                 assert not any(a.split(":")[1].startswith(WRITES) for a in actions), actions
+
+
+def test_the_iam_linter_finds_nothing_in_any_generated_policy(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each policy exactly as `iam-policy` prints it, every environment, read-only and apply."""
+    for env in ENVS:
+        for read_only in (True, False):
+            policy = policy_of(capsys, repo, env, read_only=read_only)
+            assert lint(policy) == [], (env, read_only)
+
+
+def layers_scoped_as_before(policy: dict[str, Any]) -> dict[str, Any]:
+    """`policy` with ListLayerVersions granted as the generator did before: beside
+    GetLayerVersion, on the layers' ARNs and their versions' ARNs."""
+    old = copy.deepcopy(policy)
+    old["Statement"] = [s for s in old["Statement"] if s["Sid"] != "ListLayerVersions"]
+    [layers] = [s for s in old["Statement"] if s["Sid"] == "ReadLayers"]
+    layers["Action"] = ["lambda:ListLayerVersions", "lambda:GetLayerVersion"]
+    layers["Resource"] = [arn for v in layers["Resource"] for arn in (v.removesuffix(":*"), v)]
+    return old
+
+
+def test_the_linter_catches_a_layer_listing_scoped_to_the_layers(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for read_only in (True, False):
+        policy = policy_of(capsys, repo, "dev", read_only=read_only)
+        old = layers_scoped_as_before(policy)
+        [layers] = [s for s in old["Statement"] if s["Sid"] == "ReadLayers"]
+        assert lint(old) == [
+            "MEDIUM RESOURCE_MISMATCH: [{'action': 'lambda:ListLayerVersions', 'required_format': '*'}]",
+            *(f"RESOURCE_TYPE lambda:ListLayerVersions on {arn}" for arn in layers["Resource"]),
+            # and the layers' own ARNs never were GetLayerVersion's type (a version's ARN is)
+            *(f"RESOURCE_TYPE lambda:GetLayerVersion on {arn}" for arn in layers["Resource"][::2])]
+        # a real plan lists the layer's versions; AWS checks that against "*", which the old
+        # scoping does not grant: the recorded-calls check sees the denial too now
+        [listing] = calls_of("lambda", "ListLayerVersions", {"LayerName": "vectora-inbox-vectora-core-dev"})
+        assert listing == Call("lambda:ListLayerVersions", "*")
+        assert not allowed(old, listing) and allowed(policy, listing)
+
+
+def test_the_linter_reports_every_kind_of_denial(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Findings that AWS turns into denials are reported whatever parliament's severity (an
+    unknown action is LOW), and so is an action given a resource of another type beside one
+    of its own, which parliament lets through."""
+    policy = policy_of(capsys, repo, "dev", read_only=True)
+    typo, wrong_type = copy.deepcopy(policy), copy.deepcopy(policy)
+    [functions] = [s for s in typo["Statement"] if s["Sid"] == "ReadFunctions"]
+    functions["Action"] = ["lambda:GetFunctions", "lambda:ListTags"]
+    assert lint(typo) == ["LOW UNKNOWN_ACTION: Unknown action lambda:GetFunctions"]
+    wrong_type["Statement"].append({
+        "Sid": "ObjectsAndBucket", "Effect": "Allow", "Action": ["s3:GetObject"],
+        "Resource": ["arn:aws:s3:::vectora-inbox-data-dev/x/*", "arn:aws:s3:::vectora-inbox-data-dev"]})
+    assert lint(wrong_type) == ["RESOURCE_TYPE s3:GetObject on arn:aws:s3:::vectora-inbox-data-dev"]
 
 
 EDIT = "canonical/scopes/company_scopes.yaml"
@@ -84,11 +145,12 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
         denied = [c for c in calls
                   if not any(allowed(policies[(env, read_only)], c) for env in roles)]
         assert denied == [], (argv, denied)
-        seen |= {c.action for c in calls}
+        seen |= set(calls)
     for expected in ("lambda:PublishLayerVersion", "s3:GetObjectVersion", "s3:ListBucketVersions",
                      "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
-                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics"):
-        assert expected in seen
+                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
+                     "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning"):
+        assert expected in {c.action for c in seen}
 
 
 def test_read_only_policy_covers_plan(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,7 +1,8 @@
 """The IAM policy of an environment's role: read-only (plan, drift) or apply.
 
-Every action the tool performs is listed here with the resources of one environment; nothing
-that writes is granted on `*`.
+Every action the tool performs is listed here with the resources of one environment, each on
+the resource type AWS authorizes it against; `*` only for the actions AWS authorizes on no
+resource (`STAR_ONLY`). Nothing that writes is granted on `*`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from typing import Any
 
 from vectora_gitops.model import Environment, Pins
 
-READ_ANYWHERE = ("sts:GetCallerIdentity", "cloudwatch:GetMetricStatistics")
+# Actions AWS authorizes on no resource type: they can only be granted on "*".
+STAR_ONLY = ("sts:GetCallerIdentity", "lambda:ListLayerVersions", "cloudwatch:GetMetricStatistics")
 
 
 def policy(env: Environment, pins: Pins, *, read_only: bool,
@@ -19,9 +21,11 @@ def policy(env: Environment, pins: Pins, *, read_only: bool,
     statements = _read(env, pins)
     if source is not None:
         data = f"arn:aws:s3:::{source.buckets.data}"
+        statements.append({"Sid": "ListPromotionEvidence", "Effect": "Allow",
+                           "Action": ["s3:ListBucket"], "Resource": [data]})
         statements.append({"Sid": "ReadPromotionEvidence", "Effect": "Allow",
-                           "Action": ["s3:ListBucket", "s3:GetObject"],
-                           "Resource": [data, f"{data}/deployments/*", f"{data}/metrics/*"]})
+                           "Action": ["s3:GetObject"],
+                           "Resource": [f"{data}/deployments/*", f"{data}/metrics/*"]})
     if not read_only:
         statements += _write(env)
     return {"Version": "2012-10-17", "Statement": statements}
@@ -33,9 +37,14 @@ def _arns(env: Environment) -> dict[str, str]:
 
 
 def _layer_arns(env: Environment) -> list[str]:
+    """The layers themselves (what PublishLayerVersion is authorized against)."""
     base = _arns(env)["lambda"]
-    return [arn for spec in env.layers.values()
-            for arn in (f"{base}:layer:{spec.name}", f"{base}:layer:{spec.name}:*")]
+    return [f"{base}:layer:{spec.name}" for spec in env.layers.values()]
+
+
+def _layer_version_arns(env: Environment) -> list[str]:
+    """Every version of the layers (what GetLayerVersion is authorized against)."""
+    return [f"{arn}:*" for arn in _layer_arns(env)]
 
 
 def _function_arns(env: Environment) -> list[str]:
@@ -52,15 +61,18 @@ def _read(env: Environment, pins: Pins) -> list[dict[str, Any]]:
     objects = [f"{b}/*" for b in _buckets(env)]
     objects += [f"arn:aws:s3:::{b}/layers/*" for b in artifact_buckets]
     return [
-        {"Sid": "Identity", "Effect": "Allow", "Action": list(READ_ANYWHERE), "Resource": "*"},
+        {"Sid": "Identity", "Effect": "Allow",
+         "Action": ["sts:GetCallerIdentity", "cloudwatch:GetMetricStatistics"], "Resource": "*"},
+        # AWS authorizes ListLayerVersions on no resource: it cannot be scoped to the layers
+        {"Sid": "ListLayerVersions", "Effect": "Allow", "Action": ["lambda:ListLayerVersions"],
+         "Resource": "*"},
         {"Sid": "ListBuckets", "Effect": "Allow",
          "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"],
          "Resource": _buckets(env)},
         {"Sid": "ReadObjects", "Effect": "Allow",
          "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": objects},
-        {"Sid": "ReadLayers", "Effect": "Allow",
-         "Action": ["lambda:ListLayerVersions", "lambda:GetLayerVersion"],
-         "Resource": _layer_arns(env)},
+        {"Sid": "ReadLayers", "Effect": "Allow", "Action": ["lambda:GetLayerVersion"],
+         "Resource": _layer_version_arns(env)},
         {"Sid": "ReadFunctions", "Effect": "Allow",
          "Action": ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListTags"],
          "Resource": _function_arns(env)},
