@@ -1,6 +1,7 @@
 """Every AWS action the tool performs in the suite's scenarios is allowed by the policy it
-generates for that environment; no write is granted on `*`; and the IAM linter (parliament)
-finds nothing in any generated policy."""
+generates for that environment; no write is granted on `*`; the read-only policies read only
+what plan, drift, gates and status read; and the IAM linter (parliament) finds nothing in any
+generated policy."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from iam_check import Call, allowed, calls_of, lint, recording
 from support import cli, put, run
+from test_import import seed_live_dev
 
 ENVS = ("dev", "stage", "prod")
 # The actions AWS authorizes on no resource, the only ones granted on "*".
@@ -126,7 +128,11 @@ def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple
                            str(tmp / "body.md")), (0,)),
         (all_envs, True, ("status",), (0,)),
         (("dev",), True, ("history", "--env", "dev"), (0,)),
+        (("dev",), False, ("import", "--env", "dev"), (0,)),
     ]
+
+
+CURATED = "curated/lai_weekly/2026/01/05/items.json"
 
 
 def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
@@ -138,8 +144,12 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
         if i == 3:  # someone edits objects by hand between the applies
             put("vectora-inbox-config-stage", EDIT, b"edited: by hand\n")
             put("vectora-inbox-config-dev", EDIT, b"edited: by hand\n")
+        if argv[:2] == ("snapshot", "create"):  # a snapshot names the newest curated object
+            put("vectora-inbox-data-dev", CURATED, b"[]\n")
         if argv[:2] == ("snapshot", "restore"):
             put("vectora-inbox-config-dev", "canonical/extra.md", b"# added by hand\n")
+        if argv[0] == "import":  # a live environment set up by hand, layers included
+            seed_live_dev(seeded)
         with recording() as calls:
             assert cli(seeded, *argv) in codes, argv
         denied = [c for c in calls
@@ -151,6 +161,11 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
                      "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
                      "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning"):
         assert expected in {c.action for c in seen}
+    for call in (Call("s3:GetObject", f"arn:aws:s3:::vectora-inbox-data-dev/{CURATED}"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-lambda-code-dev", "layers/"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-data-dev", "curated/"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-config-dev", "backups/snapshots/")):
+        assert call in seen
 
 
 def test_read_only_policy_covers_plan(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -166,3 +181,93 @@ def test_policy_denies_other_environments(repo: Path, capsys: pytest.CaptureFixt
     foreign = Call("s3:PutObject", "arn:aws:s3:::vectora-inbox-config-prod/canonical/x.yaml")
     assert not allowed(policy, foreign)
     assert allowed(policy, Call("s3:PutObject", "arn:aws:s3:::vectora-inbox-config-dev/canonical/x.yaml"))
+
+
+def s3(bucket: str, key: str | None = None) -> str:
+    return f"arn:aws:s3:::vectora-inbox-{bucket}" + (f"/{key}" if key is not None else "")
+
+
+def test_read_only_policies_read_nothing_but_what_the_tool_reads(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No newsletters bucket, no lambda-code bucket, no curated data; objects and listings only
+    under the prefixes plan, drift, gates, status and history read."""
+    source = {"dev": None, "stage": "dev", "prod": "stage"}
+    for env in ENVS:
+        policy = policy_of(capsys, repo, env, read_only=True)
+        text = json.dumps(policy)
+        for other in ENVS:
+            assert f"newsletters-{other}" not in text and f"lambda-code-{other}" not in text
+        assert "curated" not in text
+        objects = {s3(f"data-{env}", "deployments/*")}
+        if source[env]:
+            objects |= {s3(f"data-{source[env]}", "deployments/*"),
+                        s3(f"data-{source[env]}", "metrics/*/latest.json")}
+        listings = {(s3(f"config-{env}"), ("clients/*", "canonical/*", "backups/snapshots/*")),
+                    (s3(f"data-{env}"), ("deployments/*",))}
+        if source[env]:
+            listings.add((s3(f"data-{source[env]}"), ("deployments/*",)))
+        got_objects, got_listings = set(), set()
+        for statement in policy["Statement"]:
+            s3_actions = [a for a in statement["Action"] if a.startswith("s3:")]
+            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"]), statement
+            if s3_actions == ["s3:GetObject"]:
+                got_objects |= set(statement["Resource"])
+            elif s3_actions:
+                assert list(statement["Condition"]) == ["StringLike"], statement
+                prefixes = tuple(statement["Condition"]["StringLike"]["s3:prefix"])
+                got_listings |= {(bucket, prefixes) for bucket in statement["Resource"]}
+        assert (got_objects, got_listings) == (objects, listings), env
+        if env == "dev":
+            assert "-stage" not in text and "-prod" not in text
+
+
+def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What someone holding prod's plan role could try, request by request."""
+    policy = policy_of(capsys, repo, "prod", read_only=True)
+    denied = [
+        Call("s3:GetObject", s3("newsletters-prod", "2026/01/05/lai_weekly.html")),
+        Call("s3:ListBucket", s3("newsletters-prod"), ""),
+        Call("s3:GetObject", s3("data-prod", CURATED)),
+        Call("s3:GetObject", s3("data-stage", CURATED)),
+        Call("s3:ListBucket", s3("data-prod"), "curated/"),
+        Call("s3:ListBucket", s3("data-prod"), ""),
+        Call("s3:ListBucket", s3("data-prod"), None),  # a listing without a prefix
+        Call("s3:ListBucket", s3("config-prod"), ""),
+        Call("s3:ListBucket", s3("config-prod"), "backups/"),
+        Call("s3:GetObject", s3("config-prod", "backups/snapshots/before/manifest.json")),
+        Call("s3:GetObject", s3("config-prod", "canonical/README.md")),  # plan lists, never reads
+        Call("s3:GetObject", s3("lambda-code-prod", "layers/vectora-core-1.4.0.zip")),
+        Call("s3:GetObject", s3("lambda-code-dev", "layers/vectora-core-1.4.0.zip")),
+        Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/raw.json")),
+        Call("s3:GetObject", s3("data-dev", "deployments/state.json")),
+        Call("s3:ListBucketVersions", s3("config-prod"), "clients/"),
+        Call("s3:GetObjectVersion", s3("data-prod", "deployments/state.json")),
+        Call("lambda:GetLayerVersion", "arn:aws:lambda:eu-west-3:786469175371:layer:other:1"),
+    ]
+    granted = [
+        Call("s3:ListBucket", s3("config-prod"), "clients/"),
+        Call("s3:ListBucket", s3("config-prod"), "backups/snapshots/"),
+        Call("s3:ListBucket", s3("data-prod"), "deployments/records/"),
+        Call("s3:GetObject", s3("data-prod", "deployments/state.json")),
+        Call("s3:ListBucket", s3("data-stage"), "deployments/e2e/1/"),
+        Call("s3:GetObject", s3("data-stage", "deployments/records/1.json")),
+        Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/latest.json")),
+        Call("lambda:ListLayerVersions", "*"),
+        Call("lambda:GetLayerVersion",
+             "arn:aws:lambda:eu-west-3:786469175371:layer:vectora-inbox-vectora-core-prod:7"),
+    ]
+    assert [c for c in denied if allowed(policy, c)] == []
+    assert [c for c in granted if not allowed(policy, c)] == []
+
+
+def test_no_managed_prefix_means_no_listing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A listing is never granted without a prefix condition, even with no managed prefix."""
+    env_file = repo / "environments/dev/environment.yaml"
+    text = env_file.read_text()
+    env_file.write_text(text.replace("managed_prefixes: [clients/, canonical/]", "managed_prefixes: []"))
+    policy = policy_of(capsys, repo, "dev", read_only=False)
+    assert "ListManagedVersions" not in [s["Sid"] for s in policy["Statement"]]
+    assert not allowed(policy, Call("s3:ListBucketVersions", s3("config-dev"), ""))
+    assert not allowed(policy, Call("s3:ListBucket", s3("config-dev"), "clients/"))
+    assert allowed(policy, Call("s3:ListBucket", s3("config-dev"), "backups/snapshots/"))
+    assert lint(policy) == []
