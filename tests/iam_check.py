@@ -1,14 +1,29 @@
-"""Record the AWS actions the tool performs and check them against an IAM policy."""
+"""Record the AWS actions the tool performs and check them against an IAM policy; lint a policy
+with parliament, which knows the resource types each action is authorized against."""
 
 from __future__ import annotations
 
 import fnmatch
+import json
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.aws.client import add_request_hook
+
+with warnings.catch_warnings():  # parliament imports pkg_resources, deprecated by setuptools
+    warnings.simplefilter("ignore")
+    from parliament import (
+        UnknownActionException,
+        UnknownPrefixException,
+        analyze_policy_string,
+        enhance_finding,
+        expand_action,
+        is_arn_match,
+    )
+    from parliament.statement import get_arn_format, get_privilege_info
 
 ACCOUNT, REGION = "786469175371", "eu-west-3"
 
@@ -27,6 +42,7 @@ ACTIONS = {
 class Call:
     action: str
     resource: str
+    prefix: str | None = None  # the s3:prefix of a listing; None when the request has none
 
 
 def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
@@ -40,9 +56,33 @@ def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]
         if action.endswith("@source"):
             src = params["CopySource"]
             out.append(Call(action.removesuffix("@source"), f"arn:aws:s3:::{src['Bucket']}/{src['Key']}"))
+        elif not resource_types(action):  # authorized on no resource: only "*" grants it
+            out.append(Call(action, "*"))
         else:
-            out.append(Call(action, resource(service, operation, params)))
-    return out
+            prefix = params.get("Prefix") if operation.startswith("List") else None
+            out.append(Call(action, resource(service, operation, params), prefix))
+    return out + implied(service, operation, params)
+
+
+def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
+    """Authorizations AWS checks besides the operation's own action."""
+    lam = f"arn:aws:lambda:{REGION}:{ACCOUNT}"
+    if (service, operation) == ("lambda", "GetFunction"):  # the tags come only with ListTags
+        return [Call("lambda:ListTags", f"{lam}:function:{params['FunctionName']}")]
+    if (service, operation) == ("lambda", "PublishLayerVersion") and "S3Bucket" in params["Content"]:
+        content = params["Content"]  # Lambda reads the zip with the caller's permissions
+        return [Call("s3:GetObject", f"arn:aws:s3:::{content['S3Bucket']}/{content['S3Key']}")]
+    if (service, operation) == ("lambda", "UpdateFunctionConfiguration"):  # attaching a layer
+        return [Call("lambda:GetLayerVersion", arn) for arn in params.get("Layers", ())]
+    return []
+
+
+def resource_types(action: str) -> list[str]:
+    """The resource types AWS authorizes `action` against (parliament's copy of the IAM
+    service reference), required ones ending in `*`; [] for an action on no resource."""
+    service, name = action.split(":")
+    info = get_privilege_info(service, name)
+    return [t["resource_type"] for t in info["resource_types"] if t["resource_type"]]
 
 
 def resource(service: str, operation: str, params: dict[str, Any]) -> str:
@@ -68,9 +108,21 @@ def allowed(policy: dict[str, Any], call: Call) -> bool:
     for statement in policy["Statement"]:
         actions, resources = _as_list(statement["Action"]), _as_list(statement["Resource"])
         if statement["Effect"] == "Allow" and any(fnmatch.fnmatchcase(call.action, a) for a in actions) \
-                and any(fnmatch.fnmatchcase(call.resource, r) for r in resources):
+                and any(fnmatch.fnmatchcase(call.resource, r) for r in resources) \
+                and _condition_holds(statement.get("Condition"), call):
             return True
     return False
+
+
+def _condition_holds(condition: dict[str, Any] | None, call: Call) -> bool:
+    """No condition, or `StringLike` on `s3:prefix` matching the listing's prefix; any other
+    condition is one this checker does not know, so it grants nothing."""
+    if condition is None:
+        return True
+    if list(condition) != ["StringLike"] or list(condition["StringLike"]) != ["s3:prefix"]:
+        return False
+    patterns = _as_list(condition["StringLike"]["s3:prefix"])
+    return call.prefix is not None and any(fnmatch.fnmatchcase(call.prefix, p) for p in patterns)
 
 
 def _as_list(value: str | list[str]) -> list[str]:
@@ -89,3 +141,38 @@ def recording() -> Iterator[list[Call]]:
         yield calls
     finally:
         remove()
+
+
+def lint(policy: dict[str, Any]) -> list[str]:
+    """Every finding of parliament (all auditors, every severity: an unknown action or a
+    resource of the wrong type is a denial in AWS), and every action granted on a resource
+    that is not one of its types (parliament only asks that one resource of a statement fits);
+    [] when clean."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        analyzed = analyze_policy_string(json.dumps(policy, indent=2), include_community_auditors=True)
+        found = [enhance_finding(f) for f in analyzed.findings]
+    out = [f"{f.severity} {f.issue}: {f.detail}" for f in found]
+    for statement in policy["Statement"]:
+        for action in (a for pattern in _as_list(statement["Action"]) for a in _known(pattern)):
+            out += [f"RESOURCE_TYPE {action} on {r}" for r in _as_list(statement["Resource"])
+                    if not _fits(action, r)]
+    return out
+
+
+def _known(pattern: str) -> list[str]:
+    """The actions `pattern` names (parliament reports the unknown ones)."""
+    try:
+        return [f"{a['service']}:{a['action']}" for a in expand_action(pattern)]
+    except (UnknownActionException, UnknownPrefixException):
+        return []
+
+
+def _fits(action: str, resource: str) -> bool:
+    service, name = action.split(":")
+    types = resource_types(action)
+    if not types:
+        return resource == "*"
+    formats = get_privilege_info(service, name)["service_resources"]
+    return resource != "*" and any(is_arn_match(t.rstrip("*"), get_arn_format(t, formats), resource)
+                                   for t in types)

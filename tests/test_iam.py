@@ -1,15 +1,24 @@
 """Every AWS action the tool performs in the suite's scenarios is allowed by the policy it
-generates for that environment, and no write is granted on `*`."""
+generates for that environment; no write is granted on `*`; the read-only policies read only
+what plan, drift, gates and status read; and the IAM linter (parliament) finds nothing in any
+generated policy."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from iam_check import Call, allowed, recording
+from iam_check import Call, allowed, calls_of, lint, recording
 from support import cli, put, run
+from test_import import seed_live_dev
+
+ENVS = ("dev", "stage", "prod")
+# The actions AWS authorizes on no resource, the only ones granted on "*".
+STAR = {"sts:GetCallerIdentity", "lambda:ListLayerVersions", "cloudwatch:GetMetricStatistics"}
 
 WRITES = ("Put", "Delete", "Update", "Publish", "Tag", "Create", "Copy")
 
@@ -29,15 +38,69 @@ def policy_of(capsys: pytest.CaptureFixture[str], repo: Path, env: str, *, read_
 
 
 def test_generated_policies_grant_no_write_on_star(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for env in ("dev", "stage", "prod"):
+    for env in ENVS:
         for read_only in (True, False):
             policy = policy_of(capsys, repo, env, read_only=read_only)
             for statement in policy["Statement"]:
                 if statement["Resource"] == "*":
                     assert not any(a.split(":")[1].startswith(WRITES) for a in statement["Action"])
+                    assert set(statement["Action"]) <= STAR, statement
             if read_only:
                 actions = [a for s in policy["Statement"] for a in s["Action"]]
                 assert not any(a.split(":")[1].startswith(WRITES) for a in actions), actions
+
+
+def test_the_iam_linter_finds_nothing_in_any_generated_policy(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each policy exactly as `iam-policy` prints it, every environment, read-only and apply."""
+    for env in ENVS:
+        for read_only in (True, False):
+            policy = policy_of(capsys, repo, env, read_only=read_only)
+            assert lint(policy) == [], (env, read_only)
+
+
+def layers_scoped_as_before(policy: dict[str, Any]) -> dict[str, Any]:
+    """`policy` with ListLayerVersions granted as the generator did before: beside
+    GetLayerVersion, on the layers' ARNs and their versions' ARNs."""
+    old = copy.deepcopy(policy)
+    old["Statement"] = [s for s in old["Statement"] if s["Sid"] != "ListLayerVersions"]
+    [layers] = [s for s in old["Statement"] if s["Sid"] == "ReadLayers"]
+    layers["Action"] = ["lambda:ListLayerVersions", "lambda:GetLayerVersion"]
+    layers["Resource"] = [arn for v in layers["Resource"] for arn in (v.removesuffix(":*"), v)]
+    return old
+
+
+def test_the_linter_catches_a_layer_listing_scoped_to_the_layers(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for read_only in (True, False):
+        policy = policy_of(capsys, repo, "dev", read_only=read_only)
+        old = layers_scoped_as_before(policy)
+        [layers] = [s for s in old["Statement"] if s["Sid"] == "ReadLayers"]
+        assert lint(old) == [
+            "MEDIUM RESOURCE_MISMATCH: [{'action': 'lambda:ListLayerVersions', 'required_format': '*'}]",
+            *(f"RESOURCE_TYPE lambda:ListLayerVersions on {arn}" for arn in layers["Resource"]),
+            # and the layers' own ARNs never were GetLayerVersion's type (a version's ARN is)
+            *(f"RESOURCE_TYPE lambda:GetLayerVersion on {arn}" for arn in layers["Resource"][::2])]
+        # a real plan lists the layer's versions; AWS checks that against "*", which the old
+        # scoping does not grant: the recorded-calls check sees the denial too now
+        [listing] = calls_of("lambda", "ListLayerVersions", {"LayerName": "vectora-inbox-vectora-core-dev"})
+        assert listing == Call("lambda:ListLayerVersions", "*")
+        assert not allowed(old, listing) and allowed(policy, listing)
+
+
+def test_the_linter_reports_every_kind_of_denial(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Findings that AWS turns into denials are reported whatever parliament's severity (an
+    unknown action is LOW), and so is an action given a resource of another type beside one
+    of its own, which parliament lets through."""
+    policy = policy_of(capsys, repo, "dev", read_only=True)
+    typo, wrong_type = copy.deepcopy(policy), copy.deepcopy(policy)
+    [functions] = [s for s in typo["Statement"] if s["Sid"] == "ReadFunctions"]
+    functions["Action"] = ["lambda:GetFunctions", "lambda:ListTags"]
+    assert lint(typo) == ["LOW UNKNOWN_ACTION: Unknown action lambda:GetFunctions"]
+    wrong_type["Statement"].append({
+        "Sid": "ObjectsAndBucket", "Effect": "Allow", "Action": ["s3:GetObject"],
+        "Resource": ["arn:aws:s3:::vectora-inbox-data-dev/x/*", "arn:aws:s3:::vectora-inbox-data-dev"]})
+    assert lint(wrong_type) == ["RESOURCE_TYPE s3:GetObject on arn:aws:s3:::vectora-inbox-data-dev"]
 
 
 EDIT = "canonical/scopes/company_scopes.yaml"
@@ -65,7 +128,11 @@ def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple
                            str(tmp / "body.md")), (0,)),
         (all_envs, True, ("status",), (0,)),
         (("dev",), True, ("history", "--env", "dev"), (0,)),
+        (("dev",), False, ("import", "--env", "dev"), (0,)),
     ]
+
+
+CURATED = "curated/lai_weekly/2026/01/05/items.json"
 
 
 def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
@@ -77,18 +144,28 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
         if i == 3:  # someone edits objects by hand between the applies
             put("vectora-inbox-config-stage", EDIT, b"edited: by hand\n")
             put("vectora-inbox-config-dev", EDIT, b"edited: by hand\n")
+        if argv[:2] == ("snapshot", "create"):  # a snapshot names the newest curated object
+            put("vectora-inbox-data-dev", CURATED, b"[]\n")
         if argv[:2] == ("snapshot", "restore"):
             put("vectora-inbox-config-dev", "canonical/extra.md", b"# added by hand\n")
+        if argv[0] == "import":  # a live environment set up by hand, layers included
+            seed_live_dev(seeded)
         with recording() as calls:
             assert cli(seeded, *argv) in codes, argv
         denied = [c for c in calls
                   if not any(allowed(policies[(env, read_only)], c) for env in roles)]
         assert denied == [], (argv, denied)
-        seen |= {c.action for c in calls}
+        seen |= set(calls)
     for expected in ("lambda:PublishLayerVersion", "s3:GetObjectVersion", "s3:ListBucketVersions",
                      "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
-                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics"):
-        assert expected in seen
+                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
+                     "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning"):
+        assert expected in {c.action for c in seen}
+    for call in (Call("s3:GetObject", f"arn:aws:s3:::vectora-inbox-data-dev/{CURATED}"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-lambda-code-dev", "layers/"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-data-dev", "curated/"),
+                 Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-config-dev", "backups/snapshots/")):
+        assert call in seen
 
 
 def test_read_only_policy_covers_plan(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -104,3 +181,93 @@ def test_policy_denies_other_environments(repo: Path, capsys: pytest.CaptureFixt
     foreign = Call("s3:PutObject", "arn:aws:s3:::vectora-inbox-config-prod/canonical/x.yaml")
     assert not allowed(policy, foreign)
     assert allowed(policy, Call("s3:PutObject", "arn:aws:s3:::vectora-inbox-config-dev/canonical/x.yaml"))
+
+
+def s3(bucket: str, key: str | None = None) -> str:
+    return f"arn:aws:s3:::vectora-inbox-{bucket}" + (f"/{key}" if key is not None else "")
+
+
+def test_read_only_policies_read_nothing_but_what_the_tool_reads(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No newsletters bucket, no lambda-code bucket, no curated data; objects and listings only
+    under the prefixes plan, drift, gates, status and history read."""
+    source = {"dev": None, "stage": "dev", "prod": "stage"}
+    for env in ENVS:
+        policy = policy_of(capsys, repo, env, read_only=True)
+        text = json.dumps(policy)
+        for other in ENVS:
+            assert f"newsletters-{other}" not in text and f"lambda-code-{other}" not in text
+        assert "curated" not in text
+        objects = {s3(f"data-{env}", "deployments/*")}
+        if source[env]:
+            objects |= {s3(f"data-{source[env]}", "deployments/*"),
+                        s3(f"data-{source[env]}", "metrics/*/latest.json")}
+        listings = {(s3(f"config-{env}"), ("clients/*", "canonical/*", "backups/snapshots/*")),
+                    (s3(f"data-{env}"), ("deployments/*",))}
+        if source[env]:
+            listings.add((s3(f"data-{source[env]}"), ("deployments/*",)))
+        got_objects, got_listings = set(), set()
+        for statement in policy["Statement"]:
+            s3_actions = [a for a in statement["Action"] if a.startswith("s3:")]
+            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"]), statement
+            if s3_actions == ["s3:GetObject"]:
+                got_objects |= set(statement["Resource"])
+            elif s3_actions:
+                assert list(statement["Condition"]) == ["StringLike"], statement
+                prefixes = tuple(statement["Condition"]["StringLike"]["s3:prefix"])
+                got_listings |= {(bucket, prefixes) for bucket in statement["Resource"]}
+        assert (got_objects, got_listings) == (objects, listings), env
+        if env == "dev":
+            assert "-stage" not in text and "-prod" not in text
+
+
+def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What someone holding prod's plan role could try, request by request."""
+    policy = policy_of(capsys, repo, "prod", read_only=True)
+    denied = [
+        Call("s3:GetObject", s3("newsletters-prod", "2026/01/05/lai_weekly.html")),
+        Call("s3:ListBucket", s3("newsletters-prod"), ""),
+        Call("s3:GetObject", s3("data-prod", CURATED)),
+        Call("s3:GetObject", s3("data-stage", CURATED)),
+        Call("s3:ListBucket", s3("data-prod"), "curated/"),
+        Call("s3:ListBucket", s3("data-prod"), ""),
+        Call("s3:ListBucket", s3("data-prod"), None),  # a listing without a prefix
+        Call("s3:ListBucket", s3("config-prod"), ""),
+        Call("s3:ListBucket", s3("config-prod"), "backups/"),
+        Call("s3:GetObject", s3("config-prod", "backups/snapshots/before/manifest.json")),
+        Call("s3:GetObject", s3("config-prod", "canonical/README.md")),  # plan lists, never reads
+        Call("s3:GetObject", s3("lambda-code-prod", "layers/vectora-core-1.4.0.zip")),
+        Call("s3:GetObject", s3("lambda-code-dev", "layers/vectora-core-1.4.0.zip")),
+        Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/raw.json")),
+        Call("s3:GetObject", s3("data-dev", "deployments/state.json")),
+        Call("s3:ListBucketVersions", s3("config-prod"), "clients/"),
+        Call("s3:GetObjectVersion", s3("data-prod", "deployments/state.json")),
+        Call("lambda:GetLayerVersion", "arn:aws:lambda:eu-west-3:786469175371:layer:other:1"),
+    ]
+    granted = [
+        Call("s3:ListBucket", s3("config-prod"), "clients/"),
+        Call("s3:ListBucket", s3("config-prod"), "backups/snapshots/"),
+        Call("s3:ListBucket", s3("data-prod"), "deployments/records/"),
+        Call("s3:GetObject", s3("data-prod", "deployments/state.json")),
+        Call("s3:ListBucket", s3("data-stage"), "deployments/e2e/1/"),
+        Call("s3:GetObject", s3("data-stage", "deployments/records/1.json")),
+        Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/latest.json")),
+        Call("lambda:ListLayerVersions", "*"),
+        Call("lambda:GetLayerVersion",
+             "arn:aws:lambda:eu-west-3:786469175371:layer:vectora-inbox-vectora-core-prod:7"),
+    ]
+    assert [c for c in denied if allowed(policy, c)] == []
+    assert [c for c in granted if not allowed(policy, c)] == []
+
+
+def test_no_managed_prefix_means_no_listing(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A listing is never granted without a prefix condition, even with no managed prefix."""
+    env_file = repo / "environments/dev/environment.yaml"
+    text = env_file.read_text()
+    env_file.write_text(text.replace("managed_prefixes: [clients/, canonical/]", "managed_prefixes: []"))
+    policy = policy_of(capsys, repo, "dev", read_only=False)
+    assert "ListManagedVersions" not in [s["Sid"] for s in policy["Statement"]]
+    assert not allowed(policy, Call("s3:ListBucketVersions", s3("config-dev"), ""))
+    assert not allowed(policy, Call("s3:ListBucket", s3("config-dev"), "clients/"))
+    assert allowed(policy, Call("s3:ListBucket", s3("config-dev"), "backups/snapshots/"))
+    assert lint(policy) == []

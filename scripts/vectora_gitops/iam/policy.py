@@ -1,30 +1,51 @@
-"""The IAM policy of an environment's role: read-only (plan, drift) or apply.
+"""The IAM policy of an environment's role: read-only (plan, drift, gates, status) or apply.
 
-Every action the tool performs is listed here with the resources of one environment; nothing
-that writes is granted on `*`.
+Every action the tool performs is listed here with the resources of one environment, each on
+the resource type AWS authorizes it against; `*` only for the three actions AWS authorizes on no
+resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricStatistics),
+never for one that writes. The read-only policy grants what plan, drift, gates, status, history and
+`snapshot list` read, and no more (what each prefix holds: docs/architecture.md §4): listings of
+the managed prefixes and of the snapshot manifests, the data bucket's `deployments/`, the
+source's evidence, layer versions and function configurations; nothing of the newsletters
+bucket, of the curated data or of the layer artifacts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from vectora_gitops.model import Environment, Pins
+from vectora_gitops.model import Environment, MetricGate, Pins
 
-READ_ANYWHERE = ("sts:GetCallerIdentity", "cloudwatch:GetMetricStatistics")
+# Prefixes the tool keeps (docs/architecture.md §4).
+SNAPSHOTS = "backups/snapshots/"
+DEPLOYMENTS = "deployments/"  # lock, records, state, e2e
+CURATED = "curated/"  # the newest object per client is named in a snapshot (apply role only)
+ARTIFACTS = "layers/"
+
+Statement = dict[str, Any]
 
 
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env, pins)
+    statements = _read(env)
     if source is not None:
-        data = f"arn:aws:s3:::{source.buckets.data}"
-        statements.append({"Sid": "ReadPromotionEvidence", "Effect": "Allow",
-                           "Action": ["s3:ListBucket", "s3:GetObject"],
-                           "Resource": [data, f"{data}/deployments/*", f"{data}/metrics/*"]})
+        statements += _evidence(source, env.promotion.gates.metrics)
     if not read_only:
-        statements += _write(env)
-    return {"Version": "2012-10-17", "Statement": statements}
+        statements += _write(env, pins)
+    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
+
+
+def _allow(sid: str, actions: Sequence[str], resources: str | list[str], *,
+           prefixes: Sequence[str] | None = None) -> Statement:
+    """One Allow statement; `prefixes` limit a listing to keys under them (s3:prefix), and
+    no prefix at all means nothing to list (the statement is left out)."""
+    statement: Statement = {"Sid": sid, "Effect": "Allow", "Action": list(actions),
+                            "Resource": resources if prefixes is None or prefixes else []}
+    if prefixes is not None:
+        statement["Condition"] = {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}}
+    return statement
 
 
 def _arns(env: Environment) -> dict[str, str]:
@@ -33,9 +54,14 @@ def _arns(env: Environment) -> dict[str, str]:
 
 
 def _layer_arns(env: Environment) -> list[str]:
+    """The layers themselves (what PublishLayerVersion is authorized against)."""
     base = _arns(env)["lambda"]
-    return [arn for spec in env.layers.values()
-            for arn in (f"{base}:layer:{spec.name}", f"{base}:layer:{spec.name}:*")]
+    return [f"{base}:layer:{spec.name}" for spec in env.layers.values()]
+
+
+def _layer_version_arns(env: Environment) -> list[str]:
+    """Every version of the layers (what GetLayerVersion is authorized against)."""
+    return [f"{arn}:*" for arn in _layer_arns(env)]
 
 
 def _function_arns(env: Environment) -> list[str]:
@@ -43,44 +69,63 @@ def _function_arns(env: Environment) -> list[str]:
     return [f"{base}:function:{spec.name}" for spec in env.functions.values()]
 
 
-def _buckets(env: Environment) -> list[str]:
-    return [f"arn:aws:s3:::{b}" for b in env.buckets.all()]
+def _bucket(name: str) -> str:
+    return f"arn:aws:s3:::{name}"
 
 
-def _read(env: Environment, pins: Pins) -> list[dict[str, Any]]:
-    artifact_buckets = sorted({p.artifact_bucket for p in pins.layers.values()})
-    objects = [f"{b}/*" for b in _buckets(env)]
-    objects += [f"arn:aws:s3:::{b}/layers/*" for b in artifact_buckets]
+def _read(env: Environment) -> list[Statement]:
+    config, data = _bucket(env.buckets.config), _bucket(env.buckets.data)
     return [
-        {"Sid": "Identity", "Effect": "Allow", "Action": list(READ_ANYWHERE), "Resource": "*"},
-        {"Sid": "ListBuckets", "Effect": "Allow",
-         "Action": ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketVersioning"],
-         "Resource": _buckets(env)},
-        {"Sid": "ReadObjects", "Effect": "Allow",
-         "Action": ["s3:GetObject", "s3:GetObjectVersion"], "Resource": objects},
-        {"Sid": "ReadLayers", "Effect": "Allow",
-         "Action": ["lambda:ListLayerVersions", "lambda:GetLayerVersion"],
-         "Resource": _layer_arns(env)},
-        {"Sid": "ReadFunctions", "Effect": "Allow",
-         "Action": ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:ListTags"],
-         "Resource": _function_arns(env)},
-        {"Sid": "ReadStacks", "Effect": "Allow", "Action": ["cloudformation:DescribeStacks"],
-         "Resource": [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]},
+        _allow("Identity", ["sts:GetCallerIdentity"], "*"),
+        # AWS authorizes ListLayerVersions on no resource: it cannot be scoped to the layers
+        _allow("ListLayerVersions", ["lambda:ListLayerVersions"], "*"),
+        _allow("ListManagedObjects", ["s3:ListBucket"], [config],
+               prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
+        _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+        _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
+        # GetFunction returns the tags only to a caller allowed lambda:ListTags
+        _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
     ]
 
 
-def _write(env: Environment) -> list[dict[str, Any]]:
-    config, data = f"arn:aws:s3:::{env.buckets.config}", f"arn:aws:s3:::{env.buckets.data}"
+def _evidence(source: Environment, metrics: tuple[MetricGate, ...]) -> list[Statement]:
+    """The source's deployment records and E2E results, and the metrics the gates read."""
+    data = _bucket(source.buckets.data)
+    documents = sorted({f"{data}/{m.key.replace('{client}', '*')}"
+                        for m in metrics if m.source == "s3"})
+    out = [_allow("ListPromotionEvidence", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+           _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents])]
+    if any(m.source == "cloudwatch" for m in metrics):
+        out.append(_allow("ReadMetrics", ["cloudwatch:GetMetricStatistics"], "*"))
+    return out
+
+
+def _write(env: Environment, pins: Pins) -> list[Statement]:
+    config, data = _bucket(env.buckets.config), _bucket(env.buckets.data)
+    code = _bucket(env.buckets.lambda_code)
     managed = [f"{config}/{p}*" for p in env.sync.managed_prefixes]
+    sources = {p.artifact_bucket for p in pins.layers.values()}  # where apply copies zips from
+    artifacts = sorted(f"{_bucket(b)}/{ARTIFACTS}*" for b in {env.buckets.lambda_code, *sources})
     return [
-        {"Sid": "WriteManagedObjects", "Effect": "Allow",
-         "Action": ["s3:PutObject", "s3:DeleteObject"],
-         "Resource": [*managed, f"{config}/backups/snapshots/*", f"{data}/deployments/*"]},
-        {"Sid": "WriteLayerArtifacts", "Effect": "Allow", "Action": ["s3:PutObject"],
-         "Resource": [f"arn:aws:s3:::{env.buckets.lambda_code}/layers/*"]},
-        {"Sid": "PublishLayers", "Effect": "Allow", "Action": ["lambda:PublishLayerVersion"],
-         "Resource": _layer_arns(env)},
-        {"Sid": "UpdateFunctions", "Effect": "Allow",
-         "Action": ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
-         "Resource": _function_arns(env)},
+        _allow("CheckVersioning", ["s3:GetBucketVersioning"], [config, data, code]),
+        # snapshots record versions, restores and exports read them; import reads the objects
+        _allow("ListManagedVersions", ["s3:ListBucketVersions"], [config],
+               prefixes=env.sync.managed_prefixes),
+        _allow("ReadManagedObjects", ["s3:GetObject", "s3:GetObjectVersion"], managed),
+        _allow("ReadSnapshots", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*"]),
+        _allow("ListCurated", ["s3:ListBucket"], [data], prefixes=[CURATED]),
+        _allow("HeadCurated", ["s3:GetObject"], [f"{data}/{CURATED}*"]),
+        # apply verifies the zips it copies and publishes (Lambda reads them as the caller);
+        # import looks for a layer's zip by listing them
+        _allow("ListLayerArtifacts", ["s3:ListBucket"], [code], prefixes=[ARTIFACTS]),
+        _allow("ReadLayerArtifacts", ["s3:GetObject"], artifacts),
+        _allow("WriteManagedObjects", ["s3:PutObject", "s3:DeleteObject"],
+               [*managed, f"{config}/{SNAPSHOTS}*", f"{data}/{DEPLOYMENTS}*"]),
+        _allow("WriteLayerArtifacts", ["s3:PutObject"], [f"{code}/{ARTIFACTS}*"]),
+        _allow("PublishLayers", ["lambda:PublishLayerVersion"], _layer_arns(env)),
+        _allow("UpdateFunctions", ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
+               _function_arns(env)),
+        _allow("ReadStacks", ["cloudformation:DescribeStacks"],
+               [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
     ]
