@@ -18,7 +18,8 @@ from test_import import seed_live_dev
 
 ENVS = ("dev", "stage", "prod")
 # The actions AWS authorizes on no resource, the only ones granted on "*".
-STAR = {"sts:GetCallerIdentity", "lambda:ListLayerVersions", "cloudwatch:GetMetricStatistics"}
+STAR = {"sts:GetCallerIdentity", "lambda:ListLayerVersions", "cloudwatch:GetMetricStatistics",
+        "cloudformation:ListStacks"}
 
 WRITES = ("Put", "Delete", "Update", "Publish", "Tag", "Create", "Copy")
 
@@ -48,6 +49,7 @@ def test_generated_policies_grant_no_write_on_star(repo: Path, capsys: pytest.Ca
             if read_only:
                 actions = [a for s in policy["Statement"] for a in s["Action"]]
                 assert not any(a.split(":")[1].startswith(WRITES) for a in actions), actions
+                assert "cloudformation:ListStacks" not in actions  # import only: the apply role
 
 
 def test_the_iam_linter_finds_nothing_in_any_generated_policy(
@@ -159,7 +161,8 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
     for expected in ("lambda:PublishLayerVersion", "s3:GetObjectVersion", "s3:ListBucketVersions",
                      "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
                      "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
-                     "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning"):
+                     "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning",
+                     "cloudformation:ListStacks"):
         assert expected in {c.action for c in seen}
     for call in (Call("s3:GetObject", f"arn:aws:s3:::vectora-inbox-data-dev/{CURATED}"),
                  Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-lambda-code-dev", "layers/"),

@@ -1,13 +1,14 @@
 """The IAM policy of an environment's role: read-only (plan, drift, gates, status) or apply.
 
 Every action the tool performs is listed here with the resources of one environment, each on
-the resource type AWS authorizes it against; `*` only for the three actions AWS authorizes on no
-resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricStatistics),
-never for one that writes. The read-only policy grants what plan, drift, gates, status, history and
-`snapshot list` read, and no more (what each prefix holds: docs/architecture.md §4): listings of
-the managed prefixes and of the snapshot manifests, the data bucket's `deployments/`, the
-source's evidence, layer versions and function configurations; nothing of the newsletters
-bucket, of the curated data or of the layer artifacts.
+the resource type AWS authorizes it against; `*` only for the actions AWS authorizes on no
+resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricStatistics, and
+for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
+what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
+prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
+manifests, the data bucket's `deployments/`, the source's evidence, layer versions and function
+configurations; nothing of the newsletters bucket, of the curated data or of the layer
+artifacts.
 """
 
 from __future__ import annotations
@@ -128,4 +129,6 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
                _function_arns(env)),
         _allow("ReadStacks", ["cloudformation:DescribeStacks"],
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
+        # import: which stacks exist (AWS authorizes ListStacks on no resource)
+        _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
     ]
