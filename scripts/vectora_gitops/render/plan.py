@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from vectora_gitops.engine.changes import Change
 from vectora_gitops.engine.plan import Plan, short, to_dict
+from vectora_gitops.masking import aws_env, git_value
 
 MAX_MD_ROWS = 200
 STYLE = {"+": "green", "~": "yellow", "-": "red"}
@@ -77,4 +79,19 @@ def markdown(plan: Plan) -> str:
 
 
 def as_json(plan: Plan) -> str:
-    return json.dumps(to_dict(plan), indent=2, sort_keys=True) + "\n"
+    """The plan as JSON for reading: the saved plan's fields (engine/plan.py), with git's values
+    of variables named like secrets masked too. `apply --plan` refuses this copy: save the plan
+    to apply with `plan --out FILE`."""
+    data = to_dict(plan)
+    data["changes"] = [_masked(change) for change in data["changes"]]
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _masked(change: dict[str, Any]) -> dict[str, Any]:
+    if change.get("kind") != "update_function":
+        return change
+    after = change.get("env_after")
+    before = change.get("env_before") or {}
+    git = after if after is not None else before  # unchanged variables: AWS holds git's values
+    return {**change, "env_before": aws_env(before, git),
+            "env_after": None if after is None else {k: git_value(k, v) for k, v in after.items()}}
