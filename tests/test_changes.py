@@ -93,7 +93,8 @@ ROWS = [
         names=("ingest-dev",), runtime=True),  # carries the layer already: touches no deployable
     Row(UpdateFunction("score", "score-dev", (), None, {"A": "1", "B": "2", "X": "1"},
                        {"A": "1", "B": "3", "C": "4"}),
-        "functions", "function score", "~ update score-dev: env +C=4, env -X, env B: 2 -> 3",
+        "functions", "function score",
+        "~ update score-dev: env +C=4, env -X, env B: ***sha256:d4735e3a -> 3",  # only AWS holds 2
         names=("score-dev",), runtime=True),
     Row(TagFunction("ingest", "ingest-dev", FN_ARN, {"team": "x", "env": "dev"}, {}),
         "functions", "function ingest", "~ tag ingest-dev: env=dev, team=x",

@@ -59,7 +59,8 @@ layers:
   + publish core-dev from 1.4.1 (sha256 hhhhhhhhhhhh)
 functions:
   ~ tag ingest-dev: env=dev, team=x
-  ~ update ingest-dev: layers [core-dev:1] -> [core-dev:2, deps:<new>], env +C=4, env B: 2 -> 3
+  ~ update ingest-dev: layers [core-dev:1] -> [core-dev:2, deps:<new>], env +C=4, \
+env B: ***sha256:d4735e3a -> 3
   ~ update score-dev: env -X
 deletions:
   - delete canonical/old.md (not in git)

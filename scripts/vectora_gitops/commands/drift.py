@@ -61,7 +61,7 @@ def report(results: list[EnvDrift], *, output: str, out: Path | None) -> None:
         for result in (r for r in results if r.notice):
             console.err(f"{result.env}: {result.notice}")
     elif output == "markdown":
-        body = "\n".join(render.markdown(r) if r.drifted else render.summary(r) + "\n"
+        body = "\n".join(render.markdown(r) if r.drifted else render.summary_markdown(r)
                          for r in results)
     else:
         body = render.text(results)

@@ -13,6 +13,7 @@ from vectora_gitops.errors import UsageError
 from vectora_gitops.promotion import checkpr, pins
 from vectora_gitops.promotion.gates import verdict
 from vectora_gitops.promotion.run_gates import load_chain, strict, with_integrity
+from vectora_gitops.safetext import printable
 
 
 def main(args: Namespace) -> int:
@@ -39,8 +40,8 @@ def gates(repo: Repository, source: str | None, target: str) -> int:
     for change in found:
         console.out(f"  {change.selector}: {pins.display(change.old) if change.old else '(absent)'}"
                     f" -> {pins.display(change.new)}")
-    for r in results:
-        console.out(f"{r.status:<8} {r.name}: {r.evidence}")
+    for r in results:  # evidence may quote what S3 or a caller wrote: kept on its line
+        console.out(f"{r.status:<8} {r.name}: {printable(r.evidence)}")
     ok = verdict(results, strict=strict(chain, target))
     unknown = any(r.status == "unknown" for r in results)
     if ok and unknown:
@@ -54,7 +55,7 @@ def gates(repo: Repository, source: str | None, target: str) -> int:
 def check_pr(repo: Repository, base: str) -> int:
     problems, checked = checkpr.check(repo, base)
     for line in checked:
-        console.out(line)
+        console.out(printable(line))
     for problem in problems:
-        console.err(str(problem))
+        console.err(printable(str(problem)))
     return 1 if problems else 0

@@ -8,6 +8,7 @@ from vectora_gitops.drift.findings import Finding
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.diff import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name
+from vectora_gitops.masking import aws_value, git_value
 from vectora_gitops.model import DesiredState, FunctionSpec
 from vectora_gitops.observed import FunctionConfig, LayerVersion
 
@@ -95,16 +96,21 @@ def layer_findings(desired: DesiredState, actual: ActualState, key: str, config:
 
 
 def env_findings(key: str, spec: FunctionSpec, config: FunctionConfig) -> list[Finding]:
+    """Values as masking.py shows them: AWS's are masked (git does not hold them), git's when
+    their name says secret; the masks still differ when the values do (so does the fingerprint)."""
     git, aws = dict(spec.environment), dict(config.environment)
     out = []
     for name in sorted(git.keys() | aws.keys()):
         resource = f"function:{key}:env:{name}"
         if name not in aws:
-            out.append(Finding("env_removed", resource, f"{name}={git[name]}", "absent"))
+            out.append(Finding("env_removed", resource, f"{name}={git_value(name, git[name])}",
+                               "absent"))
         elif name not in git:
-            out.append(Finding("env_added", resource, "absent", f"{name}={aws[name]}"))
+            out.append(Finding("env_added", resource, "absent",
+                               f"{name}={aws_value(name, aws[name], git)}"))
         elif git[name] != aws[name]:
-            out.append(Finding("env_changed", resource, f"{name}={git[name]}", f"{name}={aws[name]}"))
+            out.append(Finding("env_changed", resource, f"{name}={git_value(name, git[name])}",
+                               f"{name}={aws_value(name, aws[name], git)}"))
     return out
 
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
+from vectora_gitops.masking import aws_value, git_value, same
 from vectora_gitops.model import object_selector, selector_of
 
 # Order in which apply runs the phases: a reader never sees a config naming something missing.
@@ -280,6 +281,8 @@ class UpdateFunction(_FunctionChange):
     kind: ClassVar[str] = "update_function"
     layers_before: tuple[str, ...] = ()
     layers_after: tuple[LayerRef, ...] | None = None  # None: unchanged
+    # AWS's variables as shown (masked where git does not hold the value: engine/diff.py), and
+    # git's, which apply sets (docs/architecture.md §9).
     env_before: Mapping[str, str] = field(default_factory=dict)
     env_after: Mapping[str, str] | None = None  # None: unchanged
 
@@ -344,11 +347,13 @@ def _short_layer(arn: str) -> str:
 
 
 def env_delta(before: Mapping[str, str], after: Mapping[str, str]) -> list[str]:
-    """`env +NAME=value`, `env -NAME`, `env NAME: old -> new`, by name."""
-    out = [f"env +{k}={after[k]}" for k in sorted(after.keys() - before.keys())]
+    """`env +NAME=value`, `env -NAME`, `env NAME: old -> new`, by name. `after` is git's; a value
+    only AWS holds (every old value shown) or named like a secret is masked (masking.py); `before`
+    may already be masked (the diff masks it)."""
+    out = [f"env +{k}={git_value(k, after[k])}" for k in sorted(after.keys() - before.keys())]
     out += [f"env -{k}" for k in sorted(before.keys() - after.keys())]
-    out += [f"env {k}: {before[k]} -> {after[k]}" for k in sorted(after.keys() & before.keys())
-            if after[k] != before[k]]
+    out += [f"env {k}: {aws_value(k, before[k], after)} -> {git_value(k, after[k])}"
+            for k in sorted(after.keys() & before.keys()) if not same(before[k], after[k])]
     return out
 
 

@@ -17,6 +17,7 @@ from vectora_gitops.engine.changes import (
     ordered,
 )
 from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
+from vectora_gitops.masking import aws_env
 from vectora_gitops.model import DesiredObject, DesiredState
 from vectora_gitops.observed import FunctionConfig
 
@@ -108,7 +109,7 @@ def function_changes(key: str, config: FunctionConfig, wanted: tuple[LayerRef, .
     if not (layers_ok and env_ok):
         changes.append(UpdateFunction(
             key, config.name, config.layers, None if layers_ok else wanted,
-            dict(config.environment), None if env_ok else dict(environment)))
+            aws_env(config.environment, environment), None if env_ok else dict(environment)))
     missing = {k: v for k, v in tags.items() if config.tags.get(k) != v}
     if missing:
         changes.append(TagFunction(key, config.name, config.arn, missing, dict(config.tags)))

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vectora_gitops.engine.actual import ActualState
-from vectora_gitops.engine.changes import Change, from_json, to_json
+from vectora_gitops.engine.changes import Change, UpdateFunction, from_json, to_json
 from vectora_gitops.engine.diff import diff
 from vectora_gitops.errors import InputError
+from vectora_gitops.masking import is_masked
 from vectora_gitops.model import DesiredState
 
 FORMAT = 1
@@ -98,7 +100,7 @@ def load(path: Path) -> Plan:
         data = json.loads(path.read_text())
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r} is not {FORMAT}")
-        return Plan(
+        plan = Plan(
             env=data["env"], commit=data["commit"], created_at=data["created_at"],
             prune=bool(data["prune"]), pins=data["pins"],
             changes=tuple(from_json(c) for c in data["changes"]),
@@ -108,3 +110,18 @@ def load(path: Path) -> Plan:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a plan saved by `vectora-gitops plan --out` ({exc}); "
                          "make a new plan") from None
+    check_unmasked(plan, path)
+    return plan
+
+
+def check_unmasked(plan: Plan, path: Path) -> None:
+    """A plan whose variables to set hold masks (`plan --output json` prints such a copy) would
+    write the masks into the functions: refused (docs/architecture.md §9)."""
+    for change in plan.changes:
+        if isinstance(change, UpdateFunction) and isinstance(change.env_after, Mapping):
+            masked = sorted(str(k) for k, v in change.env_after.items()
+                            if isinstance(v, str) and is_masked(v))
+            if masked:
+                raise InputError(f"{path}: function {change.function}: variable {masked[0]} holds "
+                                 "a masked value (a copy printed by `plan --output json`?); save "
+                                 "the plan to apply with `vectora-gitops plan --out FILE`")

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.pins import PinChange, display
 from vectora_gitops.promotion.summary import FilesDiff, KeyChange
+from vectora_gitops.safetext import md_code, md_text
 
 ICONS = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "⚠️ unknown"}
 MAX_FILES = 50
+LONG = 1000  # characters of a gate's evidence or a reason shown
 
 
 @dataclass(frozen=True)
@@ -27,23 +29,31 @@ class Body:
 
 
 def render(body: Body) -> str:
-    lines = [f"## Promote {body.source} → {body.target}", "",
-             "| Pin | " + f"{body.target} (now) | {body.source} (promoted) |", "|---|---|---|"]
-    lines += [f"| `{c.selector}` | {display(c.old) if c.old else '_(absent)_'} | {display(c.new)} |"
-              for c in body.changes]
+    """Every value from git, client files or evidence is a code span or escaped text
+    (safetext): none can add a heading, a row or a link of its own."""
+    src, dst = md_text(body.source), md_text(body.target)
+    lines = [f"## Promote {src} → {dst}", "",
+             "| Pin | " + f"{dst} (now) | {src} (promoted) |", "|---|---|---|"]
+    lines += [f"| {md_code(c.selector)} | {md_text(display(c.old)) if c.old else '_(absent)_'} | "
+              f"{md_text(display(c.new))} |" for c in body.changes]
     if body.reason:
-        lines += ["", f"**Downgrade allowed.** Reason: {body.reason}"]
+        lines += ["", f"**Downgrade allowed.** Reason: {md_text(body.reason, LONG)}"]
     for cid, found in sorted(body.configs.items()):
-        lines += ["", f"### Client `{cid}`", "", *_config_lines(found)]
+        lines += ["", f"### Client {_code(cid)}", "", *_config_lines(found)]
     if body.bundle is not None:
         lines += ["", "### Canonical bundle", "", *_bundle_lines(body.bundle)]
-    lines += ["", f"### Gates of {body.target}", "", *_gate_lines(body.gates, body.strict)]
+    lines += ["", f"### Gates of {dst}", "", *_gate_lines(body.gates, body.strict)]
     lines += ["", "### Roll back", "",
               "- Revert this pull request: the next reconcile puts the previous pins back.",
-              f"- Or restore the snapshot taken before the apply: `vectora-gitops snapshot list "
-              f"--env {body.target}` then `vectora-gitops snapshot restore --env {body.target} "
-              "--name <snapshot>`."]
+              "- Or restore the snapshot taken before the apply: "
+              f"{_code(f'vectora-gitops snapshot list --env {body.target}')} then "
+              f"{_code(f'vectora-gitops snapshot restore --env {body.target} --name <snapshot>')}."]
     return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    """A code span outside a table (its pipes need no escape)."""
+    return md_code(text, cell=False)
 
 
 def _config_lines(found: Sequence[KeyChange]) -> list[str]:
@@ -52,11 +62,11 @@ def _config_lines(found: Sequence[KeyChange]) -> list[str]:
     out = []
     for c in found:
         if c.op == "added":
-            out.append(f"- added `{c.path}`: `{c.new}`")
+            out.append(f"- added {_code(c.path)}: {_code(c.new)}")
         elif c.op == "removed":
-            out.append(f"- removed `{c.path}` (was `{c.old}`)")
+            out.append(f"- removed {_code(c.path)} (was {_code(c.old)})")
         else:
-            out.append(f"- changed `{c.path}`: `{c.old}` → `{c.new}`")
+            out.append(f"- changed {_code(c.path)}: {_code(c.old)} → {_code(c.new)}")
     return out
 
 
@@ -64,7 +74,7 @@ def _bundle_lines(diff: FilesDiff) -> list[str]:
     out = []
     for label, files in (("added", diff.added), ("removed", diff.removed), ("changed", diff.changed)):
         if files:
-            shown = ", ".join(f"`{f}`" for f in files[:MAX_FILES])
+            shown = ", ".join(_code(f) for f in files[:MAX_FILES])
             more = f" and {len(files) - MAX_FILES} more" if len(files) > MAX_FILES else ""
             out.append(f"- {label} ({len(files)}): {shown}{more}")
     return out or ["No file differs."]
@@ -74,12 +84,9 @@ def _gate_lines(results: Sequence[GateResult], strict: bool) -> list[str]:
     if not results:
         return ["No gate declared."]
     out = ["| Gate | Result | Evidence |", "|---|---|---|"]
-    out += [f"| {r.name} | {ICONS.get(r.status, r.status)} | {_cell(r.evidence)} |" for r in results]
+    out += [f"| {md_text(r.name)} | {ICONS.get(r.status) or md_text(r.status)} | "
+            f"{md_code(r.evidence, LONG)} |" for r in results]
     if any(r.status == "unknown" for r in results):
         out += ["", "Unknown gates " + ("block this promotion." if strict else
                                         "pass with a warning here; CI evaluates them again.")]
     return out
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from vectora_gitops.drift.findings import EnvDrift, Finding, counted, fingerprint
+from vectora_gitops.safetext import md_code, md_text, printable
 
 MAX_MD_ROWS = 300
+LONG = 1000  # characters of a notice shown in Markdown
 
 
 def marker(env: str, findings: Iterable[Finding]) -> str:
@@ -24,49 +26,55 @@ def _grouped(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 
 def summary(result: EnvDrift) -> str:
+    """One line; an error's text (AWS may have written it) is kept on it."""
     if result.error:
-        return f"{result.env}: error: {result.error}"
+        return f"{result.env}: error: {printable(result.error)}"
     n, ignored = len(counted(result.findings)), len(result.findings) - len(counted(result.findings))
     extra = f" ({ignored} ignored)" if ignored else ""
     return f"{result.env}: {n} drift finding(s){extra}" if n else f"{result.env}: no drift{extra}"
 
 
 def text(results: Iterable[EnvDrift]) -> str:
+    """Plain text; what AWS or git said is kept on its line (safetext.printable)."""
     lines: list[str] = []
     for result in results:
         lines.append(summary(result))
         if result.notice:
-            lines.append(f"  ! {result.notice}")
+            lines.append(f"  ! {printable(result.notice)}")
         for resource, findings in _grouped(counted(result.findings)).items():
-            lines.append(f"  {resource}")
-            lines += [f"    {f.label}: git: {f.git}; aws: {f.aws}" for f in findings]
+            lines.append(f"  {printable(resource)}")
+            lines += [f"    {f.label}: git: {printable(f.git)}; aws: {printable(f.aws)}"
+                      for f in findings]
         for f in (f for f in result.findings if f.ignored):
-            lines.append(f"  ignored {f.resource}: {f.label} ({f.aws}): {f.ignored}")
+            lines.append(f"  ignored {printable(f.resource)}: {f.label} ({printable(f.aws)}): "
+                         f"{printable(f.ignored)}")
     return "\n".join(lines) + "\n"
 
 
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+def summary_markdown(result: EnvDrift) -> str:
+    return md_text(summary(result), LONG) + "\n"
 
 
 def markdown(result: EnvDrift) -> str:
-    """The issue body of one environment; the first two lines are the workflow's contract."""
+    """The issue body of one environment; the first two lines are the workflow's contract. Every
+    value is a code span or escaped text (safetext), so none can add a row, a line or a marker."""
     live = counted(result.findings)
     lines = [marker(result.env, result.findings), f"# Drift in {result.env}", ""]
     if result.notice:
-        lines += [f"> **{result.notice}**", ""]
+        lines += [f"> **{md_text(result.notice, LONG)}**", ""]
     lines += [f"**{len(live)} finding(s)**: AWS differs from git. Fix it by a pull request, or "
               f"run `vectora-gitops apply --env {result.env}` to put git's state back.", ""]
     if live:
         lines += ["| resource | drift | git | aws |", "|---|---|---|---|"]
-        lines += [f"| `{_cell(f.resource)}` | {f.label} | {_cell(f.git)} | {_cell(f.aws)} |"
-                  for f in live[:MAX_MD_ROWS]]
+        lines += [f"| {md_code(f.resource)} | {md_text(f.label)} | {md_code(f.git)} | "
+                  f"{md_code(f.aws)} |" for f in live[:MAX_MD_ROWS]]
         if len(live) > MAX_MD_ROWS:
-            lines.append(f"\n... and {len(live) - MAX_MD_ROWS} more")
+            lines += ["", f"... and {len(live) - MAX_MD_ROWS} more"]
     ignored = [f for f in result.findings if f.ignored]
     if ignored:
         lines += ["", "<details><summary>Ignored (drift.ignore)</summary>", ""]
-        lines += [f"- `{f.resource}`: {f.label}: {_cell(f.ignored)}" for f in ignored]
+        lines += [f"- {md_code(f.resource, cell=False)}: {md_text(f.label)}: {md_text(f.ignored)}"
+                  for f in ignored]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
 
 from vectora_gitops.engine.changes import Change
 from vectora_gitops.engine.plan import Plan, short, to_dict
+from vectora_gitops.masking import aws_env, git_value
+from vectora_gitops.safetext import cap, md_code, md_text, printable
 
 MAX_MD_ROWS = 200
+MAX_LINE = 500  # characters of one change in the PR comment
 STYLE = {"+": "green", "~": "yellow", "-": "red"}
-
-
-def describe(change: Change) -> tuple[str, str]:
-    """(symbol, one-line description) of a change."""
-    return change.symbol, change.describe()
 
 
 def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
@@ -28,15 +28,23 @@ def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
     return groups
 
 
+def describe(change: Change) -> tuple[str, str]:
+    """(symbol, one-line description) of a change; S3 keys and values kept on the line
+    (safetext.printable), values masked where they may be secret (engine/changes.py)."""
+    return change.symbol, printable(change.describe())
+
+
 def lines(plan: Plan) -> list[Text]:
     """The plan as text lines, each change's symbol styled (green +, yellow ~, red -)."""
-    out = [Text(f"Plan for {plan.env} at {short(plan.commit)} (canonical {plan.pins['canonical']})")]
+    out = [Text(printable(f"Plan for {plan.env} at {short(plan.commit)} (canonical "
+                          f"{plan.pins['canonical']})"))]
     for phase, changes in group(plan.changes).items():
         out.append(Text(f"{phase}:"))
-        out += [Text.assemble("  ", (c.symbol, STYLE[c.symbol]), " ", c.describe()) for c in changes]
+        out += [Text.assemble("  ", (symbol, STYLE[symbol]), " ", line)
+                for symbol, line in map(describe, changes)]
     if plan.unmanaged:
         out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
-        out += [Text(f"    {k}") for k in plan.unmanaged[:20]]
+        out += [Text(f"    {printable(k)}") for k in plan.unmanaged[:20]]
     out.append(Text(plan.summary_line()))
     return out
 
@@ -54,9 +62,13 @@ def text(plan: Plan, *, color: bool) -> str:
 
 
 def markdown(plan: Plan) -> str:
+    """The PR comment: one line per change inside a fenced block that no key or value can close
+    (each is one printable line, the fence longer than any run of backticks in them)."""
     icon = "✅" if plan.empty else "📝"
-    lines = [f"### {icon} Plan for `{plan.env}`", "", f"**{plan.summary_line()}** — commit "
-             f"`{short(plan.commit)}`, canonical `{plan.pins['canonical']}`", ""]
+    canonical = md_code(str(plan.pins["canonical"]), cell=False)
+    lines = [f"### {icon} Plan for {md_code(plan.env, cell=False)}", "",
+             f"**{md_text(plan.summary_line())}** — commit "
+             f"{md_code(short(plan.commit), cell=False)}, canonical {canonical}", ""]
     if plan.changes:
         lines += ["| phase | change | count |", "|---|---|---:|"]
         for phase, changes in group(plan.changes).items():
@@ -64,17 +76,39 @@ def markdown(plan: Plan) -> str:
             for c in changes:
                 kinds[c.kind] = kinds.get(c.kind, 0) + 1
             lines += [f"| {phase} | {k.replace('_', ' ')} | {n} |" for k, n in kinds.items()]
-        lines += ["", "<details><summary>All changes</summary>", "", "```diff"]
-        rows = [f"{s} {line}" for s, line in map(describe, plan.changes)]
-        lines += rows[:MAX_MD_ROWS]
+        rows = [f"{s} {cap(line, MAX_LINE)}" for s, line in map(describe, plan.changes)]
+        shown = rows[:MAX_MD_ROWS]
         if len(rows) > MAX_MD_ROWS:
-            lines.append(f"... and {len(rows) - MAX_MD_ROWS} more")
-        lines += ["```", "", "</details>"]
+            shown.append(f"... and {len(rows) - MAX_MD_ROWS} more")
+        fence = fence_for(shown)
+        lines += ["", "<details><summary>All changes</summary>", "", f"{fence}diff", *shown, fence,
+                  "", "</details>"]
     if plan.unmanaged:
         lines += ["", f"{len(plan.unmanaged)} unmanaged object(s) kept (apply `--prune` deletes "
                   "them)."]
     return "\n".join(lines) + "\n"
 
 
+def fence_for(rows: Iterable[str]) -> str:
+    """A backtick fence longer than any run of backticks in `rows` (at least three)."""
+    longest = max((len(run) for row in rows for run in re.findall("`+", row)), default=0)
+    return "`" * max(3, longest + 1)
+
+
 def as_json(plan: Plan) -> str:
-    return json.dumps(to_dict(plan), indent=2, sort_keys=True) + "\n"
+    """The plan as JSON for reading: the saved plan's fields (engine/plan.py), with git's values
+    of variables named like secrets masked too. `apply --plan` refuses this copy: save the plan
+    to apply with `plan --out FILE`."""
+    data = to_dict(plan)
+    data["changes"] = [_masked(change) for change in data["changes"]]
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def _masked(change: dict[str, Any]) -> dict[str, Any]:
+    if change.get("kind") != "update_function":
+        return change
+    after = change.get("env_after")
+    before = change.get("env_before") or {}
+    git = after if after is not None else before  # unchanged variables: AWS holds git's values
+    return {**change, "env_before": aws_env(before, git),
+            "env_after": None if after is None else {k: git_value(k, v) for k, v in after.items()}}

@@ -1,11 +1,12 @@
-"""Status as one self-contained HTML page: inline CSS, no scripts, no external assets."""
+"""Status as one self-contained HTML page: inline CSS, no scripts, no external assets. Every
+text goes through safetext.html_text (escaped, one line, capped); a run's address is a link only
+when it is a plain http(s) one."""
 
 from __future__ import annotations
 
-from html import escape
-
 from vectora_gitops.engine.plan import short
 from vectora_gitops.history import Record
+from vectora_gitops.safetext import html_link, html_text
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Column, Matrix, State
 
@@ -42,19 +43,19 @@ table.history td{font-size:13px}table.history td:nth-child(-n+4){white-space:now
 def cell(c: Cell) -> str:
     said = labels.words(c)
     if not said.pinned:
-        return f'<td class="cell none">{escape(said.state_word)}</td>'
-    parts = [f'<div class="ver">{escape(said.version)}</div>',
-             f'<span class="badge">{escape(said.state_word)}</span>']
+        return f'<td class="cell none">{html_text(said.state_word)}</td>'
+    parts = [f'<div class="ver">{html_text(said.version)}</div>',
+             f'<span class="badge">{html_text(said.state_word)}</span>']
     if said.since:
-        parts.append(f'<div class="since">{escape(said.since)}</div>')
+        parts.append(f'<div class="since">{html_text(said.since)}</div>')
     if said.waiting:
-        parts.append(f'<div><span class="wait">{escape(said.waiting)}</span></div>')
+        parts.append(f'<div><span class="wait">{html_text(said.waiting)}</span></div>')
     return f'<td class="cell {CLASS[said.state]}">{"".join(parts)}</td>'
 
 
 def matrix_table(matrix: Matrix) -> str:
-    heads = "".join(f"<th>{escape(labels.header(c, arrow='←'))}</th>" for c in matrix.columns)
-    rows = "".join(f'<tr><th class="mono">{escape(r.selector)}</th>{"".join(cell(c) for c in r.cells)}'
+    heads = "".join(f"<th>{html_text(labels.header(c, arrow='←'))}</th>" for c in matrix.columns)
+    rows = "".join(f'<tr><th class="mono">{html_text(r.selector)}</th>{"".join(cell(c) for c in r.cells)}'
                    "</tr>" for r in matrix.rows)
     return (f'<table class="matrix" id="matrix"><thead><tr><th>deployable</th>{heads}</tr></thead>'
             f"<tbody>{rows}</tbody></table>")
@@ -62,26 +63,26 @@ def matrix_table(matrix: Matrix) -> str:
 
 def legend() -> str:
     classes = ("sync", "drift", "never", "unknown")
-    items = [f'<span class="{k}"><span class="badge">{escape(w)}</span> {escape(d)}</span>'
+    items = [f'<span class="{k}"><span class="badge">{html_text(w)}</span> {html_text(d)}</span>'
              for k, (w, d) in zip(classes, labels.LEGEND, strict=False)]
-    items.append(f'<span><span class="wait">{escape(labels.WAITING)}</span> '
-                 f"{escape(labels.LEGEND[-1][1])}</span>")
+    items.append(f'<span><span class="wait">{html_text(labels.WAITING)}</span> '
+                 f"{html_text(labels.LEGEND[-1][1])}</span>")
     return f'<p class="legend">{"".join(items)}</p>'
 
 
 def record_row(r: Record) -> str:
     result = {"succeeded": "ok", "failed": "failed", "interrupted": "failed"}.get(r.result, "started")
-    link = (f'<a href="{escape(r.run_url)}">run</a>' if r.run_url.startswith("https://") else "")
-    cells = (escape(labels.day(r.at)), escape(r.actor), f'<span class="{result}">'
-             f"{escape(r.result)}</span>", f'<code>{escape(short(r.commit))}</code> {link}',
-             escape(labels.summary(r)), f'<span class="mono">{escape(labels.pins(r))}</span>')
+    link = html_link("run", r.run_url) if r.run_url else ""
+    cells = (html_text(labels.day(r.at)), html_text(r.actor), f'<span class="{result}">'
+             f"{html_text(r.result)}</span>", f'<code>{html_text(short(r.commit))}</code> {link}',
+             html_text(labels.summary(r)), f'<span class="mono">{html_text(labels.pins(r))}</span>')
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
 def history(col: Column) -> str:
-    title = f"<h2>{escape(col.env)}: recent deployments</h2>"
+    title = f"<h2>{html_text(col.env)}: recent deployments</h2>"
     if not col.known:
-        return f'{title}<p class="note">live state unknown: {escape(col.reason)}</p>'
+        return f'{title}<p class="note">live state unknown: {html_text(col.reason)}</p>'
     if not col.records:
         return f"{title}<p>No deployment records yet.</p>"
     head = "".join(f"<th>{h}</th>" for h in ("when", "who", "result", "commit", "changes", "pins"))
@@ -90,14 +91,14 @@ def history(col: Column) -> str:
 
 
 def html(matrix: Matrix) -> str:
-    notes = "".join(f'<p class="note">{escape(n)}</p>' for n in labels.notes(matrix))
+    notes = "".join(f'<p class="note">{html_text(n)}</p>' for n in labels.notes(matrix))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Vectora Inbox status</title><style>{CSS}</style></head><body>"
         "<h1>Vectora Inbox environments</h1>"
-        f'<div class="meta">{escape(labels.caption(matrix))} '
-        f"(<code>{escape(matrix.commit)}</code>)</div>"
+        f'<div class="meta">{html_text(labels.caption(matrix))} '
+        f"(<code>{html_text(matrix.commit)}</code>)</div>"
         f"{legend()}{matrix_table(matrix)}{notes}"
         f'{"".join(history(c) for c in matrix.columns)}'
         "</body></html>\n"

@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
+from vectora_gitops.safetext import md_code, md_text
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Matrix, State
 
 ICON = {State.IN_SYNC: "🟢", State.DRIFT: "🟠", State.NEVER_APPLIED: "⚪", State.UNKNOWN: "⚪",
         State.NOT_PINNED: ""}
-
-
-def md(text: str) -> str:
-    """Text safe inside a table cell."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+LONG = 1000  # characters of a note (it may carry an error AWS wrote)
 
 
 def cell(c: Cell) -> str:
+    """One cell: versions as code spans, words as escaped text (safetext); `<br>` is ours."""
     said = labels.words(c)
     if not said.pinned:
         return "—"
-    parts = [f"`{md(said.version)}`", f"{ICON[said.state]} {md(said.state_word)}"]
+    parts = [md_code(said.version), f"{ICON[said.state]} {md_text(said.state_word)}"]
     if said.since:
-        parts.append(md(said.since))
+        parts.append(md_text(said.since))
     if said.waiting:
-        parts.append(f"🔵 {md(said.waiting)}")
+        parts.append(f"🔵 {md_text(said.waiting)}")
     return "<br>".join(parts)
 
 
 def markdown(matrix: Matrix) -> str:
-    lines = ["### Vectora Inbox environments", "",
-             "| deployable | " + " | ".join(md(labels.header(c, arrow="←")) for c in matrix.columns) + " |",
+    heads = " | ".join(md_text(labels.header(c, arrow="←")) for c in matrix.columns)
+    lines = ["### Vectora Inbox environments", "", f"| deployable | {heads} |",
              "|---" * (len(matrix.columns) + 1) + "|"]
-    lines += [f"| `{md(row.selector)}` | " + " | ".join(cell(c) for c in row.cells) + " |"
+    lines += [f"| {md_code(row.selector)} | " + " | ".join(cell(c) for c in row.cells) + " |"
               for row in matrix.rows]
-    lines += ["", f"_{labels.caption(matrix)}_"]
+    lines += ["", f"_{md_text(labels.caption(matrix))}_"]
     notes = labels.notes(matrix)
     if notes:
-        lines += ["", *(f"- {md(n)}" for n in notes)]
+        lines += ["", *(f"- {md_text(n, LONG)}" for n in notes)]
     return "\n".join(lines) + "\n"

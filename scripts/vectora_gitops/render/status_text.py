@@ -11,6 +11,7 @@ from rich.table import Table
 
 from vectora_gitops.engine.plan import short
 from vectora_gitops.history import Record
+from vectora_gitops.safetext import printable
 from vectora_gitops.status import labels
 from vectora_gitops.status.matrix import Cell, Matrix, State
 
@@ -53,7 +54,7 @@ def matrix_table(matrix: Matrix) -> Table:
 
 
 def text(matrix: Matrix, *, color: bool) -> str:
-    notes: list[Table | str] = [escape(n) for n in labels.notes(matrix)]
+    notes: list[Table | str] = [escape(printable(n)) for n in labels.notes(matrix)]
     return _export([matrix_table(matrix), *notes], color=color)
 
 
@@ -64,7 +65,7 @@ def history(env: str, records: tuple[Record, ...]) -> str:
     table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
     for name in ("started", "result", "kind", "actor", "commit", "changes", "pins"):
         table.add_column(name, overflow="fold")
-    for r in records:
-        table.add_row(labels.day(r.started_at), r.result, r.kind, escape(r.actor),
-                      short(r.commit), labels.summary(r), escape(labels.pins(r)))
+    for r in records:  # record fields are text from S3: one line each, no markup
+        table.add_row(labels.day(r.started_at), *(escape(printable(t)) for t in (
+            r.result, r.kind, r.actor, short(r.commit), labels.summary(r), labels.pins(r))))
     return _export([table], color=False, width=160)

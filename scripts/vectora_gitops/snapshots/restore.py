@@ -13,7 +13,9 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import guards, records
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.errors import AwsError, GuardError, StalePlanError
+from vectora_gitops.masking import mask
 from vectora_gitops.model import Environment
+from vectora_gitops.safetext import printable
 from vectora_gitops.snapshots import take
 from vectora_gitops.snapshots.export import Manifest, SnapFunction
 
@@ -55,7 +57,19 @@ class RestorePlan:
             what = (["layers"] if f.layers is not None else []) + \
                 (["environment variables"] if f.environment is not None else [])
             out.append(f"  ~ put back {' and '.join(what)} of {f.name}")
-        return out
+            if f.environment is not None:
+                out += [f"      {line}" for line in env_lines(f.env_before, f.environment)]
+        return [printable(line) for line in out]
+
+
+def env_lines(now: Mapping[str, str], snapshot: Mapping[str, str]) -> list[str]:
+    """Which variables a restore puts back; both sides are values only AWS held, so every value
+    is masked (masking.py): a reader sees which changed, never what they hold."""
+    out = [f"env +{k}={mask(snapshot[k])}" for k in sorted(snapshot.keys() - now.keys())]
+    out += [f"env -{k}" for k in sorted(now.keys() - snapshot.keys())]
+    out += [f"env {k}: {mask(now[k])} -> {mask(snapshot[k])}"
+            for k in sorted(now.keys() & snapshot.keys()) if now[k] != snapshot[k]]
+    return out
 
 
 def make_plan(aws: Aws, env: Environment, manifest: Manifest) -> RestorePlan:
