@@ -4,13 +4,16 @@ nothing: every client object is kept byte for byte, and the next plan is empty."
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from helpers_repo import git
 from support import cli, client, layer_versions, objects, put, run
+from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.observed import layer_description as describe
 from vectora_gitops.sandbox.artifacts import deterministic_zip, layer_zip, sha256
 
@@ -134,3 +137,156 @@ def test_a_version_git_holds_with_other_content_never_blocks_the_import(
     assert (seeded / "clients/lai_weekly_v7/7.0.1.yaml").read_bytes() == \
         objects(CONFIG, "clients/lai_weekly_v7.yaml")["clients/lai_weekly_v7.yaml"]
     assert "  lai_weekly_v7: 7.0.1\n" in (seeded / "environments/dev/pins.yaml").read_text()
+
+
+def banner(title: str) -> str:
+    rule = "# " + "=" * 37 + "\n"
+    return f"{rule}# {title}\n{rule}"
+
+
+def changed_lines(before: str, after: str) -> list[str]:
+    """The lines difflib reports as removed (-) or added (+), in file order."""
+    return [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                  lineterm="", n=0)
+            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+
+
+def with_banners(env_path: Path, pins_path: Path) -> tuple[str, str]:
+    """environment.yaml and pins.yaml with banners between sections and at the end, comments on
+    values import changes, and flow lists with trailing comments."""
+    env_text = env_path.read_text(encoding="utf-8")
+    for old, new in (
+            ("role: vectora-inbox-lambda-role-dev\n",
+             "role: vectora-inbox-lambda-role-dev   # execution role of the functions\n"),
+            ("  - vectora-inbox-s0-iam-dev\n", "  - vectora-inbox-s0-iam-dev   # the roles\n"),
+            ("\nlayers:\n", f"\n\n{banner('SECTION 2: layers')}\nlayers:\n"),
+            ("\nfunctions:\n", f"\n\n{banner('SECTION 3: functions')}\nfunctions:\n"),
+            ("-normalize-score-v2-dev\n    layers: [common-deps, vectora-core]\n",
+             "-normalize-score-v2-dev\n    layers: [common-deps, vectora-core]   # order matters\n"),
+            ("\ntags:\n", f"\n\n{banner('SECTION 4: tags and sync')}\ntags:\n"),
+            ("  prune: true\n", "  prune: true   # delete what git does not hold\n")):
+        assert env_text.count(old) == 1, old
+        env_text = env_text.replace(old, new)
+    env_text += f"\n\n{banner('END OF ENVIRONMENT')}"
+    pins_text = pins_path.read_text(encoding="utf-8")
+    for old, new in (("canonical: 2.1.0\n", "canonical: 2.1.0   # the bundle\n"),
+                     ("clients:\n", f"\n{banner('clients')}clients:\n"),
+                     ("layers:\n", f"\n{banner('layers')}layers:\n")):
+        assert pins_text.count(old) == 1, old
+        pins_text = pins_text.replace(old, new)
+    pins_text += f"\n{banner('END')}"
+    env_path.write_text(env_text, encoding="utf-8")
+    pins_path.write_text(pins_text, encoding="utf-8")
+    return env_text, pins_text
+
+
+def test_import_edits_only_the_lines_it_must(seeded: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Files with section banners (between sections and at the end), comments and flow lists:
+    import changes exactly the values that differ from the live environment, adds the keys it
+    must before the closing banners, and every other byte stays; the next plan is empty."""
+    env_path, pins_path = (seeded / "environments/dev/environment.yaml",
+                           seeded / "environments/dev/pins.yaml")
+    env_text, pins_text = with_banners(env_path, pins_path)
+    git(seeded, "commit", "-qam", "banners")
+    number = seed_live_dev(seeded)
+    rules = (seeded / "canonical/2.1.0/scoring/scoring_rules.yaml").read_bytes()
+    put(CONFIG, "canonical/scoring/scoring_rules.yaml",
+        rules + b"\nrecency_bonuses:\n  0_7_days: 2\n")  # a duplicate key: waived
+    put(CONFIG, "canonical/prompts/", b"")  # a folder made in the console: prune turned off
+    engine = "vectora-inbox-s0-iam-dev-EngineRole-7HD02MNB4KQ1C"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole"}]})
+    role = client("iam").create_role(RoleName=engine, AssumeRolePolicyDocument=trust)["Role"]
+    lam = client("lambda")
+    layers = {layer["LayerArn"].rsplit(":", 1)[-1]: layer["LatestMatchingVersion"]["LayerVersionArn"]
+              for layer in lam.list_layers()["Layers"]}
+    hand, core = layers["vectora-inbox-common-deps-dev"], layers["vectora-inbox-vectora-core-dev"]
+    declared = load_env(Repository(seeded), "dev")[0].functions
+    ingest = {k: v for k, v in declared["ingest"].environment.items() if k != "NEWSLETTERS_BUCKET"}
+    lam.update_function_configuration(FunctionName="vectora-inbox-ingest-v2-dev",
+                                      Layers=[core, hand],
+                                      Environment={"Variables": {**ingest, "LOG_LEVEL": "INFO"}})
+    lam.update_function_configuration(FunctionName="vectora-inbox-normalize-score-v2-dev",
+                                      Environment={"Variables": dict(
+                                          declared["normalize-score"].environment)})
+    lam.update_function_configuration(FunctionName="vectora-inbox-newsletter-v2-dev",
+                                      Role=role["Arn"], Environment={"Variables": {
+                                          **declared["newsletter"].environment, "NEW_FLAG": "1"}})
+
+    code, out, err = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0, out + err
+    env_after, pins_after = env_path.read_text(), pins_path.read_text()
+    added = re.findall(r"added: (import \d{4}-\d\d-\d\d)\n", env_after)
+    assert len(added) == 2 and added[0] == added[1], env_after
+    stamp = added[0]
+
+    order = "# order matters: attached in this order"
+    assert changed_lines(env_text, env_after) == [
+        "-role: vectora-inbox-lambda-role-dev   # execution role of the functions",
+        "+role:   # execution role of the functions",
+        "+  - vectora-inbox-lambda-role-dev",
+        f"+  - {engine}",
+        f"-    layers: [common-deps, vectora-core]   {order}",
+        f"+    layers: [vectora-core, common-deps]   {order}",
+        '-      NEWSLETTERS_BUCKET: "vectora-inbox-newsletters-dev"',
+        '-      LOG_LEVEL: "DEBUG"',
+        '+      LOG_LEVEL: "INFO"',
+        '+      NEW_FLAG: "1"',
+        "-  prune: true   # delete what git does not hold",
+        "+  prune: false   # delete what git does not hold",
+        "+name_exceptions:",
+        f"+  - name: {engine}",
+        "+    reason: role named by CloudFormation (stack vectora-inbox-s0-iam-dev, EngineRole)",
+        f"+    added: {stamp}",
+        "+waivers:",
+        "+  - file: canonical/2.2.0/scoring/scoring_rules.yaml",
+        "+    rule: duplicate-key",
+        "+    reason: live dev content adopted by import as the engine runs it",
+        f"+    added: {stamp}"]
+    # where each change went: in place, or right after the last key before the closing banners
+    assert env_after == env_text.replace(
+        "role: vectora-inbox-lambda-role-dev   # execution role of the functions\n",
+        f"role:   # execution role of the functions\n  - vectora-inbox-lambda-role-dev\n"
+        f"  - {engine}\n").replace(
+        f"layers: [common-deps, vectora-core]   {order}",
+        f"layers: [vectora-core, common-deps]   {order}").replace(
+        '      NEWSLETTERS_BUCKET: "vectora-inbox-newsletters-dev"\n      LOG_LEVEL: "DEBUG"\n'
+        "  normalize-score:",
+        '      LOG_LEVEL: "INFO"\n  normalize-score:').replace(
+        '      BEDROCK_REGION: "eu-west-3"\n\n# ====',
+        '      BEDROCK_REGION: "eu-west-3"\n      NEW_FLAG: "1"\n\n# ====').replace(
+        "  prune: true   #", "  prune: false   #").replace(
+        "ops backlog\n\n\n# ====",
+        f"ops backlog\nname_exceptions:\n  - name: {engine}\n    reason: role named by "
+        f"CloudFormation (stack vectora-inbox-s0-iam-dev, EngineRole)\n    added: {stamp}\n"
+        "waivers:\n  - file: canonical/2.2.0/scoring/scoring_rules.yaml\n"
+        "    rule: duplicate-key\n    reason: live dev content adopted by import as the engine "
+        f"runs it\n    added: {stamp}\n\n\n# ====")
+    assert "    layers: [common-deps, vectora-core]   # order matters\n" in env_after
+
+    sha = sha256(deterministic_zip({"python/x.py": b"1"}))
+    code_bucket = "s3://vectora-inbox-lambda-code-dev/layers/"
+    assert changed_lines(pins_text, pins_after) == [
+        "-canonical: 2.1.0   # the bundle", "+canonical: 2.2.0   # the bundle",
+        "-clients:", "-  lai_weekly: 7.2.0-dev.1",
+        "+clients: {}", "+legacy_clients:", "+  lai_monthly: 2.0.0", "+  lai_weekly_v7: 7.0.0",
+        "-    version: 3.2.0",
+        '-    sha256: "ceaea732d7c5175025d7df18f8be87b3d8cc9ae2739874c3bac2257a3a16118b"',
+        f"-    artifact: {code_bucket}common-deps-3.2.0.zip",
+        f"+    version: 0.0.0-adopted.{number}", f'+    sha256: "{sha}"',
+        f"+    artifact: {code_bucket}common-deps-adopted-{number}.zip"]
+    assert pins_after.startswith(pins_text.split("canonical:")[0])
+    assert f"legacy_clients:\n  lai_monthly: 2.0.0\n  lai_weekly_v7: 7.0.0\n\n{banner('layers')}" \
+        in pins_after and pins_after.endswith(f"\n{banner('END')}")
+
+    assert run(capsys, seeded, "validate")[0] == 0
+    git(seeded, "add", "-A")
+    git(seeded, "commit", "-qm", "import dev")
+    saved = tmp_path / "plan.json"
+    code, out, err = run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))
+    assert (code, json.loads(saved.read_text())["changes"]) == (0, []), out + err
+    code, out, _ = run(capsys, seeded, "import", "--env", "dev")
+    assert code == 0 and "nothing written" in out  # idempotent: the second run changes no byte
+    assert (env_path.read_text(), pins_path.read_text()) == (env_after, pins_after)

@@ -8,6 +8,7 @@ import copy
 import difflib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -68,6 +69,53 @@ metadata:
     - version: 1.0.0
       changes:
         - a
+
+# ---- end ----
+"""
+
+STACKS = """\
+role: r1   # execution role
+stacks:
+  # owners first
+  - core
+  - iam   # since 2025
+  - gone
+layers: [a, b]   # order matters
+
+# =====================================
+# SECTION 2: sync
+# =====================================
+sync:
+  prune: true
+
+# =====================================
+# END
+# =====================================
+"""
+
+WAIVERS = """\
+a: 1
+waivers:
+  - file: f
+    rule: r   # why
+  - file: g
+    rule: s
+    key: k
+
+# ---- end ----
+"""
+
+PINS = """\
+canonical: 2.1.0   # the bundle
+
+# ---- clients ----
+clients: {}   # none
+
+# ---- layers ----
+layers:
+  core:
+    version: 1.0.0
+    sha256: "aa"
 
 # ---- end ----
 """
@@ -250,6 +298,119 @@ CASES = [
                                       display=D),
          FOUR.replace("        -   common-deps\n        -   core\n",
                       "        -   core\n        -   deps\n")),
+
+    # ---- a sequence made to hold exactly some items: equal items (and their comments) stay ----
+    case("items-append-keeps-comments", STACKS,
+         lambda t: yamledit.set_items(t, ("stacks",), ("core", "iam", "gone", "new"), display=D),
+         STACKS.replace("  - gone\n", "  - gone\n  - new\n")),
+    case("items-delete-and-insert-in-place", STACKS,
+         lambda t: yamledit.set_items(t, ("stacks",), ("core", "runtime", "gone"), display=D),
+         STACKS.replace("  - iam   # since 2025\n", "  - runtime\n")),
+    case("items-delete-last-before-banner", STACKS,
+         lambda t: yamledit.set_items(t, ("stacks",), ("core", "iam"), display=D),
+         STACKS.replace("  - gone\n", "")),
+    case("items-unchanged-untouched", STACKS,
+         lambda t: yamledit.set_items(t, ("stacks",), ("core", "iam", "gone"), display=D), STACKS),
+    case("items-to-empty", STACKS,
+         lambda t: yamledit.set_items(t, ("stacks",), (), display=D),
+         STACKS.replace("stacks:\n  # owners first\n  - core\n  - iam   # since 2025\n  - gone\n",
+                        "stacks: []\n")),
+    case("items-flow-reorder-keeps-comment", STACKS,
+         lambda t: yamledit.set_items(t, ("layers",), ("b", "a"), display=D),
+         STACKS.replace("[a, b]   # order matters", "[b, a]   # order matters")),
+    case("items-flow-delete-and-append", STACKS,
+         lambda t: yamledit.set_items(t, ("layers",), ("b", "c, d"), display=D),
+         STACKS.replace("[a, b]   # order matters", '[b, "c, d"]   # order matters')),
+    case("items-scalar-becomes-list", STACKS,
+         lambda t: yamledit.set_items(t, ("role",), ("r1", "r2"), display=D),
+         STACKS.replace("role: r1   # execution role\n",
+                        "role:   # execution role\n  - r1\n  - r2\n")),
+    case("items-missing-added-before-banner", STACKS,
+         lambda t: yamledit.set_items(t, ("name_exceptions",), (
+             {"name": "n1", "reason": "why; because", "added": "import 2026-01-02"},), display=D),
+         STACKS.replace("  prune: true\n", "  prune: true\nname_exceptions:\n  - name: n1\n"
+                                           "    reason: why; because\n"
+                                           "    added: import 2026-01-02\n")),
+    case("items-of-mappings-equal-as-data-untouched", WAIVERS,
+         lambda t: yamledit.set_items(t, ("waivers",), (
+             {"rule": "r", "file": "f"}, {"file": "g", "rule": "s", "key": "k"}), display=D),
+         WAIVERS),
+    case("items-of-mappings-insert-between", WAIVERS,
+         lambda t: yamledit.set_items(t, ("waivers",), (
+             {"file": "f", "rule": "r"}, {"file": "h", "rule": "t"},
+             {"file": "g", "rule": "s", "key": "k"}), display=D),
+         WAIVERS.replace("  - file: g\n", "  - file: h\n    rule: t\n  - file: g\n")),
+    case("items-of-mappings-changed-replaced", WAIVERS,
+         lambda t: yamledit.set_items(t, ("waivers",), (
+             {"file": "f", "rule": "r2"}, {"file": "g", "rule": "s", "key": "k"}), display=D),
+         WAIVERS.replace("  - file: f\n    rule: r   # why\n", "  - file: f\n    rule: r2\n")),
+    case("items-4-spaces", FOUR,
+         lambda t: yamledit.set_items(t, ("functions", "ingest", "layers"), ("core", "extra"),
+                                      display=D),
+         FOUR.replace("        -   common-deps\n        -   core\n",
+                      "        -   core\n        -   extra\n")),
+    case("items-no-final-newline", "l:\n  - a\n  - b",
+         lambda t: yamledit.set_items(t, ("l",), ("a",), display=D), "l:\n  - a"),
+    case("items-to-empty-no-final-newline", "l:   # c\n  - a",
+         lambda t: yamledit.set_items(t, ("l",), (), display=D), "l: []   # c"),
+
+    # ---- delete one item of a sequence ----
+    case("delete-first-item-keeps-comment-above", STACKS,
+         lambda t: yamledit.delete_item(t, ("stacks",), 0, display=D),
+         STACKS.replace("  - core\n", "")),
+    case("delete-item-with-its-comment", STACKS,
+         lambda t: yamledit.delete_item(t, ("stacks",), 1, display=D),
+         STACKS.replace("  - iam   # since 2025\n", "")),
+    case("delete-mapping-item", WAIVERS,
+         lambda t: yamledit.delete_item(t, ("waivers",), 1, display=D),
+         WAIVERS.replace("  - file: g\n    rule: s\n    key: k\n", "")),
+    case("delete-only-item", "l:   # c\n  - a\nm: 1\n",
+         lambda t: yamledit.delete_item(t, ("l",), 0, display=D), "l: []   # c\nm: 1\n"),
+    case("delete-flow-item-middle", "l: [a, b, c]   # c\n",
+         lambda t: yamledit.delete_item(t, ("l",), 1, display=D), "l: [a, c]   # c\n"),
+    case("delete-flow-item-last", "l: [a, b, c]   # c\n",
+         lambda t: yamledit.delete_item(t, ("l",), 2, display=D), "l: [a, b]   # c\n"),
+    case("delete-flow-only-item", "l: [a]   # c\n",
+         lambda t: yamledit.delete_item(t, ("l",), 0, display=D), "l: []   # c\n"),
+    case("delete-absent-item", "l: [a]\n",
+         lambda t: yamledit.delete_item(t, ("l",), 3, display=D), "l: [a]\n"),
+
+    # ---- a key added right after another one ----
+    case("add-key-after-a-key", PINS,
+         lambda t: yamledit.set_value(t, ("legacy_clients",), {"old_v7": "7.0.0"}, display=D,
+                                      after="clients"),
+         PINS.replace("clients: {}   # none\n",
+                      "clients: {}   # none\nlegacy_clients:\n  old_v7: 7.0.0\n")),
+    case("add-key-after-a-block-value", PINS,
+         lambda t: yamledit.set_value(t, ("owner",), "team", display=D, after="layers"),
+         PINS.replace('    sha256: "aa"\n', '    sha256: "aa"\nowner: team\n')),
+    case("add-key-after-in-flow-mapping", "a: {b: 1, c: 2}   # c\n",
+         lambda t: yamledit.set_value(t, ("a", "x"), "z", display=D, after="b"),
+         "a: {b: 1, x: z, c: 2}   # c\n"),
+    case("add-key-after-absent-key-goes-last", PINS,
+         lambda t: yamledit.set_value(t, ("z",), "1", display=D, after="nope"),
+         PINS.replace('    sha256: "aa"\n', '    sha256: "aa"\nz: "1"\n')),
+
+    # ---- a scalar replacing a sequence, with `replace` ----
+    case("replace-block-list-by-scalar", STACKS,
+         lambda t: yamledit.set_value(t, ("stacks",), "core", display=D, replace=True),
+         STACKS.replace("stacks:\n  # owners first\n  - core\n  - iam   # since 2025\n  - gone\n",
+                        "stacks: core\n")),
+    case("replace-flow-list-by-scalar-keeps-comment", STACKS,
+         lambda t: yamledit.set_value(t, ("layers",), "a", display=D, replace=True),
+         STACKS.replace("layers: [a, b]   #", "layers: a   #")),
+
+    # ---- booleans: written plain ----
+    case("bool-replaces-bool-keeps-comment", STACKS,
+         lambda t: yamledit.set_scalar(t, ("sync", "prune"), False, display=D),
+         STACKS.replace("  prune: true\n", "  prune: false\n")),
+    case("bool-unchanged-untouched", "a: True   # c\n",
+         lambda t: yamledit.set_scalar(t, ("a",), True, display=D), "a: True   # c\n"),
+    case("bool-replaces-quoted-string", "a: \"true\"\n",
+         lambda t: yamledit.set_scalar(t, ("a",), True, display=D), "a: true\n"),
+    case("bool-added", STACKS,
+         lambda t: yamledit.set_scalar(t, ("sync", "self_heal"), True, display=D),
+         STACKS.replace("  prune: true\n", "  prune: true\n  self_heal: true\n")),
 ]
 
 
@@ -284,6 +445,10 @@ def test_only_intended_lines_differ_on_a_real_client_config() -> None:
      "t.yaml: cannot add a.b: a is not a mapping; edit it by hand"),
     ("a: 1\n", lambda t: yamledit.insert_item(t, ("a",), "x", display=D),
      "t.yaml: a is not a list; edit it by hand"),
+    ("a: {b: 1}\n", lambda t: yamledit.delete_item(t, ("a",), 0, display=D),
+     "t.yaml: a is not a list; edit it by hand"),
+    ("a: [x]\n", lambda t: yamledit.set_value(t, ("a",), "x", display=D),
+     "t.yaml: a is not a plain value; edit it by hand"),
     ("a:\n  - x: 1\n", lambda t: yamledit.set_scalar(t, ("a", "x"), "2", display=D),
      "t.yaml: cannot add a.x: a is not a mapping; edit it by hand"),
 ])
@@ -373,10 +538,19 @@ def test_any_edit_changes_only_its_lines(data: Data, layout: Layout, choice: st.
     expected = copy.deepcopy(data)
     path, value = choice.draw(st.sampled_from(paths(data)))
     word = choice.draw(WORDS)
+    items: list[str] = []
+    changed = (0, 0)  # set_items: (items deleted, items inserted)
     if isinstance(value, dict):  # add a key to this mapping
         key = choice.draw(KEYS.filter(lambda k: k not in value))
         at(expected, path)[key] = word
         after, kind = yamledit.set_scalar(before, (*path, key), word, display=D), "add"
+    elif isinstance(value, list) and choice.draw(st.booleans()):  # make it hold other items
+        items = choice.draw(st.lists(WORDS, max_size=4))
+        kept = sum(block.size for block in difflib.SequenceMatcher(
+            None, value, items, autojunk=False).get_matching_blocks())
+        changed = (len(value) - kept, len(items) - kept)
+        at(expected, path[:-1])[path[-1]] = items
+        after, kind = yamledit.set_items(before, path, tuple(items), display=D), "items"
     elif choice.draw(st.booleans()):  # delete the key
         del at(expected, path[:-1])[path[-1]]
         after, kind = yamledit.delete(before, path, display=D), "delete"
@@ -395,6 +569,12 @@ def test_any_edit_changes_only_its_lines(data: Data, layout: Layout, choice: st.
     flow = isinstance(value, list) and (layout.flow_lists or not value)
     if kind == "set" and value != word:
         assert len(removed) == len(added) == 1
+    elif kind == "items" and changed == (0, 0):
+        assert after == before
+    elif kind == "items" and not flow and items:  # only the lines of the items not kept
+        lines, lines_after = Counter(before.splitlines()), Counter(after.splitlines())
+        assert (lines - lines_after).total() <= changed[0]
+        assert (lines_after - lines).total() <= changed[1]
     elif kind in ("add", "append") and not flow:
         assert not removed and added
     elif kind == "append":

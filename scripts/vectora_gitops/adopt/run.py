@@ -1,7 +1,9 @@
 """`import`: read the live environment (never writes to AWS), then write what it runs into git so
 that the next plan is empty (docs/architecture.md §8): client configs and the canonical tree as
 they are, every attached layer pinned, functions' layers, variables and tags, roles, stacks,
-name exceptions, and waivers for the defects found in the adopted content."""
+name exceptions, and waivers for the defects found in the adopted content. environment.yaml and
+pins.yaml get the minimal text edits of `desired.yamledit`: only the lines of values that change
+differ; comments, banners, blank lines and flow style of the others stay."""
 
 from __future__ import annotations
 
@@ -11,9 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-from vectora_gitops.adopt import lint, yamledit
+from vectora_gitops.adopt import lint
 from vectora_gitops.adopt.canonical import AdoptedBundle, adopt_canonical, live_tree
 from vectora_gitops.adopt.clients import ClientAdoption, adopt_clients
 from vectora_gitops.adopt.infra import Infra, adopt_infra, exceptions
@@ -21,10 +21,12 @@ from vectora_gitops.adopt.layers import AdoptedLayer, LayerAdoption, adopt_layer
 from vectora_gitops.aws import lambda_
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import waivers as waiving
+from vectora_gitops.desired import yamledit
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import validate
+from vectora_gitops.desired.yamledit import Scalar, Value
 from vectora_gitops.engine import guards
-from vectora_gitops.model import Environment, Pins
+from vectora_gitops.model import Environment, NameException, Pins
 from vectora_gitops.observed import FunctionConfig
 
 
@@ -129,40 +131,48 @@ def _lint_exempt(repo: Repository, live: Live, today: date, result: Imported) ->
 def _edit_environment(repo: Repository, env: Environment, live: Live, added: str,
                       result: Imported) -> None:
     path = repo.env_dir(env.name) / "environment.yaml"
-    data = yamledit.load(path)
-    _edit_layers(data, env, live.layers, result)
+    display = repo.rel(path)
+    text = _edit_layers(path.read_text(encoding="utf-8"), display, env, live.layers, result)
     for key, config in live.configs.items():
-        spec = yamledit.child(yamledit.child(data, "functions"), key)
-        variables = {k: yamledit.quoted(v) for k, v in sorted(config.environment.items())}
-        yamledit.set_mapping(yamledit.child(spec, "environment"), variables)
-        _set_list(spec, "layers", list(live.layers.order[key]))
-        if any(config.tags.get(k) != v for k, v in env.function_tags(key).items()):
-            spec["tags"] = {k: v for k, v in sorted(config.tags.items())
-                            if not k.startswith("aws:")}
+        text = _edit_function(text, display, env, key, config, live.layers)
+        own = yamledit.kind(text, ("functions", key, "tags"), display=display) is not None
         result.adopted.append(f"function {key} ({config.name}): {len(config.environment)} "
                               f"variable(s), layers {', '.join(live.layers.order[key]) or 'none'}"
-                              + (", its own tags" if "tags" in spec else ""))
-    _edit_infra(data, env, live, added, result)
+                              + (", its own tags" if own else ""))
+    text = _edit_infra(text, display, env, live, added, result)
     if live.skipped and env.sync.prune:
-        yamledit.child(data, "sync")["prune"] = False
+        text = yamledit.set_scalar(text, ("sync", "prune"), False, display=display)
         result.warnings.append(f"sync.prune turned off: {len(live.skipped)} object(s) under the "
                                f"managed prefixes cannot be files of git (first: "
                                f"{live.skipped[0]}); prune would delete them")
-    _save(repo, path, data, result)
+    _save(repo, path, text, result)
 
 
-def _edit_layers(data: CommentedMap, env: Environment, adoption: LayerAdoption,
-                 result: Imported) -> None:
-    section = yamledit.child(data, "layers")
+def _edit_layers(text: str, display: str, env: Environment, adoption: LayerAdoption,
+                 result: Imported) -> str:
     for key in adoption.dropped:
-        section.pop(key, None)
+        text = yamledit.delete(text, ("layers", key), display=display)
         result.warnings.append(f"layers.{key}: carried by no function and its pinned content is "
                                f"not published in {env.name}; removed (apply would publish it)")
     for layer in adoption.layers:
-        entry = yamledit.child(section, layer.key)
-        if entry.get("name") != layer.name:
-            entry["name"] = layer.name
+        text = yamledit.set_scalar(text, ("layers", layer.key, "name"), layer.name,
+                                   display=display)
         result.adopted.append(_layer_line(layer))
+    return text
+
+
+def _edit_function(text: str, display: str, env: Environment, key: str, config: FunctionConfig,
+                   layers: LayerAdoption) -> str:
+    """Exact variables, layers in order, and the function's own tags when it lacks the
+    environment's."""
+    spec = ("functions", key)
+    variables = {k: Scalar(v, '"') for k, v in sorted(config.environment.items())}
+    text = yamledit.set_mapping(text, (*spec, "environment"), variables, display=display)
+    text = yamledit.set_items(text, (*spec, "layers"), layers.order[key], display=display)
+    if any(config.tags.get(k) != v for k, v in env.function_tags(key).items()):
+        tags = {k: v for k, v in sorted(config.tags.items()) if not k.startswith("aws:")}
+        text = yamledit.set_mapping(text, (*spec, "tags"), tags, display=display)
+    return text
 
 
 def _layer_line(layer: AdoptedLayer) -> str:
@@ -176,15 +186,14 @@ def _layer_line(layer: AdoptedLayer) -> str:
     return f"layer {layer.key}: {where} -> {layer.pin.version} ({how})"
 
 
-def _edit_infra(data: CommentedMap, env: Environment, live: Live, added: str,
-                result: Imported) -> None:
+def _edit_infra(text: str, display: str, env: Environment, live: Live, added: str,
+                result: Imported) -> str:
     infra = live.infra
-    if len(infra.roles) == 1:
-        if data.get("role") != infra.roles[0]:
-            data["role"] = infra.roles[0]
+    if len(infra.roles) == 1:  # a list of one role becomes `role: <name>` again
+        text = yamledit.set_value(text, ("role",), infra.roles[0], display=display, replace=True)
     else:
-        _set_list(data, "role", list(infra.roles))
-    _set_list(data, "stacks", list(infra.stacks))
+        text = yamledit.set_items(text, ("role",), infra.roles, display=display)
+    text = yamledit.set_items(text, ("stacks",), infra.stacks, display=display)
     result.adopted.append(f"roles {', '.join(infra.roles)}; stacks {', '.join(infra.stacks)}")
     result.warnings += [f"stacks: {s} does not exist in {env.name}; removed" for s in infra.gone]
     if infra.unlisted:
@@ -194,80 +203,55 @@ def _edit_infra(data: CommentedMap, env: Environment, live: Live, added: str,
     for layer in live.layers.layers:
         by_layer.setdefault(layer.name, []).extend(layer.functions)
     found = exceptions(env, infra, by_layer, live.configs, added)
-    names = _names(data, infra, live.layers)
+    names = _names(env, infra, live.layers)
     keep = [e for e in env.name_exceptions if e.name in names and e.name not in
             {f.name for f in found}]
     listed = sorted([*keep, *found], key=lambda e: e.name)
-    if listed:
-        value = [{"name": e.name, "reason": e.reason, "added": e.added} for e in listed]
-        if _plain(data.get("name_exceptions")) != value:
-            data["name_exceptions"] = value
-        result.adopted.append(f"name exceptions: {', '.join(e.name for e in found) or 'none new'}")
-    else:
-        data.pop("name_exceptions", None)
+    if not listed:
+        return yamledit.delete(text, ("name_exceptions",), display=display)
+    result.adopted.append(f"name exceptions: {', '.join(e.name for e in found) or 'none new'}")
+    return yamledit.set_items(text, ("name_exceptions",), [_exception(e) for e in listed],
+                              display=display)
 
 
-def _names(data: CommentedMap, infra: Infra, layers: LayerAdoption) -> set[str]:
-    functions = data.get("functions") or {}
+def _exception(exception: NameException) -> Value:
+    return {"name": exception.name, "reason": exception.reason, "added": exception.added}
+
+
+def _names(env: Environment, infra: Infra, layers: LayerAdoption) -> set[str]:
     return ({*infra.roles, *infra.stacks, *(layer.name for layer in layers.layers)}
-            | {str(f.get("name")) for f in functions.values() if isinstance(f, dict)})
-
-
-def _set_list(parent: CommentedMap, key: str, values: list[str]) -> None:
-    """`parent[key] = values`, keeping the flow style and the comments around the old value (a
-    comment after a scalar or after the last item moves after the new last item)."""
-    old = parent.get(key)
-    if isinstance(old, list) and list(old) == values:
-        return
-    seq = CommentedSeq(values)
-    trailing = None
-    if isinstance(old, CommentedSeq):
-        if old.fa.flow_style():
-            seq.fa.set_flow_style()
-        seq.ca.comment = old.ca.comment
-        trailing = old.ca.items.get(len(old) - 1) if len(old) else None
-    elif key in parent.ca.items and parent.ca.items[key][2] is not None:
-        trailing = [parent.ca.items[key][2], None]
-        parent.ca.items[key][2] = None
-    if trailing and values and not seq.fa.flow_style():
-        seq.ca.items[len(values) - 1] = trailing
-    parent[key] = seq
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+            | {spec.name for spec in env.functions.values()})
 
 
 def _edit_pins(repo: Repository, env: Environment, pins: Pins, live: Live,
                result: Imported) -> None:
     path = repo.env_dir(env.name) / "pins.yaml"
-    data = yamledit.load(path)
-    if live.bundle is not None and data.get("canonical") != live.bundle.version:
-        data["canonical"] = live.bundle.version
-    regular = {c.client_id: c.version for c in live.clients.clients if not c.legacy}
-    legacy = {c.client_id: c.version for c in live.clients.clients if c.legacy}
-    yamledit.set_mapping(yamledit.child(data, "clients"), regular)
-    if legacy:
-        if "legacy_clients" not in data:
-            data.insert(list(data).index("clients") + 1, "legacy_clients", CommentedMap())
-        yamledit.set_mapping(yamledit.child(data, "legacy_clients"), legacy)
+    display = repo.rel(path)
+    text = path.read_text(encoding="utf-8")
+    if live.bundle is not None:
+        text = yamledit.set_scalar(text, ("canonical",), live.bundle.version, display=display)
+    regular: dict[str, Value] = {c.client_id: c.version for c in live.clients.clients
+                                 if not c.legacy}
+    legacy: dict[str, Value] = {c.client_id: c.version for c in live.clients.clients
+                                if c.legacy}
+    text = yamledit.set_mapping(text, ("clients",), regular, display=display)
+    if not legacy:
+        text = yamledit.delete(text, ("legacy_clients",), display=display)
+    elif yamledit.kind(text, ("legacy_clients",), display=display) is None:
+        text = yamledit.set_value(text, ("legacy_clients",), legacy, display=display,
+                                  after="clients")
     else:
-        data.pop("legacy_clients", None)
+        text = yamledit.set_mapping(text, ("legacy_clients",), legacy, display=display)
     for cid in sorted({*pins.clients, *pins.legacy_clients} - {*regular, *legacy}):
         result.warnings.append(f"clients.{cid}: no clients/{cid}.yaml in "
                                f"s3://{env.buckets.config}/; unpinned (apply would add it)")
-    section = yamledit.child(data, "layers")
     for key in live.layers.dropped:
-        section.pop(key, None)
+        text = yamledit.delete(text, ("layers", key), display=display)
     for layer in live.layers.layers:
-        yamledit.set_mapping(yamledit.child(section, layer.key), {
-            "version": layer.pin.version, "sha256": yamledit.quoted(layer.pin.sha256),
-            "artifact": layer.pin.artifact})
-    _save(repo, path, data, result)
+        text = yamledit.set_mapping(text, ("layers", layer.key), {
+            "version": layer.pin.version, "sha256": Scalar(layer.pin.sha256, '"'),
+            "artifact": layer.pin.artifact}, display=display)
+    _save(repo, path, text, result)
 
 
 def _adopted_files(live: Live) -> tuple[str, ...]:
@@ -278,32 +262,30 @@ def _adopted_files(live: Live) -> tuple[str, ...]:
 
 
 def _waive(repo: Repository, env: Environment, live: Live, added: str, result: Imported) -> None:
-    """Every error of the adopted files that a waiver may cover becomes one, with its reason."""
+    """Every error of the adopted files that a waiver may cover becomes one, with its reason;
+    the waivers already there stay as they are, new ones are appended."""
     adopted = _adopted_files(live)
     report = validate(repo)
     found = [p for p in report.errors if waiving.pins_file(adopted, p.where)]
     new = [p for p in found if p.rule in waiving.RULES]
-    if new:
-        path = repo.env_dir(env.name) / "environment.yaml"
-        data = yamledit.load(path)
-        existing = _plain(data.get("waivers")) or []
-        entries = [*existing] if isinstance(existing, list) else []
-        for problem in new:
-            entry = {"file": problem.where, "rule": problem.rule}
-            key = waiving.key_of(problem)
+    if not new:
+        return
+    path = repo.env_dir(env.name) / "environment.yaml"
+    display = repo.rel(path)
+    text = path.read_text(encoding="utf-8")
+    have = {(w.file, w.rule, w.key) for w in env.waivers}
+    for problem in new:
+        key = waiving.key_of(problem)
+        if (problem.where, problem.rule, key) not in have:
+            have.add((problem.where, problem.rule, key))
+            entry: dict[str, Value] = {"file": problem.where, "rule": problem.rule}
             if key:
                 entry["key"] = key
             entry["reason"] = f"live {env.name} content adopted by import as the engine runs it"
             entry["added"] = added
-            if not any(_same_waiver(e, entry) for e in entries):
-                entries.append(entry)
-            result.waived.append(str(problem))
-        data["waivers"] = entries
-        _save(repo, path, data, result)
-
-
-def _same_waiver(a: object, b: Mapping[str, str]) -> bool:
-    return isinstance(a, dict) and all(a.get(k) == b.get(k) for k in ("file", "rule", "key"))
+            text = yamledit.insert_item(text, ("waivers",), entry, display=display)
+        result.waived.append(str(problem))
+    _save(repo, path, text, result)
 
 
 def _next_steps(env: Environment, live: Live, result: Imported) -> None:
@@ -327,8 +309,7 @@ def _next_steps(env: Environment, live: Live, result: Imported) -> None:
                            "(`vectora-gitops migrate-client`) changes the key the engine reads")
 
 
-def _save(repo: Repository, path: Path, data: object, result: Imported) -> None:
-    text = yamledit.dump(data)
+def _save(repo: Repository, path: Path, text: str, result: Imported) -> None:
     rel = repo.rel(path)
     if path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")

@@ -7,19 +7,21 @@ the lines that changed (docs/architecture.md, desired state). Used by promote, r
 new-version, migrate-client and import.
 
 The edits: replace a scalar (keeping its quote style), set a key (added with any missing parent
-mappings), set a whole mapping or sequence value, make a mapping hold exactly some keys, delete a
-key, insert an item into a block or flow sequence. A key or item added at the end goes right after
-the last value of its mapping or sequence (a nested block value included), before any blank lines
-or comment banner that follow. New lines use the file's line ending and indentation; a file
-without a final newline keeps having none.
+mappings), set a whole mapping or sequence value, make a mapping hold exactly some keys, make a
+sequence hold exactly some items, delete a key, insert or delete an item of a block or flow
+sequence. A key or item added at the end goes right after the last value of its mapping or
+sequence (a nested block value included), before any blank lines or comment banner that follow.
+New lines use the file's line ending and indentation; a file without a final newline keeps having
+none.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeGuard
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -34,6 +36,7 @@ Kind = Literal["mapping", "sequence", "scalar", "null"]
 _YAML11_WORDS = frozenset({"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"})
 _STR = "tag:yaml.org,2002:str"
 _NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
 _SPACE = " \t\r\n"
 _MAX_NODES = 200_000  # bound of the walk that reads the file's indentation
 
@@ -48,8 +51,10 @@ class Scalar:
     style: str | None = None
 
 
-# What an edit writes: a string, a sequence (tuple) or a mapping of them.
-Value: TypeAlias = "str | Scalar | tuple[Value, ...] | Mapping[str, Value]"
+# What an edit writes: a string, a boolean (`true`, `false`), a sequence (tuple) or a mapping of
+# them.
+Leaf: TypeAlias = "str | bool | Scalar"
+Value: TypeAlias = "str | bool | Scalar | tuple[Value, ...] | Mapping[str, Value]"
 
 
 @dataclass(frozen=True)
@@ -126,24 +131,28 @@ def apply_edits(text: str, edits: Sequence[ScalarEdit], *, display: str) -> str:
     return text
 
 
-def set_scalar(text: str, path: Path, value: str | Scalar, *, display: str) -> str:
+def set_scalar(text: str, path: Path, value: Leaf, *, display: str) -> str:
     """Replace the scalar at `path` (its quote style kept), or add the key."""
     return set_value(text, path, value, display=display)
 
 
-def set_value(text: str, path: Path, value: Value, *, display: str, first: bool = False) -> str:
-    """Set `path` to `value`. A scalar replaces a scalar only; a mapping or sequence replaces
-    whatever is there (flow stays flow). A missing key is added, with its missing parents, at the
-    end of its mapping, or before its first key with `first`."""
+def set_value(text: str, path: Path, value: Value, *, display: str, first: bool = False,
+              after: str | None = None, replace: bool = False) -> str:
+    """Set `path` to `value`. A scalar replaces a scalar only (with `replace`, also a mapping or
+    sequence, the key staying where it is with the comment on its line); a mapping or sequence
+    replaces whatever is there (flow stays flow). A missing key is added, with its missing
+    parents, at the end of its mapping, before its first key with `first`, or right after the
+    key `after` of its mapping (its value and the comment on its last line included) when that
+    key is there."""
     doc = _doc(text, display)
     found = _entry(doc.root, path)
     if found is None:
-        return _add(doc, path, value, first=first)
+        return _add(doc, path, value, first=first, after=after)
     key, node = found
-    if isinstance(value, str | Scalar):
-        if not isinstance(node, ScalarNode):
-            raise InputError(f"{display}: {_dotted(path)} is not a plain value; edit it by hand")
-        return _set_scalar(doc, key, node, _scalar(value))
+    if _is_leaf(value) and isinstance(node, ScalarNode):
+        return _set_scalar(doc, key, node, value)
+    if _is_leaf(value) and not replace:
+        raise InputError(f"{display}: {_dotted(path)} is not a plain value; edit it by hand")
     return _replace(doc, key, node, value, in_flow=_is_flow(find(doc.root, path[:-1])))
 
 
@@ -177,7 +186,8 @@ def delete(text: str, path: Path, *, display: str) -> str:
         return text
     start, end = _start(keys[at]), _last_char(doc, parent.value[at][1], keys[at]) + 1
     if parent.flow_style:
-        return _cut_flow(doc, parent, at, start, end)
+        return _cut_flow(doc, [(_start(k), _last_char(doc, v, k) + 1) for k, v in parent.value],
+                         at)
     if len(keys) == 1:
         owner = _entry(doc.root, path[:-1])
         colon = _colon(doc, owner[0]) if owner and owner[0] else -1
@@ -186,10 +196,52 @@ def delete(text: str, path: Path, *, display: str) -> str:
         return text[:start] + "{}" + text[end:]
     if not _starts_line(text, start):
         raise InputError(f"{display}: cannot delete {_dotted(path)} here; edit it by hand")
-    cut, after = _line_start(text, start), _after_line(text, end - 1)
-    if after >= len(text) and not text.endswith("\n"):  # the last line: no final newline stays
-        cut = len(text[:cut].removesuffix("\n").removesuffix("\r"))
-    return text[:cut] + text[after:]
+    return _cut_lines(text, _line_start(text, start), _after_line(text, end - 1))
+
+
+def set_items(text: str, path: Path, items: Sequence[Value], *, display: str) -> str:
+    """Make the sequence at `path` hold exactly `items`, in order. Items equal (as data) to those
+    already there stay untouched with their comments; the others are inserted or deleted in
+    place (the longest matching runs kept, as difflib finds them). A missing value, or one that
+    is not a non-empty sequence, is set to the whole list (`[]` when `items` is empty)."""
+    node = find(compose(text, display=display), path)
+    if not isinstance(node, SequenceNode) or not node.value or not items:
+        return set_value(text, path, tuple(items), display=display)
+    have = [json.dumps(_data(n), sort_keys=True) for n in node.value]
+    want = [json.dumps(_plain(v), sort_keys=True) for v in items]
+    matcher = difflib.SequenceMatcher(None, have, want, autojunk=False)
+    for tag, i1, i2, j1, j2 in reversed(matcher.get_opcodes()):
+        if tag == "equal":
+            continue
+        for offset, item in enumerate(items[j1:j2]):  # before the old ones: never an empty list
+            text = insert_item(text, path, item, display=display, index=i1 + offset)
+        for _ in range(i2 - i1):
+            text = delete_item(text, path, i1 + j2 - j1, display=display)
+    return text
+
+
+def delete_item(text: str, path: Path, index: int, *, display: str) -> str:
+    """Remove item `index` of the sequence at `path` with its lines (and the comment on its last
+    line); the last item leaves `[]`. Absent (no such key or item): `text` unchanged."""
+    doc = _doc(text, display)
+    found = _entry(doc.root, path)
+    if found is None or _is_null(found[1]):
+        return text
+    key, node = found
+    if not isinstance(node, SequenceNode):
+        raise InputError(f"{display}: {_dotted(path)} is not a list; edit it by hand")
+    items = node.value
+    if not 0 <= index < len(items):
+        return text
+    if len(items) == 1:
+        return _replace(doc, key, node, (), in_flow=_is_flow(find(doc.root, path[:-1])))
+    if node.flow_style:
+        return _cut_flow(doc, [(_start(i), _last_char(doc, i) + 1) for i in items], index)
+    dash, end = _dash(doc, items[index]), _last_char(doc, items[index]) + 1
+    if not _starts_line(text, dash):
+        raise InputError(f"{display}: cannot delete item {index + 1} of {_dotted(path)} here; "
+                         "edit it by hand")
+    return _cut_lines(text, _line_start(text, dash), _after_line(text, end - 1))
 
 
 def insert_item(text: str, path: Path, item: Value, *, display: str, index: int | None = None) -> str:
@@ -241,17 +293,44 @@ def is_plain_safe(value: str) -> bool:
     return isinstance(found, ScalarNode) and found.tag == _STR and found.value == value
 
 
+def _is_leaf(value: Value) -> TypeGuard[Leaf]:
+    return isinstance(value, str | bool | Scalar)
+
+
 def _scalar(value: str | Scalar) -> Scalar:
     return value if isinstance(value, Scalar) else Scalar(value)
 
 
-def _write(value: str | Scalar, *, flow: bool = False) -> str:
+def _write(value: Leaf, *, flow: bool = False) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     scalar = _scalar(value)
     return scalar_text(scalar.value, style=scalar.style, flow=flow)
 
 
-def _flow(value: Value) -> str:
+def _plain(value: Value) -> object:
+    """`value` as the data `_data` reads back from its node."""
+    if isinstance(value, bool):
+        return [_BOOL, _write(value)]
     if isinstance(value, str | Scalar):
+        return _scalar(value).value
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return {k: _plain(v) for k, v in value.items()}
+
+
+def _data(node: Node) -> object:
+    """What `node` holds: strings, lists and mappings; another scalar as [tag, text]."""
+    if isinstance(node, SequenceNode):
+        return [_data(n) for n in node.value]
+    if isinstance(node, MappingNode):
+        return {str(k.value): _data(v) for k, v in node.value}
+    text = str(node.value)
+    return text if node.tag == _STR else [node.tag, text.lower() if node.tag == _BOOL else text]
+
+
+def _flow(value: Value) -> str:
+    if isinstance(value, str | bool | Scalar):
         return _write(value, flow=True)
     if isinstance(value, tuple):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
@@ -260,7 +339,7 @@ def _flow(value: Value) -> str:
 
 def _entry_lines(doc: _Doc, key: str, value: Value, col: int) -> list[str]:
     head = " " * col + _write(key)
-    if isinstance(value, str | Scalar):
+    if _is_leaf(value):
         return [f"{head}: {_write(value)}"]
     if not value:
         return [f"{head}: {_flow(value)}"]
@@ -286,7 +365,7 @@ def _item_lines(doc: _Doc, item: Value, dash_col: int, gap: int) -> list[str]:
     if isinstance(item, Mapping) and item:
         lines = _mapping_lines(doc, item, dash_col + gap)
         return [head + lines[0][dash_col + gap:], *lines[1:]]
-    return [head + (_write(item) if isinstance(item, str | Scalar) else _flow(item))]
+    return [head + (_write(item) if _is_leaf(item) else _flow(item))]
 
 
 # ---- positions --------------------------------------------------------------------------------
@@ -356,9 +435,8 @@ def _is_null(node: Node | None) -> bool:
 
 
 def _same_scalar(node: Node | None, value: Value) -> bool:
-    """`node` is a string scalar equal to `value` (setting it changes nothing)."""
-    return isinstance(node, ScalarNode) and isinstance(value, str | Scalar) and \
-        node.tag == _STR and node.value == _scalar(value).value
+    """`node` is a string (a boolean) scalar equal to `value` (setting it changes nothing)."""
+    return isinstance(node, ScalarNode) and _is_leaf(value) and _data(node) == _plain(value)
 
 
 def _is_flow(node: Node | None) -> bool:
@@ -460,18 +538,21 @@ def _insert_lines(doc: _Doc, at: int, lines: list[str]) -> str:
     return _splice(doc.text, at, "".join(line + nl for line in lines))
 
 
-def _set_scalar(doc: _Doc, key: Node | None, node: ScalarNode, value: Scalar) -> str:
+def _set_scalar(doc: _Doc, key: Node | None, node: ScalarNode, value: Leaf) -> str:
     if _same_scalar(node, value):
         return doc.text
     if _is_empty(node) and key is not None:
         colon = _colon(doc, key)
         return _splice(doc.text, colon + 1, " " + _write(value))
-    style = value.style or (node.style if node.style in ("'", '"') else None)
-    return _splice(doc.text, _start(node), _write(Scalar(value.value, style)),
+    if not isinstance(value, bool):
+        scalar = _scalar(value)
+        value = Scalar(scalar.value, scalar.style or
+                       (node.style if node.style in ("'", '"') else None))
+    return _splice(doc.text, _start(node), _write(value),
                    _trim(doc.text, _start(node), int(node.end_mark.index)))
 
 
-def _add(doc: _Doc, path: Path, value: Value, *, first: bool) -> str:
+def _add(doc: _Doc, path: Path, value: Value, *, first: bool, after: str | None = None) -> str:
     depth = 0
     while depth < len(path) - 1 and find(doc.root, path[:depth + 1]) is not None:
         depth += 1
@@ -486,16 +567,19 @@ def _add(doc: _Doc, path: Path, value: Value, *, first: bool) -> str:
         where = _dotted(path[:depth]) if depth else "the file"
         raise InputError(f"{doc.display}: cannot add {_dotted(path)}: {where} is not a mapping; "
                          "edit it by hand")
+    anchor = next(((k, v) for k, v in parent.value if isinstance(k, ScalarNode) and
+                   k.value == after), None) if depth == len(path) - 1 else None
+    before_key, before_value = anchor or parent.value[-1]
     if parent.flow_style:
         entry = f"{_write(path[depth], flow=True)}: {_flow(value)}"
         if first:
             return _splice(doc.text, _start(parent.value[0][0]), entry + ", ")
-        last_key, last_value = parent.value[-1]
-        return _splice(doc.text, _last_char(doc, last_value, last_key) + 1, ", " + entry)
+        return _splice(doc.text, _last_char(doc, before_value, before_key) + 1, ", " + entry)
     first_key = parent.value[0][0]
     lines = _entry_lines(doc, path[depth], value, int(first_key.start_mark.column))
     if not first:
-        return _insert_lines(doc, _after_line(doc.text, _last_char(doc, parent)), lines)
+        return _insert_lines(doc, _after_line(doc.text, _last_char(doc, before_value, before_key)),
+                             lines)
     if not _starts_line(doc.text, _start(first_key)):
         raise InputError(f"{doc.display}: cannot add {_dotted(path)} before the first key of "
                          f"{_dotted(path[:depth]) or 'the file'}; edit it by hand")
@@ -505,7 +589,8 @@ def _add(doc: _Doc, path: Path, value: Value, *, first: bool) -> str:
 def _replace(doc: _Doc, key: Node | None, node: Node, value: Value, *, in_flow: bool) -> str:
     """The value `node` of `key` replaced by a mapping or sequence `value`: flow stays flow (and
     inside a flow collection everything is flow), an empty one is written `{}` or `[]`, anything
-    else becomes a block under the key."""
+    else becomes a block under the key. A scalar `value` (replacing a mapping or sequence) goes
+    on the key's line, before its comment."""
     if key is None:
         raise InputError(f"{doc.display}: cannot replace the whole file; edit it by hand")
     text, nl = doc.text, doc.newline
@@ -516,6 +601,8 @@ def _replace(doc: _Doc, key: Node | None, node: Node, value: Value, *, in_flow: 
     if flow or isinstance(node, ScalarNode):
         start, end = (colon + 1, colon + 1) if _is_empty(node) else \
             (_start(node), _trim(text, _start(node), int(node.end_mark.index)))
+        if _is_leaf(value):
+            return _splice(text, start, _write(value, flow=in_flow), end)
         if not value or in_flow or (flow and same_kind and node.value):
             return _splice(text, start, (" " if _is_empty(node) else "") + _flow(value), end)
         lines = _block_lines(doc, value, int(key.start_mark.column))
@@ -523,9 +610,12 @@ def _replace(doc: _Doc, key: Node | None, node: Node, value: Value, *, in_flow: 
         return text[:colon + 1] + text[end:_line_end(text, end)] + nl + \
             _join(doc, lines, after) + text[after:]
     end = _after_line(text, _last_char(doc, node))
-    if not value:
-        return text[:colon + 1] + " " + _flow(value) + text[colon + 1:_after_line(text, colon)] + \
-            text[end:]
+    if _is_leaf(value) or not value:
+        inline = _write(value) if _is_leaf(value) else _flow(value)
+        rest = text[colon + 1:_after_line(text, colon)]  # the comment on the key's line
+        if end >= len(text) and not text.endswith("\n"):  # the last line: no final newline
+            rest = rest.rstrip("\r\n")
+        return text[:colon + 1] + " " + inline + rest + text[end:]
     start = _line_start(text, _dash(doc, node.value[0]) if isinstance(node, SequenceNode) else
                         _start(node))
     if same_kind and isinstance(value, Mapping):
@@ -553,14 +643,22 @@ def _trim(text: str, start: int, end: int) -> int:
     return end
 
 
-def _cut_flow(doc: _Doc, parent: MappingNode, at: int, start: int, end: int) -> str:
-    entries = parent.value
-    if len(entries) == 1:
+def _cut_flow(doc: _Doc, spans: list[tuple[int, int]], at: int) -> str:
+    """Entry `at` of a flow collection cut out, with the separator before or after it; `spans`:
+    (start, end) of every entry."""
+    start, end = spans[at]
+    if len(spans) == 1:
         return _splice(doc.text, start, "", end)
-    if at + 1 < len(entries):
-        return _splice(doc.text, start, "", _start(entries[at + 1][0]))
-    prev_key, prev_value = entries[at - 1]
-    return _splice(doc.text, _last_char(doc, prev_value, prev_key) + 1, "", end)
+    if at + 1 < len(spans):
+        return _splice(doc.text, start, "", spans[at + 1][0])
+    return _splice(doc.text, spans[at - 1][1], "", end)
+
+
+def _cut_lines(text: str, cut: int, after: int) -> str:
+    """The lines from `cut` to `after` removed (the last line: a missing final newline stays so)."""
+    if after >= len(text) and not text.endswith("\n"):
+        cut = len(text[:cut].removesuffix("\n").removesuffix("\r"))
+    return text[:cut] + text[after:]
 
 
 def _dotted(path: Path) -> str:
