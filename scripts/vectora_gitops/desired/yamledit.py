@@ -41,8 +41,9 @@ _MAX_NODES = 200_000  # bound of the walk that reads the file's indentation
 @dataclass(frozen=True)
 class Scalar:
     """A string with the quote style to write it in: '"' or "'"; None: plain when it reads back
-    as the same string, else double-quoted. A replaced scalar keeps its own style unless one is
-    given here."""
+    as the same string, else double-quoted; "plain": written as it is, unquoted (a boolean or a
+    number the caller means, such as `false`). A replaced scalar keeps its own style unless one
+    is given here."""
 
     value: str
     style: str | None = None
@@ -219,7 +220,10 @@ def insert_item(text: str, path: Path, item: Value, *, display: str, index: int 
 # ---- text of values ---------------------------------------------------------------------------
 
 def scalar_text(value: str, *, style: str | None = None, flow: bool = False) -> str:
-    """`value` as YAML: keeps the quote style given; plain only when it reads back unchanged."""
+    """`value` as YAML: keeps the quote style given; plain only when it reads back unchanged
+    (or when the style is "plain": the caller means the YAML value written, e.g. `false`)."""
+    if style == "plain":
+        return value
     if style == "'":
         return "'" + value.replace("'", "''") + "'"
     if style == '"' or not is_plain_safe(value) or (flow and any(c in value for c in ",[]{}")):
@@ -356,9 +360,11 @@ def _is_null(node: Node | None) -> bool:
 
 
 def _same_scalar(node: Node | None, value: Value) -> bool:
-    """`node` is a string scalar equal to `value` (setting it changes nothing)."""
+    """`node` is a string scalar equal to `value` (setting it changes nothing; a "plain" value
+    is not a string: `"false"` becomes `false`)."""
     return isinstance(node, ScalarNode) and isinstance(value, str | Scalar) and \
-        node.tag == _STR and node.value == _scalar(value).value
+        node.tag == _STR and node.value == _scalar(value).value and \
+        _scalar(value).style != "plain"
 
 
 def _is_flow(node: Node | None) -> bool:
