@@ -13,6 +13,7 @@ from vectora_gitops.engine.changes import Change
 from vectora_gitops.engine.plan import Plan, short, to_dict
 
 MAX_MD_ROWS = 200
+WARNING = "warning:"  # a plan note that is a warning starts with it
 STYLE = {"+": "green", "~": "yellow", "-": "red"}
 
 
@@ -37,6 +38,9 @@ def lines(plan: Plan) -> list[Text]:
     if plan.unmanaged:
         out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
         out += [Text(f"    {k}") for k in plan.unmanaged[:20]]
+    if plan.notes:
+        out.append(Text("client moves (what the engine will see):"))
+        out += [Text(f"  {n}", style="yellow" if n.startswith(WARNING) else "") for n in plan.notes]
     out.append(Text(plan.summary_line()))
     return out
 
@@ -73,6 +77,9 @@ def markdown(plan: Plan) -> str:
     if plan.unmanaged:
         lines += ["", f"{len(plan.unmanaged)} unmanaged object(s) kept (apply `--prune` deletes "
                   "them)."]
+    if plan.notes:
+        lines += ["", "**Client moves** (what the engine will see):", ""]
+        lines += [f"- ⚠️ {n}" if n.startswith(WARNING) else f"- {n}" for n in plan.notes]
     return "\n".join(lines) + "\n"
 
 
