@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from helpers_repo import edit, git
+from helpers_repo import append, edit, git
 from support import cli, objects, put, run
 from vectora_gitops.desired import moves
 from vectora_gitops.errors import InputError
@@ -29,6 +29,15 @@ HISTORY = {(DATA, "ingested/lai_weekly_v7/2026/01/30/items.json"),
            (LETTERS, "lai_weekly_v7/2026/01/30/newsletter.md")}
 
 
+WAIVER = f"""waivers:
+  - file: {LEGACY_FILE}
+    rule: reference
+    key: bedrock_config.editorial_prompt
+    reason: the live v7 names a prompt file never committed
+    added: import 2026-02-03
+"""
+
+
 def legacy_config(repo: Path) -> bytes:
     """lai_weekly 7.0.0 as the live engine ran it under its legacy id (no version key)."""
     text = (repo / NEW_FILE).read_text()
@@ -36,11 +45,17 @@ def legacy_config(repo: Path) -> bytes:
     return text.replace("  version: 7.0.0\n", "", 1).encode()
 
 
-def adopt_legacy_dev(repo: Path, *, prune: bool = False) -> bytes:
+def adopt_legacy_dev(repo: Path, *, prune: bool = False, defect: bool = False) -> bytes:
     """dev runs lai_weekly_v7, pinned under legacy_clients (what `import` writes); lai_weekly
     7.0.0 exists nowhere yet (prod moves to 7.1.0). Prune is off unless asked: the retirement
-    deletes the legacy object anyway."""
+    deletes the legacy object anyway. `defect`: the legacy config names an editorial prompt the
+    bundle lacks, waived in dev, and the repository's yamllint ignores the file (as `import`
+    leaves an adopted defect)."""
     raw = legacy_config(repo)
+    if defect:
+        raw = raw.replace(b'editorial_prompt: "lai_editorial"', b'editorial_prompt: "lai_brief"')
+        append(repo, "environments/dev/environment.yaml", WAIVER)
+        (repo / ".yamllint").write_text(f"extends: default\nignore: |\n  {LEGACY_FILE}\n")
     (repo / LEGACY_FILE).parent.mkdir(parents=True)
     (repo / LEGACY_FILE).write_bytes(raw)
     (repo / NEW_FILE).unlink()
@@ -91,7 +106,7 @@ def step(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> tuple[st
 
 def test_the_move_to_a_stable_id_end_to_end(seeded: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    raw = adopt_legacy_dev(seeded)
+    raw = adopt_legacy_dev(seeded, defect=True)
     for bucket, key in HISTORY:
         put(bucket, key, b"[]\n")
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
@@ -106,8 +121,13 @@ def test_the_move_to_a_stable_id_end_to_end(seeded: Path,
     assert "client_id: lai_weekly\n" in new and "version: 7.0.0" in new
     assert "migrated from legacy id lai_weekly_v7" in new
     assert "lai_weekly: 7.0.0\n" in (seeded / "environments/dev/pins.yaml").read_text()
-    assert "client_moves:\n  lai_weekly:\n    from: lai_weekly_v7\n    step: beside\n" in \
-        (seeded / "environments/dev/environment.yaml").read_text()
+    env_file = (seeded / "environments/dev/environment.yaml").read_text()
+    assert "client_moves:\n  lai_weekly:\n    from: lai_weekly_v7\n    step: beside\n" in env_file
+    assert f"  - file: {NEW_FILE}\n    rule: reference\n    key: bedrock_config.editorial_prompt\n" \
+        "    reason: the live v7 names a prompt file never committed (carried over from " \
+        f"{LEGACY_FILE})\n    added: move-client {date.today().isoformat()}\n" in env_file
+    assert (seeded / ".yamllint").read_text() == \
+        f"extends: default\nignore: |\n  {LEGACY_FILE}\n  {NEW_FILE}\n"
     assert "+ create clients/lai_weekly.yaml from clients/lai_weekly/7.0.0.yaml with " \
         "client_profile.active: false (client_moves: beside clients/lai_weekly_v7.yaml)" in plan
     assert "clients/lai_weekly.yaml is deployed inactive (client_profile.active: false) beside " \
@@ -181,6 +201,9 @@ def test_the_move_to_a_stable_id_end_to_end(seeded: Path,
     assert profile("clients/lai_weekly.yaml")["version"] == "7.0.0"
     assert not (seeded / "clients/lai_weekly_v7").exists()
     assert "legacy_clients" not in (seeded / "environments/dev/pins.yaml").read_text()
+    env_file = (seeded / "environments/dev/environment.yaml").read_text()
+    assert f"  - file: {LEGACY_FILE}\n" not in env_file and f"  - file: {NEW_FILE}\n" in env_file
+    assert "client_moves:\n  lai_weekly:\n    from: lai_weekly_v7\n    step: retired\n" in env_file
     for bucket, key in HISTORY:  # nothing moved or deleted in the data buckets
         assert key in objects(bucket, key)
     assert run(capsys, seeded, "drift", "--env", "dev")[0] == 0
@@ -353,3 +376,19 @@ def test_a_promotion_cannot_run_the_stable_id_beside_another_environment_s_legac
         "lai_weekly_v7/7.0.0.yaml (kept as it is)" in out
     assert git(repo, "status", "--porcelain").split() == [
         "M", "environments/stage/environment.yaml", "M", "environments/stage/pins.yaml"]
+
+
+@pytest.mark.parametrize(("text", "index", "expected"), [
+    ("w:\n  - a: 1   # one\n  # two, kept\n  - a: 2\nz: 0\n", 0, "w:\n  # two, kept\n  - a: 2\nz: 0\n"),
+    ("w:\n  - a: 1\n  - a: 2\n    b: 3\n\nz: 0\n", 1, "w:\n  - a: 1\n\nz: 0\n"),
+    ("w:\n  - 1\n  - 2", 1, "w:\n  - 1"),
+    ("w: [1, 2, 3]   # flow\n", 1, "w: [1, 3]   # flow\n"),
+    ("w: [1, 2, 3]\n", 2, "w: [1, 2]\n"),
+    ("w:\n  - 1\nz: 0\n", 0, "w: []\nz: 0\n"),
+    ("w:\n  - 1\n", 5, "w:\n  - 1\n"),
+])
+def test_the_editor_deletes_one_item_of_a_list(text: str, index: int, expected: str) -> None:
+    """What `retire` uses to drop the waivers of the retired file and nothing else."""
+    from vectora_gitops.desired import yamledit
+
+    assert yamledit.delete_item(text, ("w",), index, display="x.yaml") == expected

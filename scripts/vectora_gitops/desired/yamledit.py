@@ -4,14 +4,14 @@ ruamel.yaml composes the document only to find where things are; each edit splic
 those positions (the model: pre-commit's `autoupdate` of `rev:` lines), so comments, blank lines,
 section banners, quoting and flow style of every untouched line survive and `git diff` shows only
 the lines that changed (docs/architecture.md, desired state). Used by promote, release,
-new-version, migrate-client and import.
+new-version, migrate-client, move-client and import.
 
 The edits: replace a scalar (keeping its quote style), set a key (added with any missing parent
 mappings), set a whole mapping or sequence value, make a mapping hold exactly some keys, delete a
-key, insert an item into a block or flow sequence. A key or item added at the end goes right after
-the last value of its mapping or sequence (a nested block value included), before any blank lines
-or comment banner that follow. New lines use the file's line ending and indentation; a file
-without a final newline keeps having none.
+key, insert an item into a block or flow sequence or delete one. A key or item added at the end
+goes right after the last value of its mapping or sequence (a nested block value included),
+before any blank lines or comment banner that follow. New lines use the file's line ending and
+indentation; a file without a final newline keeps having none.
 """
 
 from __future__ import annotations
@@ -188,6 +188,31 @@ def delete(text: str, path: Path, *, display: str) -> str:
     if not _starts_line(text, start):
         raise InputError(f"{display}: cannot delete {_dotted(path)} here; edit it by hand")
     cut, after = _line_start(text, start), _after_line(text, end - 1)
+    if after >= len(text) and not text.endswith("\n"):  # the last line: no final newline stays
+        cut = len(text[:cut].removesuffix("\n").removesuffix("\r"))
+    return text[:cut] + text[after:]
+
+
+def delete_item(text: str, path: Path, index: int, *, display: str) -> str:
+    """Remove item `index` of the sequence at `path` (with the comment on its last line; the
+    lines around it stay); the last item leaves `[]`. Absent: `text` unchanged."""
+    doc = _doc(text, display)
+    key, node = _entry(doc.root, path) or (None, None)
+    if not isinstance(node, SequenceNode) or not 0 <= index < len(node.value):
+        return text
+    items = node.value
+    if len(items) == 1:
+        return _replace(doc, key, node, (), in_flow=_is_flow(find(doc.root, path[:-1])))
+    if node.flow_style:
+        if index + 1 < len(items):
+            return _splice(text, _start(items[index]), "", _start(items[index + 1]))
+        return _splice(text, _last_char(doc, items[index - 1]) + 1, "",
+                       _last_char(doc, items[index]) + 1)
+    dash = _dash(doc, items[index])
+    if not _starts_line(text, dash):
+        raise InputError(f"{display}: cannot delete item {index} of {_dotted(path)} here; edit "
+                         "it by hand")
+    cut, after = _line_start(text, dash), _after_line(text, _last_char(doc, items[index]))
     if after >= len(text) and not text.endswith("\n"):  # the last line: no final newline stays
         cut = len(text[:cut].removesuffix("\n").removesuffix("\r"))
     return text[:cut] + text[after:]

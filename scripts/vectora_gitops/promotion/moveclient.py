@@ -273,20 +273,12 @@ def _ignore_like(repo: Repository, changes: ChangeSet, legacy: str, target: str)
 def _retire_move(text: str, req: Request, env: Environment, legacy: str) -> str:
     rel = _env_files(req.env)[0]
     text = yamledit.set_scalar(text, ("client_moves", req.target, "step"), "retired", display=rel)
-    kept = [w for w in env.waivers if w.file != legacy]
-    if len(kept) == len(env.waivers):
-        return text
-    if not kept:
+    gone = [i for i, w in enumerate(env.waivers) if w.file == legacy]
+    if gone and len(gone) == len(env.waivers):
         return yamledit.delete(text, ("waivers",), display=rel)
-    return yamledit.set_value(text, ("waivers",), tuple(_waiver_entry(w) for w in kept),
-                              display=rel)
-
-
-def _waiver_entry(waiver: Waiver) -> Mapping[str, yamledit.Value]:
-    entry: dict[str, yamledit.Value] = {"file": waiver.file, "rule": waiver.rule}
-    if waiver.key:
-        entry["key"] = waiver.key
-    return {**entry, "reason": waiver.reason, "added": waiver.added}
+    for index in reversed(gone):  # the waivers of the retired file, nothing else
+        text = yamledit.delete_item(text, ("waivers",), index, display=rel)
+    return text
 
 
 def _unpin(text: str, legacy_id: str, rel: str) -> str:
