@@ -51,6 +51,14 @@ def _validate(sub: Any) -> None:
     p.add_argument("--base", metavar="REF", help="also check released versions against REF")
     p = sub.add_parser("migrate-client", help="turn a legacy <id>_v<N>.yaml into clients/<id>/<N>.0.0.yaml")
     p.add_argument("file", type=Path)
+    p = sub.add_parser("move-client", help="move a legacy client id to a stable id in one "
+                       "environment, one step at a time")
+    p.add_argument("legacy_id", metavar="LEGACY_ID", help="the legacy id, e.g. lai_weekly_v7")
+    p.add_argument("--to", required=True, metavar="ID", help="the stable id, e.g. lai_weekly")
+    p.add_argument("--env", required=True)
+    p.add_argument("step", choices=("start", "switch", "retire"))
+    p.add_argument("--version", help="start: the stable id's version (default: the legacy pin's)")
+    p.add_argument("--back", action="store_true", help="switch: back to the legacy config")
 
 
 def _plan_apply(sub: Any) -> None:

@@ -56,6 +56,29 @@ class Waiver:
     key: str = ""
 
 
+# The steps of a client move, in order (docs/architecture.md §8): the new config deployed
+# inactive beside the legacy one, the switch, the legacy object retired.
+MOVE_STEPS = ("beside", "switched", "retired")
+
+
+@dataclass(frozen=True)
+class ClientMove:
+    """A legacy client id (`lai_weekly_v7`, pinned under legacy_clients) moving to a stable id
+    (`lai_weekly`, pinned under clients) in one environment (docs/architecture.md §8)."""
+
+    id: str  # the stable id
+    source: str  # the legacy id (`from:` in environment.yaml)
+    step: str  # one of MOVE_STEPS
+
+    @property
+    def legacy_key(self) -> str:
+        return f"clients/{self.source}.yaml"
+
+    @property
+    def key(self) -> str:
+        return f"clients/{self.id}.yaml"
+
+
 @dataclass(frozen=True)
 class MetricGate:
     name: str
@@ -125,6 +148,15 @@ class Environment:
     roles: tuple[str, ...] = ()  # every role when several are recorded (role is the first)
     name_exceptions: tuple[NameException, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    client_moves: tuple[ClientMove, ...] = ()
+
+    def move_to(self, client_id: str) -> ClientMove | None:
+        """The move whose stable id is `client_id`, if any."""
+        return next((m for m in self.client_moves if m.id == client_id), None)
+
+    def move_from(self, legacy_id: str) -> ClientMove | None:
+        """The move whose legacy id is `legacy_id`, if any."""
+        return next((m for m in self.client_moves if m.source == legacy_id), None)
 
     def function_tags(self, key: str) -> Mapping[str, str]:
         """The tags function `key` must carry: its own when recorded, else the environment's."""
@@ -299,3 +331,6 @@ class DesiredState:
     pins: Pins
     commit: str
     objects: Mapping[str, DesiredObject] = field(default_factory=dict)
+    # keys of the config bucket git says to delete even without prune, with the reason (a legacy
+    # config retired by a client move, docs/architecture.md §8)
+    deletions: Mapping[str, str] = field(default_factory=dict)

@@ -20,12 +20,19 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def render_client(data: dict[str, Any], *, env: str, source: str) -> bytes:
-    """The bytes written to s3://<config>/clients/<id>.yaml for `env` (same input, same bytes)."""
+def render_client(data: dict[str, Any], *, env: str, source: str, inactive_beside: str = "") -> bytes:
+    """The bytes written to s3://<config>/clients/<id>.yaml for `env` (same input, same bytes).
+    `inactive_beside`: the legacy object this config is deployed beside, inactive (a client move,
+    docs/architecture.md §8)."""
     rendered = copy.deepcopy(data)
+    if inactive_beside:
+        rendered["client_profile"]["active"] = False
     rendered["client_profile"]["environment"] = env
     header = (f"# Rendered by vectora-gitops from {source} for {env}.\n"
               "# Do not edit in S3: change the file in git and open a pull request.\n")
+    if inactive_beside:
+        header += (f"# Inactive while {inactive_beside} runs (client_moves in "
+                   f"environments/{env}/environment.yaml).\n")
     return header.encode() + dump(rendered)
 
 

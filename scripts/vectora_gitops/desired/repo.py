@@ -19,6 +19,7 @@ from vectora_gitops.desired.yamlfile import YamlDoc, load_yaml
 from vectora_gitops.errors import FatalError, InputError, Problem, UsageError
 from vectora_gitops.model import (
     Buckets,
+    ClientMove,
     DenyWindow,
     Environment,
     FunctionSpec,
@@ -169,4 +170,6 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
                               for e in data.get("name_exceptions") or ()),
         waivers=tuple(Waiver(w["file"], w["rule"], w["reason"], w["added"], w.get("key", ""))
                       for w in data.get("waivers") or ()),
+        client_moves=tuple(ClientMove(cid, m["from"], m["step"])
+                           for cid, m in (data.get("client_moves") or {}).items()),
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import Any
 
+from vectora_gitops.desired import moves
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
@@ -45,8 +47,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
             _errors(waive(client_references(doc, index), environment))
         problems.extend(found)
         if not found:
-            content = render_client(doc.data, env=env, source=doc.path)
-            objects[f"clients/{cid}.yaml"] = _object(f"clients/{cid}.yaml", content, doc.path)
+            objects[f"clients/{cid}.yaml"] = _client_object(environment, cid, doc.data, doc.path)
     for cid in sorted(pins.legacy_clients):
         found, legacy = legacy_object(repo, environment, pins, cid, index)
         problems.extend(found)
@@ -54,7 +55,20 @@ def desired_state(repo: Repository, env: str, *, commit: str,
             objects[legacy.key] = legacy
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
-    return DesiredState(env=environment, pins=pins, commit=commit, objects=objects)
+    return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
+                        deletions=moves.deletions(environment, pins))
+
+
+def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:
+    """A rendered config; deployed inactive while a client move keeps its legacy config running
+    (docs/architecture.md §8)."""
+    key = f"clients/{cid}.yaml"
+    move = env.move_to(cid)
+    if move is None or not moves.renders_inactive(env, cid):
+        return _object(key, render_client(data, env=env.name, source=path), path)
+    content = render_client(data, env=env.name, source=path, inactive_beside=move.legacy_key)
+    return _object(key, content, f"{path} with client_profile.active: false (client_moves: "
+                   f"beside {move.legacy_key})")
 
 
 def legacy_object(repo: Repository, env: Environment, pins: Pins, cid: str,
@@ -77,7 +91,16 @@ def legacy_object(repo: Repository, env: Environment, pins: Pins, cid: str,
     except FatalError as exc:
         found = list(exc.problems or (Problem(rel, str(exc)),))
     errors = _errors(waive(found, env))
-    return errors, None if errors else _object(f"clients/{cid}.yaml", raw, rel)
+    if errors:
+        return errors, None
+    if not moves.deactivates_legacy(env, cid):
+        return [], _object(f"clients/{cid}.yaml", raw, rel)
+    try:  # switched: the legacy object stays, inactive (its only changed bytes)
+        inactive = moves.deactivate(raw, display=rel)
+    except FatalError as exc:
+        return list(exc.problems or (Problem(rel, str(exc)),)), None
+    return [], _object(f"clients/{cid}.yaml", inactive,
+                       f"{rel} with client_profile.active: false (client_moves: switched)")
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:

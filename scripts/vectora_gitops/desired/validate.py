@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vectora_gitops.desired import codeowners, schemas, versions
+from vectora_gitops.desired import codeowners, moves, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
@@ -66,8 +66,10 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     clients = _clients(repo, report, legacy)
     bundles = {v: _bundle(repo, v, report) for v in repo.bundle_versions()}
     report.bundles = {v: b for v, b in bundles.items() if b is not None}
+    known = {(m.source, m.id) for f in envs.values() for m in f.env.client_moves}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+        report.problems.extend(moves.pair_problems(files.env, files.pins, known))
     depth = {name: _depth(name, envs) for name in envs}
     for _doc, _bundle_index, pinned in report.pinned_in.values():
         pinned.sort(key=lambda env: (depth[env], env))
@@ -76,6 +78,8 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     report.problems.extend(codeowners.check(repo.root))
     if base is not None and base_paths is not None:
         _check_immutable(repo, base, base_paths(), envs, report)
+    if base is not None:
+        _check_moves_since(base, envs, report)
     report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
     report.problems = waive_all(report.problems, {n: (f.env, f.pins) for n, f in envs.items()})
     return report
@@ -238,6 +242,23 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
         if doc is not None and bundle is not None:
             pair = report.pinned_in.setdefault((doc.path, bundle.version), (doc, bundle, []))
             pair[2].append(name)
+    report.problems.extend(moves.problems(env, pins, lambda cid: _active(clients, pins, cid)))
+
+
+def _active(clients: Mapping[str, Mapping[str, YamlDoc | None]], pins: Pins, cid: str) -> object:
+    """`client_profile.active` of the file `pins` pins for `cid` (None when unreadable)."""
+    doc = clients.get(cid, {}).get(pins.clients.get(cid, ""))
+    profile = doc.data.get("client_profile") if doc and isinstance(doc.data, dict) else None
+    return profile.get("active") if isinstance(profile, dict) else None
+
+
+def _check_moves_since(base: BaseReader, envs: Mapping[str, EnvFiles], report: Report) -> None:
+    """Client moves take one step per pull request (docs/architecture.md §8)."""
+    for name, files in envs.items():
+        raw = base(f"environments/{name}/environment.yaml")
+        text = raw.decode("utf-8", errors="replace") if raw is not None else None
+        report.problems.extend(moves.transition_problems(files.env, moves.base_steps(text),
+                                                         "the base"))
 
 
 def _depth(name: str, envs: Mapping[str, EnvFiles]) -> int:

@@ -4,7 +4,7 @@ ruamel.yaml composes the document only to find where things are; each edit splic
 those positions (the model: pre-commit's `autoupdate` of `rev:` lines), so comments, blank lines,
 section banners, quoting and flow style of every untouched line survive and `git diff` shows only
 the lines that changed (docs/architecture.md, desired state). Used by promote, release,
-new-version, migrate-client and import.
+new-version, migrate-client, move-client and import.
 
 The edits: replace a scalar (keeping its quote style), set a key (added with any missing parent
 mappings), set a whole mapping or sequence value, make a mapping hold exactly some keys, make a
@@ -44,8 +44,9 @@ _MAX_NODES = 200_000  # bound of the walk that reads the file's indentation
 @dataclass(frozen=True)
 class Scalar:
     """A string with the quote style to write it in: '"' or "'"; None: plain when it reads back
-    as the same string, else double-quoted. A replaced scalar keeps its own style unless one is
-    given here."""
+    as the same string, else double-quoted; "plain": written as it is, unquoted (a boolean or a
+    number the caller means, such as `false`). A replaced scalar keeps its own style unless one
+    is given here."""
 
     value: str
     style: str | None = None
@@ -271,7 +272,10 @@ def insert_item(text: str, path: Path, item: Value, *, display: str, index: int 
 # ---- text of values ---------------------------------------------------------------------------
 
 def scalar_text(value: str, *, style: str | None = None, flow: bool = False) -> str:
-    """`value` as YAML: keeps the quote style given; plain only when it reads back unchanged."""
+    """`value` as YAML: keeps the quote style given; plain only when it reads back unchanged
+    (or when the style is "plain": the caller means the YAML value written, e.g. `false`)."""
+    if style == "plain":
+        return value
     if style == "'":
         return "'" + value.replace("'", "''") + "'"
     if style == '"' or not is_plain_safe(value) or (flow and any(c in value for c in ",[]{}")):

@@ -41,6 +41,7 @@ class Change(ABC):
 
     kind: ClassVar[str]
     parallel: ClassVar[bool] = False  # apply may run it alongside others of its phase
+    optional: ClassVar[tuple[str, ...]] = ()  # fields left out of the JSON when empty
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -143,8 +144,10 @@ class PutObject(Change):
 @dataclass(frozen=True)
 class DeleteObject(Change):
     kind: ClassVar[str] = "delete_object"
+    optional: ClassVar[tuple[str, ...]] = ("why",)  # plans saved before it stay the same
     key: str
     etag: str
+    why: str = ""  # empty: not in git (prune); else why git deletes it (a retired legacy config)
 
     @property
     def phase(self) -> str:
@@ -162,7 +165,7 @@ class DeleteObject(Change):
         return (self.key,)
 
     def describe(self) -> str:
-        return f"delete {self.key} (not in git)"
+        return f"delete {self.key} ({self.why or 'not in git'})"
 
     def deployables(self) -> frozenset[str]:
         found = object_selector(self.key)
@@ -364,6 +367,9 @@ def ordered(changes: list[Change]) -> tuple[Change, ...]:
 
 def to_json(change: Change) -> dict[str, Any]:
     data = dataclasses.asdict(change)
+    for name in change.optional:
+        if not data[name]:
+            del data[name]
     data["kind"] = change.kind
     return data
 

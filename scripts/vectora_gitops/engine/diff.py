@@ -25,7 +25,8 @@ from vectora_gitops.observed import FunctionConfig
 def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Change, ...]:
     changes: list[Change] = []
     changes += object_changes(desired.objects, actual, prune=prune,
-                              protected=desired.env.sync.protected_prefixes)
+                              protected=desired.env.sync.protected_prefixes,
+                              deletions=desired.deletions)
     refs = layer_refs(desired, actual)
     changes += layer_changes(desired, refs)
     for key, spec in desired.env.functions.items():
@@ -61,16 +62,25 @@ def in_sync(want: DesiredObject, etag: str, written: Mapping[str, tuple[str, str
 
 
 def object_changes(objects: Mapping[str, DesiredObject], actual: ActualState, *, prune: bool,
-                   protected: tuple[str, ...]) -> list[Change]:
+                   protected: tuple[str, ...], deletions: Mapping[str, str] | None = None
+                   ) -> list[Change]:
+    """Puts of what differs; deletions git names (`deletions`: key -> why, made even without
+    prune: a retired legacy config, docs/architecture.md §8), and with `prune` every other
+    object git does not have."""
     changes: list[Change] = []
+    named = deletions or {}
     for key, want in objects.items():
         have = actual.objects.get(key)
         if have is None or not in_sync(want, have.etag, actual.written):
             changes.append(PutObject(key, want.sha256, want.md5, len(want.content),
                                      "create" if have is None else "update", want.source))
+    for key, why in sorted(named.items()):
+        have = actual.objects.get(key)
+        if have is not None and key not in objects and not key.startswith(protected):
+            changes.append(DeleteObject(key, have.etag, why))
     if prune:
         changes += [DeleteObject(key, have.etag) for key, have in actual.objects.items()
-                    if key not in objects and not key.startswith(protected)]
+                    if key not in objects and key not in named and not key.startswith(protected)]
     return changes
 
 

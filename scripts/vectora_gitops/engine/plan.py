@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vectora_gitops.desired import moves
 from vectora_gitops.engine.actual import ActualState
-from vectora_gitops.engine.changes import Change, UpdateFunction, from_json, to_json
+from vectora_gitops.engine.changes import Change, PutObject, UpdateFunction, from_json, to_json
 from vectora_gitops.engine.diff import diff
 from vectora_gitops.errors import InputError
 from vectora_gitops.masking import is_masked
@@ -32,6 +33,9 @@ class Plan:
     observed: str  # fingerprint of the actual state the plan was made from
     desired: str  # fingerprint of the desired state
     unmanaged: tuple[str, ...] = ()  # objects in managed prefixes that git does not have
+    # what the engine will see after the apply, for a plan touching a client move
+    # (docs/architecture.md §8); a warning starts with `warning:`
+    notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -55,6 +59,7 @@ def short(commit: str) -> str:
 def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Plan:
     changes = diff(desired, actual, prune=prune)
     unmanaged = tuple(sorted(k for k in actual.objects if k not in desired.objects
+                             and k not in desired.deletions
                              and not k.startswith(desired.env.sync.protected_prefixes)))
     return Plan(
         env=desired.env.name,
@@ -66,12 +71,22 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
         observed=actual.fingerprint(),
         desired=desired_fingerprint(desired),
         unmanaged=() if prune else unmanaged,
+        notes=move_notes(desired, changes),
     )
+
+
+def move_notes(desired: DesiredState, changes: tuple[Change, ...]) -> tuple[str, ...]:
+    """What the plan says about the client moves its changes carry out."""
+    puts = {c.key: c.action for c in changes if isinstance(c, PutObject)}
+    deletes = {key for c in changes for key in c.config_deletes()}
+    return moves.notes(desired.env, puts, deletes)
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
     data = {"pins": desired.pins.to_json(),
             "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    if desired.deletions:
+        data["deletions"] = dict(sorted(desired.deletions.items()))
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
@@ -88,6 +103,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         "observed": plan.observed,
         "desired": plan.desired,
         "unmanaged": list(plan.unmanaged),
+        "notes": list(plan.notes),
     }
 
 
@@ -106,6 +122,7 @@ def load(path: Path) -> Plan:
             changes=tuple(from_json(c) for c in data["changes"]),
             observed=data["observed"], desired=data["desired"],
             unmanaged=tuple(data.get("unmanaged", ())),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a plan saved by `vectora-gitops plan --out` ({exc}); "

@@ -13,7 +13,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, check_env_name, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, lockedrun
+from vectora_gitops.engine import guards, lockedrun, retire
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
@@ -59,6 +59,9 @@ def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
     plan = make_plan(desired, actual, prune=do_prune)
     guards.check_prune(desired.env, plan.changes, _per_prefix(desired, actual))
     guards.check_names(desired.env, plan.changes)
+    evidence = retire.check_plan(aws, desired, actual, plan.changes)
+    if evidence:
+        plan = replace(plan, notes=plan.notes + evidence)
     return Planned(aws, desired, actual, plan)
 
 

@@ -1,5 +1,5 @@
 """A set of file edits to the repository that is validated as a whole and undone as a whole:
-`new-version` and `release` leave every file as it was when they refuse."""
+`new-version`, `release` and `move-client` leave every file as it was when they refuse."""
 
 from __future__ import annotations
 
@@ -23,11 +23,39 @@ class ChangeSet:
         self.touched: list[str] = []
 
     def write(self, rel: str, text: str) -> None:
+        """Write a file (its missing folders created, and removed again by the undo)."""
         path = self.repo.root / rel
         old = path.read_text(encoding="utf-8") if path.is_file() else None
+        created = [f for f in path.parents if not f.exists()]
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-        self._undo.append(lambda: path.unlink() if old is None else
-                          path.write_text(old, encoding="utf-8"))
+
+        def restore() -> None:
+            if old is not None:
+                path.write_text(old, encoding="utf-8")
+                return
+            path.unlink()
+            for folder in created:  # innermost first
+                folder.rmdir()
+
+        self._undo.append(restore)
+        self.touched.append(rel)
+
+    def remove(self, rel: str) -> None:
+        """Delete a file (and its folder when that leaves it empty); undone byte for byte."""
+        path = self.repo.root / rel
+        old = path.read_bytes()
+        path.unlink()
+        folder = path.parent
+        emptied = not any(folder.iterdir())
+        if emptied:
+            folder.rmdir()
+
+        def restore() -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(old)
+
+        self._undo.append(restore)
         self.touched.append(rel)
 
     def copytree(self, src: str, dst: str) -> None:

@@ -18,6 +18,7 @@ from vectora_gitops.safetext import cap, md_code, md_text, printable
 
 MAX_MD_ROWS = 200
 MAX_LINE = 500  # characters of one change in the PR comment
+WARNING = "warning:"  # a plan note that is a warning starts with it
 STYLE = {"+": "green", "~": "yellow", "-": "red"}
 
 
@@ -45,6 +46,10 @@ def lines(plan: Plan) -> list[Text]:
     if plan.unmanaged:
         out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
         out += [Text(f"    {printable(k)}") for k in plan.unmanaged[:20]]
+    if plan.notes:
+        out.append(Text("client moves (what the engine will see):"))
+        out += [Text(f"  {printable(n)}", style="yellow" if n.startswith(WARNING) else "")
+                for n in plan.notes]
     out.append(Text(plan.summary_line()))
     return out
 
@@ -86,6 +91,9 @@ def markdown(plan: Plan) -> str:
     if plan.unmanaged:
         lines += ["", f"{len(plan.unmanaged)} unmanaged object(s) kept (apply `--prune` deletes "
                   "them)."]
+    if plan.notes:
+        lines += ["", "**Client moves** (what the engine will see):", ""]
+        lines += [f"- ⚠️ {md_text(n)}" if n.startswith(WARNING) else f"- {md_text(n)}" for n in plan.notes]
     return "\n".join(lines) + "\n"
 
 
