@@ -87,7 +87,8 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
         seen |= {c.action for c in calls}
     for expected in ("lambda:PublishLayerVersion", "s3:GetObjectVersion", "s3:ListBucketVersions",
                      "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
-                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics"):
+                     "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
+                     "s3:PutObjectRetention", "s3:GetBucketObjectLockConfiguration"):
         assert expected in seen
 
 

@@ -25,7 +25,7 @@ def seed(aws: Aws, repo: Repository) -> list[str]:
 
 def seed_environment(aws: Aws, env: Environment) -> None:
     for bucket in env.buckets.all():
-        provision.create_bucket(aws, bucket)
+        provision.create_bucket(aws, bucket, object_lock=bucket == env.buckets.data)
     role_arn = provision.create_role(aws, env.role)
     for spec in env.functions.values():
         variables = {k: v for k, v in spec.environment.items() if k in TEMPLATE_VARIABLES}
