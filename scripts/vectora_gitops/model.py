@@ -263,3 +263,6 @@ class DesiredState:
     pins: Pins
     commit: str
     objects: Mapping[str, DesiredObject] = field(default_factory=dict)
+    # selector -> content digest of the pinned version (desired/digests.py); deployment records
+    # carry them so that promotion judges a pin by its content
+    digests: Mapping[str, str] = field(default_factory=dict)

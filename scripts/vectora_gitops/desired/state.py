@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from vectora_gitops.desired import digests
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references, client_schema
 from vectora_gitops.errors import InputError, Problem
-from vectora_gitops.model import DesiredObject, DesiredState
+from vectora_gitops.model import DesiredObject, DesiredState, selector_of
 
 
 def desired_state(repo: Repository, env: str, *, commit: str,
@@ -26,6 +27,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
     problems.extend(p for p in index.problems if p.severity == "error")
     objects: dict[str, DesiredObject] = {}
+    found_digests: dict[str, str] = {}
     for rel in index.files:
         content = index.contents.get(rel)
         if content is None:  # unreadable: reported in index.problems
@@ -39,6 +41,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
                                     f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
             continue
         doc = repo.load(path)
+        found_digests[selector_of("clients", cid)] = digests.sha256(path.read_bytes())
         found = _errors(client_schema(doc, cid, version)) or _errors(client_references(doc, index))
         problems.extend(found)
         if not found:
@@ -46,7 +49,11 @@ def desired_state(repo: Repository, env: str, *, commit: str,
             objects[f"clients/{cid}.yaml"] = _object(f"clients/{cid}.yaml", content, doc.path)
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
-    return DesiredState(env=environment, pins=pins, commit=commit, objects=objects)
+    found_digests["canonical"] = digests.bundle_digest(
+        {k: o.sha256 for k, o in objects.items() if k.startswith("canonical/")})
+    found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
+    return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
+                        digests=dict(sorted(found_digests.items())))
 
 
 def _errors(problems: list[Problem]) -> list[Problem]:
