@@ -65,6 +65,9 @@ def history(env: str, records: tuple[Record, ...]) -> str:
     for name in ("started", "result", "kind", "actor", "commit", "changes", "pins"):
         table.add_column(name, overflow="fold")
     for r in records:
-        table.add_row(labels.day(r.started_at), r.result, r.kind, escape(r.actor),
+        result = f"{r.result} (break glass)" if r.break_glass_reason else r.result
+        table.add_row(labels.day(r.started_at), result, r.kind, escape(r.actor),
                       short(r.commit), labels.summary(r), escape(labels.pins(r)))
-    return _export([table], color=False, width=160)
+    glass = [escape(f"{r.id}: break glass: {r.break_glass_reason}") for r in records
+             if r.break_glass_reason]
+    return _export([table, *glass], color=False, width=160)
