@@ -34,6 +34,7 @@ ACTIONS = {
     ("s3", "HeadObject"): ["s3:GetObject"],
     ("s3", "HeadBucket"): ["s3:ListBucket"],
     ("s3", "CopyObject"): ["s3:PutObject", "s3:GetObjectVersion@source"],
+    ("s3", "GetObjectLockConfiguration"): ["s3:GetBucketObjectLockConfiguration"],
     ("lambda", "ListTags"): ["lambda:ListTags"],
 }
 
@@ -49,6 +50,8 @@ def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]
     actions = ACTIONS.get((service, operation), [f"{service}:{operation}"])
     if service == "s3" and operation == "GetObject" and params.get("VersionId"):
         actions = ["s3:GetObjectVersion"]
+    if service == "s3" and operation == "PutObject" and params.get("ObjectLockMode"):
+        actions = ["s3:PutObject", "s3:PutObjectRetention"]  # a write with retention needs both
     if service == "monitoring":
         actions = [f"cloudwatch:{operation}"]
     out = []

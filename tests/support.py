@@ -3,6 +3,7 @@ that snapshot restores undo."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,16 @@ def objects(bucket: str, prefix: str = "") -> dict[str, bytes]:
         for item in page.get("Contents", ()):
             out[item["Key"]] = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
     return out
+
+
+def run_records(bucket: str) -> list[dict[str, Any]]:
+    """Each run's deployment record as its last write left it, oldest first: the closing record
+    `<id>.closed.json` where the run wrote one, else the opening record `<id>.json`."""
+    found = objects(bucket, "deployments/records/")
+    prefix = "deployments/records/"
+    ids = sorted({key[len(prefix):].split(".", 1)[0] for key in found})
+    return [json.loads(found.get(f"{prefix}{rid}.closed.json") or found[f"{prefix}{rid}.json"])
+            for rid in ids]
 
 
 def put(bucket: str, key: str, body: bytes) -> None:

@@ -3,7 +3,6 @@ restore), answered on a real terminal (a pseudo-terminal): "n" changes nothing, 
 
 from __future__ import annotations
 
-import json
 import os
 import select
 import subprocess
@@ -11,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from support import CONFIG, cli, objects, put
+from support import CONFIG, cli, objects, put, run_records
 
 DATA = "vectora-inbox-data-dev"
 
@@ -46,8 +45,7 @@ def on_terminal(repo: Path, answer: str, *args: str) -> tuple[int, str, str]:
 
 
 def results() -> list[str]:
-    data = objects(DATA, "deployments/records/").values()
-    return [r["result"] for r in sorted((json.loads(v) for v in data), key=lambda r: r["id"])]
+    return [r["result"] for r in run_records(DATA)]
 
 
 def test_apply_asks_on_a_terminal(seeded: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import cli, function, layer_versions, objects, put, run
+from support import cli, function, layer_versions, objects, put, run, run_records
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.state import desired_state
 
@@ -164,9 +164,12 @@ def test_concurrent_apply_fails_naming_the_holder(seeded: Path,
 
 def test_deployment_record_written(seeded: Path) -> None:
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
-    records = objects("vectora-inbox-data-dev", "deployments/records/")
-    assert len(records) == 1
-    record = json.loads(next(iter(records.values())))
+    [record] = run_records("vectora-inbox-data-dev")
+    stored = objects("vectora-inbox-data-dev", "deployments/records/")
+    opening = json.loads(stored[f"deployments/records/{record['id']}.json"])
+    assert set(stored) == {f"deployments/records/{record['id']}.json",
+                           f"deployments/records/{record['id']}.closed.json"}
+    assert opening["result"] == "started" and opening["digests"] == record["digests"]
     assert record["result"] == "succeeded" and record["actor"] == "pytest"
     assert record["pins"]["clients"] == {"lai_weekly": "7.2.0-dev.1"}
     assert record["snapshot"] and record["ended_at"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from support import client, objects, run
+from support import client, objects, run, run_records
 from vectora_gitops.aws.client import add_request_hook
 
 ALL_DAY = """deny_windows:
@@ -38,8 +37,7 @@ def test_deny_window_refuses_unless_overridden(seeded: Path,
     code, _, _ = run(capsys, seeded, "apply", "--env", "dev", "--yes", "--override-window",
                      "--reason", "hotfix for the weekly run")
     assert code == 0
-    record = json.loads(next(iter(objects("vectora-inbox-data-dev", "deployments/records/")
-                                  .values())))
+    [record] = run_records("vectora-inbox-data-dev")
     assert record["override_window_reason"] == "hotfix for the weekly run"
 
 
@@ -91,8 +89,7 @@ def test_failed_apply_leaves_failed_record_and_no_lock(seeded: Path,
     finally:
         remove()
     assert code == 1 and "UpdateFunctionConfiguration" in err
-    records = [json.loads(v) for v in objects("vectora-inbox-data-dev",
-                                              "deployments/records/").values()]
+    records = run_records("vectora-inbox-data-dev")
     assert [r["result"] for r in records] == ["failed"]
     assert "AccessDenied" in records[0]["error"]
     assert "deployments/lock.json" not in objects("vectora-inbox-data-dev", "deployments/")

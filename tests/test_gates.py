@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from evidence_support import content_digests, make_data_bucket, stage_metrics, write_record
 from helpers_repo import edit
-from support import client, put, run
+from support import run
 from vectora_gitops.model import Gates, MetricGate
 from vectora_gitops.promotion.gates import (
     Deployment,
@@ -41,11 +42,21 @@ STAGE_PINS = {
 
 # ---- pure evaluation -------------------------------------------------------------------------
 
-def dep(rid: str, days_ago: float, pins: dict[str, str], result: str = "succeeded") -> Deployment:
-    return Deployment(rid, result, NOW - timedelta(days=days_ago), pins)
+def digest(selector: str, version: str) -> str:
+    """A stand-in content digest of one version."""
+    return hashlib.sha256(f"{selector} {version}".encode()).hexdigest()
+
+
+def dep(rid: str, days_ago: float, pins: dict[str, str], result: str = "succeeded", *,
+        content: dict[str, str] | None = None, unknown: str = "") -> Deployment:
+    """A deployment whose record S3 stored `days_ago`; its content is each version's digest
+    unless `content` says otherwise."""
+    found = {s: digest(s, v) for s, v in pins.items()} if content is None else content
+    return Deployment(rid, result, NOW - timedelta(days=days_ago), pins, found, unknown)
 
 
 CHANGE = PinChange("canonical", "2.0.0", "2.1.0", "2.1.0", ())
+CONTENT = {"canonical": digest("canonical", "2.1.0")}
 GATES = Gates(soak_days=14, e2e_required=True,
               metrics=(MetricGate("noise_rate", "s3", 0.10, key="k", field="noise_rate"),))
 GOOD = Evidence(
@@ -53,23 +64,37 @@ GOOD = Evidence(
     e2e=(E2eResult("r2", True, NOW - timedelta(days=1)),),
     metrics=(MetricReading("noise_rate", "s3://b/k#noise_rate", 0.04),),
 )
+OTHER = {"canonical": "c" * 64}
 
 
 def status(evidence: Evidence, *, integrity: tuple[str, ...] = ()) -> dict[str, tuple[str, str]]:
-    found = evaluate(Inputs("stage", GATES, (CHANGE,), evidence, NOW, integrity))
+    found = evaluate(Inputs("stage", GATES, (CHANGE,), evidence, NOW, integrity, CONTENT))
     return {r.name: (r.status, r.evidence) for r in found}
 
 
 @pytest.mark.parametrize(("evidence", "gate", "expected", "reason"), [
-    (GOOD, "soak", "pass", "for 20 days"),
+    (GOOD, "soak", "pass", "for 20 days (>= 14) with the same content"),
     (Evidence((dep("r1", 3, {"canonical": "2.1.0"}),), GOOD.e2e, GOOD.metrics), "soak", "fail",
      "ran in stage for 3 days, needs 14"),
     (Evidence((dep("r1", 30, {"canonical": "2.1.0"}), dep("r2", 3, {"canonical": "2.0.0"})),),
-     "soak", "fail", "no longer runs it"),
+     "soak", "fail", "no longer runs it (it runs 2.0.0 now, record r2); past runs do not count"),
     (Evidence((dep("r1", 30, {"canonical": "2.1.0"}, "failed"),),), "soak", "fail",
      "never ran in stage"),
     (Evidence((dep("r1", 30, {"canonical": "2.1.0"}), dep("r2", 10, {"canonical": "2.0.0"}),
                dep("r3", 4, {"canonical": "2.1.0"}))), "soak", "fail", "for 4 days"),
+    # the same version string with other content: it never ran (finding 2)
+    (Evidence((dep("r1", 60, {"canonical": "2.1.0"}, content=OTHER),),), "soak", "fail",
+     f"canonical 2.1.0 never ran in stage with this content (sha256 {CONTENT['canonical'][:12]}):"
+     f" the 2.1.0 that ran there (record r1) had sha256 {'c' * 12}"),
+    (Evidence((dep("r1", 60, {"canonical": "2.1.0"}), dep("r2", 20, {"canonical": "2.1.0"},
+                                                          content=OTHER))), "soak", "fail",
+     "until"),
+    # records that cannot say which content ran: unknown, never pass
+    (Evidence((dep("r1", 60, {"canonical": "2.1.0"}, content={}),),), "soak", "unknown",
+     "written before records carried content digests"),
+    (Evidence((dep("r1", 60, {"canonical": "2.1.0"},
+                   unknown="its record is not under S3 Object Lock retention"),),), "soak",
+     "unknown", "not under S3 Object Lock retention); apply stage again and let it soak"),
     (Evidence(GOOD.deployments, GOOD.e2e, (MetricReading("noise_rate", "w", 0.12),)),
      "metric noise_rate", "fail", "0.12 (> max 0.1)"),
     (Evidence(GOOD.deployments, GOOD.e2e, (MetricReading("noise_rate", "w", None, "missing"),)),
@@ -81,6 +106,8 @@ def status(evidence: Evidence, *, integrity: tuple[str, ...] = ()) -> dict[str, 
     (Evidence(GOOD.deployments, (E2eResult("r2", True, NOW - timedelta(hours=2)),
                                  E2eResult("r2", False, NOW - timedelta(hours=1))), GOOD.metrics),
      "e2e", "fail", "is fail"),
+    (Evidence(GOOD.deployments, (E2eResult("r2", True, NOW, locked=False),), GOOD.metrics),
+     "e2e", "fail", "(1 result(s) without Object Lock retention ignored)"),
     (GOOD, "e2e", "pass", "E2E passed for deployment r2"),
     (Evidence(unreachable="no credentials"), "soak", "unknown", "no credentials"),
     (Evidence(unreachable="no credentials"), "integrity", "pass", "no new problem"),
@@ -88,7 +115,7 @@ def status(evidence: Evidence, *, integrity: tuple[str, ...] = ()) -> dict[str, 
 def test_gate_table(evidence: Evidence, gate: str, expected: str, reason: str) -> None:
     got, text = status(evidence)[gate]
     assert got == expected
-    assert reason in text
+    assert reason in text, text
 
 
 def test_integrity_gate_fails_with_the_problem() -> None:
@@ -98,40 +125,33 @@ def test_integrity_gate_fails_with_the_problem() -> None:
 
 
 def test_runs_and_verdict() -> None:
-    found = runs("canonical", "2.1.0", GOOD.deployments, NOW)
+    found = runs("canonical", "2.1.0", CONTENT["canonical"], GOOD.deployments, NOW)
     assert [(r.record_id, r.current, int(r.days)) for r in found] == [("r1", True, 20)]
+    assert runs("canonical", "2.1.0", "c" * 64, GOOD.deployments, NOW) == []
     results = evaluate(Inputs("stage", GATES, (CHANGE,), Evidence(unreachable="x"), NOW))
     assert verdict(results, strict=False) and not verdict(results, strict=True)
 
 
 # ---- against the emulator --------------------------------------------------------------------
 
-def record(env: str, rid: str, days_ago: float, pins: dict[str, Any], result: str = "succeeded") -> None:
-    """A deployment record written straight to S3, as an apply `days_ago` would have."""
-    ended = (NOW - timedelta(days=days_ago)).isoformat(timespec="seconds")
-    body = {"id": rid, "kind": "apply", "env": env, "commit": "c0ffee", "pins": pins,
-            "summary": {}, "actor": "pytest", "run_url": "", "started_at": ended,
-            "ended_at": ended, "result": result}
-    put(f"vectora-inbox-data-{env}", f"deployments/records/{rid}.json", json.dumps(body).encode())
+def record(repo: Path, env: str, rid: str, days_ago: float, pins: dict[str, Any],
+           result: str = "succeeded") -> None:
+    """A deployment record that S3 stored `days_ago`, as an apply then would have written it."""
+    write_record(env, rid, pins, at=NOW - timedelta(days=days_ago),
+                 digests=content_digests(repo, pins), result=result)
 
 
 def make_buckets(*envs: str) -> None:
-    s3 = client("s3")
     for env in envs:
-        s3.create_bucket(Bucket=f"vectora-inbox-data-{env}",
-                         CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+        make_data_bucket(env)
 
 
 def healthy_stage(capsys: pytest.CaptureFixture[str], repo: Path, *, soak_days: float = 20,
                   noise: float = 0.04, e2e: bool = True) -> None:
     """stage ran its pins `soak_days`, with the given noise rate, cost 1.5 and an E2E result."""
     make_buckets("stage", "prod")
-    record("stage", "20261001T000000Z-0001", soak_days, STAGE_PINS)
-    put("vectora-inbox-data-stage", "metrics/lai_weekly/latest.json",
-        json.dumps({"noise_rate": noise, "items": 40}).encode())
-    client("cloudwatch").put_metric_data(Namespace="VectoraInbox", MetricData=[{
-        "MetricName": "BedrockCostPerRun", "Value": 1.5, "Timestamp": NOW - timedelta(days=1),
-        "Dimensions": [{"Name": "Environment", "Value": "stage"}]}])
+    record(repo, "stage", "20261001T000000Z-0001", soak_days, STAGE_PINS)
+    stage_metrics(noise=noise, at=NOW)
     if e2e:
         code, _, err = run(capsys, repo, "record-e2e", "--env", "stage", "--result", "pass",
                            "--url", "https://ci.example.invalid/e2e/1")
@@ -180,26 +200,28 @@ def test_gates_unknown_fails_prod_only(capsys: pytest.CaptureFixture[str], repo:
 @pytest.mark.usefixtures("moto", "fixed_now")
 def test_check_pr_refuses_a_hand_edited_prod_pin(capsys: pytest.CaptureFixture[str],
                                                  repo: Path) -> None:
-    make_buckets("stage")
-    record("stage", "20261001T000000Z-0001", 3, STAGE_PINS)
+    healthy_stage(capsys, repo, soak_days=3)
     line = edit(repo, "environments/prod/pins.yaml", "canonical: 2.0.0", "canonical: 2.1.0")
-    edit(repo, "environments/prod/pins.yaml", "lai_weekly: 7.0.0", "lai_weekly: 7.0.1")
+    client_line = edit(repo, "environments/prod/pins.yaml", "lai_weekly: 7.0.0",
+                       "lai_weekly: 7.0.1")
     code, _, err = run(capsys, repo, "gates", "--check-pr", "--base", "HEAD")
     assert code == 1
     assert f"environments/prod/pins.yaml:{line}: canonical 2.1.0 ran in stage for 3 days, " \
            "needs 14" in err
-    assert "lai_weekly 7.0.1 never ran in stage (no successful apply); promote it through " \
-           "stage first" in err
+    assert f"environments/prod/pins.yaml:{client_line}: lai_weekly 7.0.1: its content is not " \
+           "in the repository, so it cannot be compared; promote it through stage first" in err
+    assert "gate integrity: " in err and "7.0.1" in err
 
 
 @pytest.mark.usefixtures("moto", "fixed_now")
 def test_check_pr_passes_after_the_soak(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
-    make_buckets("stage")
-    record("stage", "20261001T000000Z-0001", 15, STAGE_PINS)
+    healthy_stage(capsys, repo, soak_days=15)
     edit(repo, "environments/prod/pins.yaml", "canonical: 2.0.0", "canonical: 2.1.0")
     code, out, err = run(capsys, repo, "gates", "--check-pr", "--base", "HEAD")
     assert code == 0, err
-    assert "canonical 2.1.0 ran in stage for 15 days" in out
+    assert "canonical 2.1.0 ran in stage for 15 days (>= 14) with the same content" in out
+    assert "gate e2e: E2E passed for deployment 20261001T000000Z-0001" in out
+    assert "gate metric noise_rate: " in out and "gate integrity: " in out
 
 
 @pytest.mark.usefixtures("moto")

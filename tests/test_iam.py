@@ -162,7 +162,8 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
                      "cloudformation:DescribeStacks", "lambda:UpdateFunctionConfiguration",
                      "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
                      "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning",
-                     "cloudformation:ListStacks"):
+                     "cloudformation:ListStacks", "s3:PutObjectRetention",
+                     "s3:GetBucketObjectLockConfiguration"):
         assert expected in {c.action for c in seen}
     for call in (Call("s3:GetObject", f"arn:aws:s3:::vectora-inbox-data-dev/{CURATED}"),
                  Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-lambda-code-dev", "layers/"),

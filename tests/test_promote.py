@@ -136,7 +136,7 @@ def test_promote_stage_to_prod_keeps_comments_and_order(capsys: pytest.CaptureFi
                 "added `bedrock_config.domain_scoring_prompt`"):
         assert row in out
     # no data bucket in the emulator: gates are unknown, shown with the reason, promote still works
-    assert "| soak | ⚠️ unknown | `evidence unavailable: ListObjectsV2" in out  # evidence: code
+    assert "| soak | ⚠️ unknown | `evidence unavailable: ListObjectVersions" in out  # evidence: code
     assert "Unknown gates block this promotion." in out
 
 

@@ -18,7 +18,7 @@ from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 from crash_runner import WRITES
 from helpers_repo import edit
-from support import bad_apply, cli, client, configs, managed, objects, put, run
+from support import bad_apply, cli, client, configs, managed, objects, put, run, run_records
 from vectora_gitops.aws.client import add_request_hook, add_send_hook, counting
 from vectora_gitops.sandbox.artifacts import layer_zip, sha256
 
@@ -56,8 +56,7 @@ def converged(repo: Path, capsys: pytest.CaptureFixture[str], *, crashed_record:
     versions = client("lambda").list_layer_versions(LayerName="vectora-inbox-vectora-core-dev")
     assert len(versions["LayerVersions"]) == 2  # 1.4.1 then 1.4.2, never twice
     assert not live_lock()
-    records = [json.loads(v) for v in objects("vectora-inbox-data-dev", "deployments/records/").values()]
-    _setup, *runs = sorted(records, key=lambda r: r["id"])
+    _setup, *runs = run_records("vectora-inbox-data-dev")
     if crashed_record == "none":  # the run died before it could write anything
         assert [r["result"] for r in runs] in ([], ["succeeded"]), runs
         return
@@ -141,9 +140,7 @@ def prepare_restore(repo: Path) -> Before:
 
 
 def restore_results() -> list[str]:
-    data = objects("vectora-inbox-data-dev", "deployments/records/").values()
-    runs = sorted((json.loads(v) for v in data), key=lambda r: r["id"])
-    return [r["result"] for r in runs if r["kind"] == "restore"]
+    return [r["result"] for r in run_records("vectora-inbox-data-dev") if r["kind"] == "restore"]
 
 
 def restored(repo: Path, capsys: pytest.CaptureFixture[str], before: Before, *,
@@ -317,8 +314,7 @@ def test_two_applies_at_once_exactly_one_proceeds(seeded: Path) -> None:
     assert codes == [0, 1], results
     loser = next(r for r in results if r[0] == 1)
     assert "is locked by pytest" in loser[1] and "Traceback" not in loser[1]
-    records = objects("vectora-inbox-data-dev", "deployments/records/")
-    assert len(records) == 1
+    assert len(run_records("vectora-inbox-data-dev")) == 1
 
 
 def test_different_environments_do_not_block(seeded: Path, tmp_path: Path) -> None:
@@ -338,8 +334,7 @@ def test_different_environments_do_not_block(seeded: Path, tmp_path: Path) -> No
     for name, _peer in pairs:  # each passed the barrier holding its own environment's lock
         marker = (tmp_path / f"{name}.locked").read_text()
         assert marker == f"vectora-inbox-data-{name}\n"
-        records = [json.loads(v) for v in objects(f"vectora-inbox-data-{name}",
-                                                  "deployments/records/").values()]
+        records = run_records(f"vectora-inbox-data-{name}")
         assert [r["result"] for r in records] == ["succeeded"]
         assert LOCK not in objects(f"vectora-inbox-data-{name}", "deployments/")
 
@@ -356,7 +351,7 @@ def test_ctrl_c_releases_the_lock(seeded: Path, capsys: pytest.CaptureFixture[st
         remove()
     assert code == 1 and "interrupted" in err
     assert LOCK not in objects("vectora-inbox-data-dev", "deployments/")
-    record = json.loads(next(iter(objects("vectora-inbox-data-dev", "deployments/records/").values())))
+    [record] = run_records("vectora-inbox-data-dev")
     assert record["result"] == "failed"
 
 

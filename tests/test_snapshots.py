@@ -3,12 +3,11 @@ export folder), the refusal without a terminal, and the restore record drift rea
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from support import CONFIG, bad_apply, cli, configs, managed, objects, put, run
+from support import CONFIG, bad_apply, cli, configs, managed, objects, put, run, run_records
 
 
 @pytest.fixture
@@ -31,8 +30,7 @@ def test_restore_from_versions_is_byte_identical(applied: Path,
     assert "restore canonical/imports/glossary.md" in out
     assert "delete canonical/imports/new.md" in out and "git is now behind" in out
     assert managed() == before and configs() == functions
-    records = [json.loads(v) for v in objects("vectora-inbox-data-dev", "deployments/records/")
-               .values()]
+    records = run_records("vectora-inbox-data-dev")
     restore = next(r for r in records if r["kind"] == "restore")
     assert restore["result"] == "succeeded" and "pre-restore" in restore["snapshot"]
     code, out, _ = run(capsys, applied, "drift", "--env", "dev")
@@ -84,7 +82,6 @@ def test_retention_keeps_the_newest_snapshots(seeded: Path,
         (seeded / "canonical/2.1.0/imports/glossary.md").write_text(f"# glossary {i}\n")
         assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     code, out, _ = run(capsys, seeded, "snapshot", "list", "--env", "dev")
-    records = sorted(json.loads(v)["snapshot"] for v in
-                     objects("vectora-inbox-data-dev", "deployments/records/").values())
+    records = sorted(r["snapshot"] for r in run_records("vectora-inbox-data-dev"))
     listed = [name for name in records if name in out]
     assert code == 0 and listed == records[-2:]

@@ -35,8 +35,9 @@ from typing import Any
 import pytest
 import yaml
 
+from evidence_support import content_digests, stage_metrics, write_record
 from helpers_repo import edit, git
-from support import cli, objects, put
+from support import cli, objects, put, run_records
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -582,14 +583,15 @@ def test_reconcile_applies_the_tip_of_main_and_refuses_an_old_commit(seeded: Pat
 
 
 def stage_ran_prod_pins(repo: Path, days_ago: float) -> None:
-    """A successful stage apply `days_ago` whose pins are prod's pins (what soaking means)."""
+    """A successful stage apply, stored by S3 `days_ago`, whose pins are prod's pins with their
+    content (what soaking means), and the rest of the evidence prod's gates read in stage:
+    good metrics and a passing E2E result for that deployment."""
     pins = yaml.safe_load((repo / "environments/prod/pins.yaml").read_text(encoding="utf-8"))
-    ended = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat(timespec="seconds")
-    record = {"id": "20260101T000000000000Z-0001", "kind": "apply", "env": "stage",
-              "commit": "c0ffee", "pins": pins, "summary": {}, "actor": "pytest", "run_url": "",
-              "started_at": ended, "ended_at": ended, "result": "succeeded"}
-    put("vectora-inbox-data-stage", f"deployments/records/{record['id']}.json",
-        json.dumps(record).encode())
+    write_record("stage", "20260101T000000000000Z-0001", pins,
+                 at=datetime.now(UTC) - timedelta(days=days_ago),
+                 digests=content_digests(repo, pins))
+    stage_metrics()
+    assert cli(repo, "record-e2e", "--env", "stage", "--result", "pass") == 0
 
 
 def prod_repo(seeded: Path, tmp_path: Path) -> str:
@@ -679,7 +681,7 @@ def test_prod_refuses_pins_that_did_not_soak_in_stage(seeded: Path, tmp_path: Pa
     line = (seeded / "environments/prod/pins.yaml").read_text(encoding="utf-8").splitlines().index(
         "canonical: 2.0.0") + 1
     want = (f"environments/prod/pins.yaml:{line}: canonical 2.0.0 ran in stage for 3 days, needs 14 "
-            "(since ")
+            "(sha256 ")
     for job_id, step in (("prod-plan", "Promotion check of prod's pins (stage's records now)"),
                          ("prod", "Promotion check of prod's pins (stage's records at apply time)")):
         job = run_job("reconcile.yml", job_id, seeded, tmp_path / f"runner-{job_id}",
@@ -703,6 +705,13 @@ def test_break_glass_is_explicit_and_recorded(seeded: Path, tmp_path: Path) -> N
     assert "### Break glass" in plan.summary and reason in plan.summary
     assert "ran in stage for 3 days, needs 14" in plan.summary
     assert plan.outputs["plan"]["exit-code"] == "2"
+
+    context["needs.prod-plan.outputs.plan-sha256"] = plan.outputs["plan"]["sha256"]
+    apply = run_job("reconcile.yml", "prod", seeded, tmp_path / "runner-apply", context,
+                    github.checks(), path=[github.bin])
+    assert "Apply the approved plan" in apply.ran, apply.logs
+    assert "break glass recorded in record" in apply.logs["Apply the approved plan"]
+    assert run_records("vectora-inbox-data-prod")[-1]["break_glass_reason"] == reason
 
     for bad in ("too short", "two\nlines of reason text", "inject ::error:: this please"):
         context["inputs.break_glass_reason"] = bad

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The promotion check of ENV's pins, evaluated now (reconcile.yml: before the approval, and again
-# after it, just before the apply): every pin of ENV must have run in the environment it is
-# promoted from (promotion.from) for its soak time, as that environment's deployment records say
-# at this moment. It is the pull request's `gates --check-pr`, run against a base commit without
-# ENV's pins.yaml, so that every pin is checked, not only those a pull request changed.
+# after it, just before the apply): every pin of ENV that ENV does not already run with the same
+# content must run now, with that content, in the environment it is promoted from
+# (promotion.from), have run there for its soak time and pass ENV's other gates (metrics, E2E),
+# as the deployment records say at this moment (docs/evidence.md). It is the pull request's
+# `gates --check-pr`, run against a base commit without ENV's pins.yaml, so that every pin is
+# checked, not only those a pull request changed.
 #
 # Break glass: with BREAK_GLASS_REASON set (reconcile.yml's workflow_dispatch input), a failing
 # check is shown and does not stop the job; the reason goes to the job summary. The apply still

@@ -75,6 +75,9 @@ def _plan_apply(sub: Any) -> None:
     p.add_argument("--override-window", action="store_true",
                    help="apply inside a deny window (needs --reason)")
     p.add_argument("--reason", help="why the deny window is overridden (kept in the record)")
+    p.add_argument("--break-glass-reason", metavar="TEXT",
+                   help="why the promotion check is bypassed (kept in the record; default: "
+                        "$VECTORA_BREAK_GLASS_REASON)")
 
 
 def _drift(sub: Any) -> None:
@@ -144,6 +147,12 @@ def _misc(sub: Any) -> None:
     p = sub.add_parser("iam-policy", help="least-privilege IAM policy for an environment's role")
     p.add_argument("--env", required=True)
     p.add_argument("--read-only", action="store_true")
+    p.add_argument("--bucket-policy", action="store_true",
+                   help="the data bucket's policy instead: only the apply role writes "
+                        "deployments/, evidence is written once and never deleted")
+    p.add_argument("--writer-role", metavar="NAME",
+                   help="with --bucket-policy: the apply role's name (default "
+                        "vectora-gitops-apply-ENV)")
     p = sub.add_parser("sandbox", help="local AWS emulator on 127.0.0.1")
     p.add_argument("action", choices=("up", "down", "status"))
 

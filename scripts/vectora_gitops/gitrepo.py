@@ -105,3 +105,31 @@ def changed_files(root: Path, base: str, *paths: str) -> list[str]:
     """Files that differ between commit `base` and the working tree."""
     out = git(root, "diff", "--name-only", base, "--", *paths).decode()
     return [line for line in out.splitlines() if line]
+
+
+def is_shallow(root: Path) -> bool:
+    return git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == b"true"
+
+
+def deleted_in_history(root: Path, commit: str, paths: list[str]) -> dict[str, tuple[str, str]]:
+    """Of `paths` (files, or folders meaning any file under them), those that a commit reachable
+    from `commit` deleted: path -> (that commit, its date), the latest such deletion. GitError
+    when the history is not all there (a shallow clone): the answer would be incomplete."""
+    if not paths:
+        return {}
+    if is_shallow(root):
+        raise GitError("the clone is shallow: git history cannot show which released versions "
+                       "were deleted; fetch the full history (actions/checkout fetch-depth: 0)")
+    out = git(root, "log", "--no-renames", "--diff-filter=D", "--name-only",
+              "--format=%x00%H %cs", commit, "--", *paths).decode(errors="replace")
+    found: dict[str, tuple[str, str]] = {}
+    current = ("", "")
+    for line in out.splitlines():
+        if line.startswith("\0"):
+            sha, _, date = line[1:].partition(" ")
+            current = (sha, date)
+            continue
+        for path in paths:
+            if (line == path or line.startswith(f"{path.rstrip('/')}/")) and path not in found:
+                found[path] = current
+    return found

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from vectora_gitops.model import flat_pins
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,12 @@ class Record:
     result: str
     extra: Mapping[str, str] = field(default_factory=dict)
     identities: Mapping[str, str] = field(default_factory=dict)  # layers as version@sha256
+    # selector -> content digest (desired/digests.py); layers from their pinned sha256; empty
+    # for records written before records carried digests
+    digests: Mapping[str, str] = field(default_factory=dict)
+    written_at: datetime | None = None  # when S3 stored the record (None: not read from S3)
+    locked: bool = False  # S3 holds it under Object Lock retention
+    rewritten: bool = False  # its closing record was written more than once
 
     @property
     def succeeded(self) -> bool:
@@ -35,8 +44,13 @@ class Record:
 
     @property
     def at(self) -> datetime | None:
-        """When the deployment took effect: its end, else its start."""
-        return self.ended_at or self.started_at
+        """When the deployment took effect: when S3 stored its record (docs/evidence.md; the times
+        in the JSON are claims), else its end, else its start."""
+        return self.written_at or self.ended_at or self.started_at
+
+    @property
+    def break_glass_reason(self) -> str:
+        return self.extra.get("break_glass_reason", "")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -49,8 +63,23 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def from_json(data: Mapping[str, Any]) -> Record:
-    """A stored record as a typed value; tolerant of missing fields (older records)."""
+def digests_of(data: Mapping[str, Any]) -> dict[str, str]:
+    """The content digests a record carries: its `digests` (well-formed entries only) and the
+    sha256 of each layer pin."""
+    raw = data.get("digests")
+    out = {str(k): v for k, v in raw.items() if isinstance(v, str) and SHA256.match(v)} \
+        if isinstance(raw, Mapping) else {}
+    for selector, identity in flat_pins(data.get("pins"), with_hash=True).items():
+        digest = identity.partition("@")[2]
+        if selector.startswith("layers/") and SHA256.match(digest):
+            out[selector] = digest
+    return out
+
+
+def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
+              locked: bool = False, rewritten: bool = False) -> Record:
+    """A stored record as a typed value; tolerant of missing fields (older records).
+    `written_at`, `locked`, `rewritten`: what S3 says about the record (engine/records.py)."""
     summary = data.get("summary")
     return Record(
         id=str(data.get("id", "")),
@@ -66,6 +95,10 @@ def from_json(data: Mapping[str, Any]) -> Record:
         started_at=parse_time(data.get("started_at")),
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
-        extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason")
-               if data.get(k)},
+        extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
+                                         "break_glass_reason") if data.get(k)},
+        digests=digests_of(data),
+        written_at=written_at,
+        locked=locked,
+        rewritten=rewritten,
     )

@@ -334,3 +334,6 @@ class DesiredState:
     # keys of the config bucket git says to delete even without prune, with the reason (a legacy
     # config retired by a client move, docs/architecture.md §8)
     deletions: Mapping[str, str] = field(default_factory=dict)
+    # selector -> content digest of the pinned version (desired/digests.py); deployment records
+    # carry them so that promotion judges a pin by its content
+    digests: Mapping[str, str] = field(default_factory=dict)

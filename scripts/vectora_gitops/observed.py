@@ -26,6 +26,18 @@ def code_sha256_b64(sha256_hex: str) -> str:
 
 
 @dataclass(frozen=True)
+class Fetched:
+    """One object version as S3 returned it: its bytes and what S3, not the content, says about
+    it (docs/evidence.md): when S3 stored that version and its Object Lock retention."""
+
+    body: bytes
+    version_id: str
+    last_modified: datetime | None
+    lock_mode: str = ""  # GOVERNANCE, COMPLIANCE, or "" (no Object Lock retention)
+    retain_until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class S3Object:
     key: str
     etag: str  # without quotes

@@ -14,10 +14,14 @@ LAMBDA_TRUST = {
 }
 
 
-def create_bucket(aws: Aws, bucket: str, *, versioned: bool = True) -> None:
+def create_bucket(aws: Aws, bucket: str, *, versioned: bool = True,
+                  object_lock: bool = False) -> None:
+    """`object_lock`: with S3 Object Lock enabled (no default retention), as the data buckets
+    need for the deployment records and E2E results (docs/evidence.md)."""
     s3 = aws.client("s3")
+    extra = {"ObjectLockEnabledForBucket": True} if object_lock else {}
     call(f"CreateBucket {bucket}", s3.create_bucket, Bucket=bucket,
-         CreateBucketConfiguration={"LocationConstraint": aws.region})
+         CreateBucketConfiguration={"LocationConstraint": aws.region}, **extra)
     if versioned:
         call(f"PutBucketVersioning {bucket}", s3.put_bucket_versioning, Bucket=bucket,
              VersioningConfiguration={"Status": "Enabled"})

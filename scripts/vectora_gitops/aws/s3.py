@@ -5,17 +5,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError
 
 from vectora_gitops.aws.client import Aws, call, pages
 from vectora_gitops.errors import AwsError
-from vectora_gitops.observed import ObjectVersion, S3Object
+from vectora_gitops.observed import Fetched, ObjectVersion, S3Object
 
 
 class PreconditionFailed(Exception):
     """A conditional write lost (IfNoneMatch / IfMatch)."""
+
+
+GOVERNANCE = "GOVERNANCE"  # the Object Lock mode of the evidence (docs/evidence.md)
 
 
 def list_objects(aws: Aws, bucket: str, prefix: str) -> Iterator[S3Object]:
@@ -73,6 +77,41 @@ def get_json(aws: Aws, bucket: str, key: str) -> Any:
         raise AwsError(f"s3://{bucket}/{key}: not valid JSON; fix or delete the object") from None
 
 
+def get_version(aws: Aws, bucket: str, key: str, version_id: str) -> Fetched | None:
+    """One version of an object with S3's time and Object Lock retention for it, or None when
+    that version does not exist."""
+    what = f"GetObject s3://{bucket}/{key}?versionId={version_id}"
+    try:
+        response = call(what, aws.client("s3").get_object, Bucket=bucket, Key=key,
+                        VersionId=version_id)
+        body: bytes = response["Body"].read()
+    except AwsError as exc:
+        if exc.code in ("NoSuchKey", "404", "NoSuchVersion"):
+            return None
+        raise
+    except BotoCoreError as exc:
+        raise AwsError(f"{what}: {exc}") from None
+    modified = response.get("LastModified")
+    until = response.get("ObjectLockRetainUntilDate")
+    return Fetched(body, str(response.get("VersionId") or version_id),
+                   modified if isinstance(modified, datetime) else None,
+                   str(response.get("ObjectLockMode") or ""),
+                   until if isinstance(until, datetime) else None)
+
+
+def object_lock_enabled(aws: Aws, bucket: str) -> bool:
+    """Whether the bucket has S3 Object Lock enabled (retention can be set on its objects)."""
+    try:
+        response = call(f"GetObjectLockConfiguration s3://{bucket}",
+                        aws.client("s3").get_object_lock_configuration, Bucket=bucket)
+    except AwsError as exc:
+        if exc.code == "ObjectLockConfigurationNotFoundError":
+            return False
+        raise
+    config = response.get("ObjectLockConfiguration") or {}
+    return bool(config.get("ObjectLockEnabled") == "Enabled")
+
+
 def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
     try:
         response: dict[str, Any] = call(f"HeadObject s3://{bucket}/{key}",
@@ -86,10 +125,15 @@ def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
 
 def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str = "",
               metadata: dict[str, str] | None = None, if_none_match: bool = False,
-              if_match: str | None = None) -> str:
-    """Write an object (SSE AES256) and return its ETag; PreconditionFailed on a lost condition."""
+              if_match: str | None = None, retain_until: datetime | None = None) -> str:
+    """Write an object (SSE AES256) and return its ETag; PreconditionFailed on a lost condition.
+    `retain_until`: put the new version under Object Lock retention in governance mode until then
+    (with a SHA-256 checksum, as S3 requires for writes with retention)."""
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body,
                               "ServerSideEncryption": "AES256"}
+    if retain_until is not None:
+        kwargs.update(ObjectLockMode=GOVERNANCE, ObjectLockRetainUntilDate=retain_until,
+                      ChecksumAlgorithm="SHA256")
     if content_type:
         kwargs["ContentType"] = content_type
     if metadata:
@@ -103,6 +147,12 @@ def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str
     except AwsError as exc:
         if exc.code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
             raise PreconditionFailed(key) from None
+        if retain_until is not None and exc.code == "InvalidRequest":
+            raise AwsError(f"PutObject s3://{bucket}/{key}: {bucket} has no S3 Object Lock, "
+                           "which the evidence needs (docs/evidence.md); enable it: aws s3api "
+                           f"put-object-lock-configuration --bucket {bucket} "
+                           "--object-lock-configuration ObjectLockEnabled=Enabled",
+                           exc.code) from None
         raise
     return str(response["ETag"]).strip('"')
 

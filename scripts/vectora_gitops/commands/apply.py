@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from argparse import Namespace
 
@@ -16,10 +17,27 @@ from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
 from vectora_gitops.snapshots.take import take_before_apply
 
+BREAK_GLASS_VAR = "VECTORA_BREAK_GLASS_REASON"  # set by the reconcile workflow's break glass
+
+
+def break_glass_reason(flag: str | None) -> str | None:
+    """The break-glass reason to record: `--break-glass-reason`, else $VECTORA_BREAK_GLASS_REASON;
+    one line of 10 to 300 printable characters."""
+    given = flag if flag is not None else os.environ.get(BREAK_GLASS_VAR, "")
+    text = given.strip()
+    if not text and flag is None:
+        return None
+    if not 10 <= len(text) <= 300 or not text.isprintable():
+        where = "--break-glass-reason" if flag is not None else BREAK_GLASS_VAR
+        raise UsageError(f"{where}: one line of 10 to 300 printable characters saying why "
+                         "the promotion check is bypassed")
+    return text
+
 
 def main(args: Namespace) -> int:
     if args.reason and not args.override_window:
         raise UsageError("--reason goes with --override-window")
+    glass = break_glass_reason(getattr(args, "break_glass_reason", None))
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
                        prune=True if args.prune else (saved.prune if saved else None))
@@ -38,8 +56,11 @@ def main(args: Namespace) -> int:
         return 1
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
-                                    override_reason=args.reason, progress=advance)
+                                    override_reason=args.reason, progress=advance,
+                                    break_glass_reason=glass)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
                 f"{record.id}; {COUNTERS.retries} retried request(s)")
+    if glass:
+        console.out(f"{plan.env}: break glass recorded in record {record.id}: {glass}")
     return 0

@@ -1,4 +1,6 @@
-"""`vectora-gitops iam-policy --env ENV [--read-only]`: print the role's least-privilege policy."""
+"""`vectora-gitops iam-policy --env ENV [--read-only]`: print the role's least-privilege policy;
+`--bucket-policy [--writer-role NAME]`: the data bucket's policy that keeps the evidence
+(docs/evidence.md)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,20 @@ from argparse import Namespace
 from vectora_gitops import console
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import load_env
-from vectora_gitops.iam.policy import policy
+from vectora_gitops.errors import UsageError
+from vectora_gitops.iam.policy import bucket_policy, policy, writer_arn
 
 
 def main(args: Namespace) -> int:
     repo = repository(args)
     env, pins = load_env(repo, args.env)
+    if args.bucket_policy:
+        if args.read_only:
+            raise UsageError("--bucket-policy and --read-only do not go together")
+        console.out(json.dumps(bucket_policy(env, writer_arn(env, args.writer_role)), indent=2))
+        return 0
+    if args.writer_role:
+        raise UsageError("--writer-role goes with --bucket-policy")
     source = load_env(repo, env.promotion.source)[0] if env.promotion.source else None
     console.out(json.dumps(policy(env, pins, read_only=args.read_only, source=source), indent=2))
     return 0

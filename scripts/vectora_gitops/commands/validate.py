@@ -15,14 +15,16 @@ def main(args: Namespace) -> int:
 
 
 def run(repo: Repository, *, base: str | None) -> int:
-    reader = paths = None
+    reader = paths = deleted = None
     if base is not None:
         commit = gitrepo.resolve(repo.root, base)
         def reader(rel: str) -> bytes | None:
             return gitrepo.show(repo.root, commit, rel)
         def paths() -> list[str]:
             return gitrepo.files_at(repo.root, commit, "clients", "canonical")
-    report = validate(repo, base=reader, base_paths=paths)
+        def deleted(candidates: list[str]) -> dict[str, str]:
+            return deleted_releases(repo, commit, candidates)
+    report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted)
     for problem in report.problems:
         console.err(str(problem))
     if report.errors:
@@ -30,3 +32,9 @@ def run(repo: Repository, *, base: str | None) -> int:
         return 1
     console.out(f"validate: ok ({len(report.warnings)} warning(s))")
     return 0
+
+
+def deleted_releases(repo: Repository, commit: str, candidates: list[str]) -> dict[str, str]:
+    """Of `candidates`, those the history of `commit` deleted: path -> "in <commit> (<date>)"."""
+    found = gitrepo.deleted_in_history(repo.root, commit, candidates)
+    return {path: f"in {sha[:12]} ({date})" for path, (sha, date) in found.items()}

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.desired import moves
+from vectora_gitops.desired import digests, moves
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
@@ -14,7 +14,7 @@ from vectora_gitops.desired.validate import client_references, client_schema
 from vectora_gitops.desired.waivers import waive
 from vectora_gitops.desired.yamlfile import read_bytes
 from vectora_gitops.errors import FatalError, InputError, Problem
-from vectora_gitops.model import DesiredObject, DesiredState, Environment, Pins
+from vectora_gitops.model import DesiredObject, DesiredState, Environment, Pins, selector_of
 
 
 def desired_state(repo: Repository, env: str, *, commit: str,
@@ -30,6 +30,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
     problems.extend(_errors(waive(index.problems, environment)))
     objects: dict[str, DesiredObject] = {}
+    found_digests: dict[str, str] = {}
     for rel in index.files:
         content = index.contents.get(rel)
         if content is None:  # unreadable: reported in index.problems
@@ -43,6 +44,7 @@ def desired_state(repo: Repository, env: str, *, commit: str,
                                     f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
             continue
         doc = repo.load(path)
+        found_digests[selector_of("clients", cid)] = digests.sha256(path.read_bytes())
         found = _errors(waive(client_schema(doc, cid, version), environment)) or \
             _errors(waive(client_references(doc, index), environment))
         problems.extend(found)
@@ -55,8 +57,12 @@ def desired_state(repo: Repository, env: str, *, commit: str,
             objects[legacy.key] = legacy
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
+    found_digests["canonical"] = digests.bundle_digest(
+        {k: o.sha256 for k, o in objects.items() if k.startswith("canonical/")})
+    found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
-                        deletions=moves.deletions(environment, pins))
+                        deletions=moves.deletions(environment, pins),
+                        digests=dict(sorted(found_digests.items())))
 
 
 def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:

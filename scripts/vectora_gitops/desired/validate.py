@@ -32,6 +32,9 @@ LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
 
 # Reads a file as it was at the base commit: repo-relative path -> bytes, or None if absent.
 BaseReader = Callable[[str], bytes | None]
+# Of the paths given (clients/<id>/<v>.yaml files, canonical/<v> folders), those the base's git
+# history deleted: path -> "in <commit> (<date>)"; FatalError when the history cannot tell.
+DeletedReader = Callable[[list[str]], Mapping[str, str]]
 
 
 @dataclass
@@ -59,7 +62,8 @@ class EnvFiles:
 
 
 def validate(repo: Repository, *, base: BaseReader | None = None,
-             base_paths: Callable[[], list[str]] | None = None) -> Report:
+             base_paths: Callable[[], list[str]] | None = None,
+             base_deleted: DeletedReader | None = None) -> Report:
     report = Report()
     envs = _environments(repo, report)
     legacy = {(cid, v) for f in envs.values() for cid, v in f.pins.legacy_clients.items()}
@@ -77,7 +81,10 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     _check_chain(envs, report)
     report.problems.extend(codeowners.check(repo.root))
     if base is not None and base_paths is not None:
-        _check_immutable(repo, base, base_paths(), envs, report)
+        paths = base_paths()
+        _check_immutable(repo, base, paths, envs, report)
+        if base_deleted is not None:
+            report.problems.extend(released_again(repo, paths, base_deleted))
     if base is not None:
         _check_moves_since(base, envs, report)
     report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
@@ -357,6 +364,34 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                            "revert the change and make a new version "
                                            "(`vectora-gitops new-version`)"))
     _check_new_files_in_released_bundles(repo, base_files, report)
+
+
+def released_again(repo: Repository, base_files: list[str],
+                   deleted: DeletedReader) -> list[Problem]:
+    """A released version absent at the base that the base's history deleted: it never comes
+    back, whatever its content (docs/evidence.md); a fix is a new version."""
+    known = set(base_files)
+    bundles = {f.split("/")[1] for f in base_files if f.startswith("canonical/") and f.count("/") >= 2}
+    candidates = {f"clients/{cid}/{v}.yaml": (selector_of("clients", cid), v)
+                  for cid in repo.client_ids() for v in repo.client_versions(cid)
+                  if _released(v) and f"clients/{cid}/{v}.yaml" not in known}
+    candidates.update({f"canonical/{v}": ("canonical", v) for v in repo.bundle_versions()
+                       if _released(v) and v not in bundles})
+    if not candidates:
+        return []
+    try:
+        found = deleted(sorted(candidates))
+    except FatalError as exc:
+        first = sorted(candidates)[0]
+        return [Problem(first, f"cannot check whether released versions were deleted before: {exc}")]
+    return [Problem(path, f"released {candidates[path][0]} {candidates[path][1]} was deleted "
+                    f"{when}; a deleted release never comes back, whatever its content: make a "
+                    "new version (`vectora-gitops new-version`)")
+            for path, when in sorted(found.items())]
+
+
+def _released(version: str) -> bool:
+    return versions.parse(version) is not None and not versions.is_prerelease(version)
 
 
 def _check_new_files_in_released_bundles(repo: Repository, base_files: list[str],

@@ -39,6 +39,25 @@ def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> No
                              "be recovered; enable versioning (stack template) and retry")
 
 
+def check_object_lock(aws: Aws, env: Environment) -> None:
+    """The deployment records go under Object Lock retention (docs/evidence.md): the data bucket
+    must have Object Lock enabled before a run writes any."""
+    bucket = env.buckets.data
+    try:
+        enabled = s3.object_lock_enabled(aws, bucket)
+    except AwsError as exc:
+        if exc.code == "NoSuchBucket":
+            raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation stack "
+                             f"{env.stack('core')} first") from None
+        raise
+    if not enabled:
+        raise GuardError(f"bucket {bucket} has no S3 Object Lock: the deployment records and E2E "
+                         "results must be kept where no role can rewrite them (docs/evidence.md);"
+                         f" enable it (aws s3api put-object-lock-configuration --bucket {bucket} "
+                         "--object-lock-configuration ObjectLockEnabled=Enabled, or the stack "
+                         "template) and retry")
+
+
 def check_names(env: Environment, changes: tuple[Change, ...]) -> None:
     """Every resource a change touches ends with `-<env>` or is one of the environment's
     recorded name exceptions (validated: never a name of another environment)."""

@@ -1,11 +1,13 @@
 """The one locked-run protocol every writer to an environment follows (apply, restore, and any
 later writer; see docs/architecture.md):
 
+0. check that the data bucket has S3 Object Lock, which the records need (docs/evidence.md);
 1. create the deployment record and take the lock with that record's id (an expired lock is
    taken over, with a message, and the dead run's record is closed as `interrupted`);
-2. write the opening record (`started`);
+2. write the opening record (`started`, `<id>.json`);
 3. run the work, which may add notes to the record (the snapshot it took, ...);
-4. close the record `succeeded`, or `failed` with the error, written with retries;
+4. write the closing record (`<id>.closed.json`): `succeeded`, or `failed` with the error,
+   with retries; each record object is written once, under Object Lock retention;
 5. release the lock, on every path (errors and Ctrl-C included).
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from vectora_gitops.aws.client import COUNTERS, Aws
-from vectora_gitops.engine import lock, records
+from vectora_gitops.engine import guards, lock, records
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import Environment
 
@@ -24,7 +26,7 @@ T = TypeVar("T")
 Note = str | int
 CLOSE_ATTEMPTS = 3  # the closing record says whether the run failed: it gets more than one try
 PROTOCOL_FIELDS = frozenset({"id", "kind", "env", "commit", "pins", "summary", "actor", "run_url",
-                             "started_at", "ended_at", "result", "error", "retries"})
+                             "started_at", "ended_at", "result", "error", "retries", "digests"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Opening:
     summary: Mapping[str, int]
     pins: Mapping[str, Any] = field(default_factory=dict)
     notes: Mapping[str, Note] = field(default_factory=dict)  # extra fields, e.g. restored_from
+    digests: Mapping[str, str] = field(default_factory=dict)  # selector -> content digest
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,10 @@ class Notes:
 def locked_run(aws: Aws, env: Environment, opening: Opening,
                work: Callable[[Notes], T]) -> tuple[T, Closed]:
     """Run `work` under the environment's lock, between an opening and a closing record."""
+    guards.check_object_lock(aws, env)
     record = records.new_record(env, commit=opening.commit, pins=dict(opening.pins),
-                                summary=dict(opening.summary), kind=opening.kind)
+                                summary=dict(opening.summary), kind=opening.kind,
+                                digests=opening.digests)
     record.update(opening.notes)
     held = lock.acquire(aws, env.buckets.data, env=env.name, owner=records.actor(),
                         run_url=records.run_url(), record_id=str(record["id"]))
@@ -78,7 +83,7 @@ def locked_run(aws: Aws, env: Environment, opening: Opening,
     try:
         if held.taken_over:
             records.mark_interrupted(aws, env, held.taken_over.record_id)
-        records.write(aws, env, record)
+        records.write_opening(aws, env, record)
         result = work(Notes(record))
         record["result"] = "succeeded"
     except BaseException as exc:  # Ctrl-C too: the record says the run did not finish
@@ -105,7 +110,7 @@ def settle_dead_run(aws: Aws, env: Environment) -> None:
 def _write_closing(aws: Aws, env: Environment, record: dict[str, Any]) -> None:
     for attempt in range(1, CLOSE_ATTEMPTS + 1):
         try:
-            records.write(aws, env, record)
+            records.write_closing(aws, env, record)
             return
         except FatalError:
             if attempt == CLOSE_ATTEMPTS:

@@ -97,9 +97,9 @@ def needs_snapshot(planned: Planned, plan: Plan) -> bool:
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
-              ) -> tuple[Outcome, Closed]:
+              break_glass_reason: str | None = None) -> tuple[Outcome, Closed]:
     """Under the locked-run protocol: re-check, snapshot, execute. Returns the outcome and the
-    closed record."""
+    closed record, which carries the content digests of the pins (docs/evidence.md)."""
     env = planned.desired.env
     aws = planned.aws
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
@@ -107,8 +107,10 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
     notes: dict[str, str | int] = {"changes_done": 0}
     if override_reason:
         notes["override_window_reason"] = override_reason
+    if break_glass_reason:
+        notes["break_glass_reason"] = break_glass_reason
     opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
-                      notes=notes)
+                      notes=notes, digests=planned.desired.digests)
 
     def work(run: Notes) -> Outcome:
         fresh = observe(aws, env)

@@ -96,7 +96,11 @@ def _evidence(source: Environment, metrics: tuple[MetricGate, ...]) -> list[Stat
     documents = sorted({f"{data}/{m.key.replace('{client}', '*')}"
                         for m in metrics if m.source == "s3"})
     out = [_allow("ListPromotionEvidence", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
-           _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents])]
+           _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents]),
+           # records and E2E results are read by version (the first one written: S3's time)
+           _allow("ListPromotionEvidenceVersions", ["s3:ListBucketVersions"], [data],
+                  prefixes=list(EVIDENCE_PREFIXES)),
+           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(source))]
     if any(m.source == "cloudwatch" for m in metrics):
         out.append(_allow("ReadMetrics", ["cloudwatch:GetMetricStatistics"], "*"))
     return out
@@ -131,4 +135,52 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
         # import: which stacks exist (AWS authorizes ListStacks on no resource)
         _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
+        # records and E2E results are put under Object Lock retention in governance mode, which
+        # needs s3:PutObjectRetention; without s3:BypassGovernanceRetention (never granted) it
+        # can only lengthen a retention, never shorten or remove one (docs/evidence.md)
+        _allow("WriteEvidenceUnderObjectLock", ["s3:PutObjectRetention"], _evidence_arns(env)),
+        _allow("CheckObjectLock", ["s3:GetBucketObjectLockConfiguration"], [data]),
     ]
+
+
+EVIDENCE_PREFIXES = ("deployments/records/", "deployments/e2e/")
+RETENTION_DAYS_MAX = 401  # engine/records.py writes 400 days
+
+
+def _evidence_arns(env: Environment) -> list[str]:
+    return [f"arn:aws:s3:::{env.buckets.data}/{p}*" for p in EVIDENCE_PREFIXES]
+
+
+def writer_arn(env: Environment, role: str | None = None) -> str:
+    """The apply role, the only principal that writes the environment's deployments/ prefix."""
+    return f"arn:aws:iam::{env.account_id}:role/{role or f'vectora-gitops-apply-{env.name}'}"
+
+
+def bucket_policy(env: Environment, writer: str) -> dict[str, Any]:
+    """The data bucket's policy (docs/evidence.md): only `writer` (the apply role) writes the
+    records, the E2E results and the state record, so the Lambda roles cannot; records and E2E
+    results are written once (If-None-Match), under governance retention of at most
+    RETENTION_DAYS_MAX days, and nobody deletes a version of them or bypasses their retention.
+    The lock is left out: an operator may have to delete a broken one by hand."""
+    data = f"arn:aws:s3:::{env.buckets.data}"
+    evidence = _evidence_arns(env)
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "OnlyTheApplyRoleWritesTheEvidence", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:PutObject", "s3:DeleteObject", "s3:PutObjectRetention"],
+         "Resource": [*evidence, f"{data}/deployments/state.json"],
+         "Condition": {"ArnNotEquals": {"aws:PrincipalArn": writer}}},
+        {"Sid": "EvidenceIsNeverDeleted", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:DeleteObject", "s3:DeleteObjectVersion",
+                    "s3:BypassGovernanceRetention"],
+         "Resource": evidence},
+        {"Sid": "EvidenceIsWrittenOnce", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:PutObject"], "Resource": evidence,
+         "Condition": {"Null": {"s3:if-none-match": "true"}}},
+        {"Sid": "EvidenceIsUnderGovernanceRetention", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:PutObject", "s3:PutObjectRetention"], "Resource": evidence,
+         "Condition": {"StringNotEquals": {"s3:object-lock-mode": "GOVERNANCE"}}},
+        {"Sid": "EvidenceRetentionIsBounded", "Effect": "Deny", "Principal": "*",
+         "Action": ["s3:PutObject", "s3:PutObjectRetention"], "Resource": evidence,
+         "Condition": {"NumericGreaterThan": {
+             "s3:object-lock-remaining-retention-days": str(RETENTION_DAYS_MAX)}}},
+    ]}

@@ -1,10 +1,13 @@
 """Reads the evidence the gates judge from the SOURCE environment's AWS account into typed values:
 deployment records, E2E results, metric documents (S3) and metric statistics (CloudWatch).
 Formats: docs/evidence.md. An unreachable AWS becomes `Evidence(unreachable=...)`, never a crash.
+Times come from S3 (when it stored the object version read), never from inside the JSON; records
+and E2E results without Object Lock retention are not trusted.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -16,6 +19,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import records
 from vectora_gitops.errors import AwsError
 from vectora_gitops.model import Environment, MetricGate, Pins
+from vectora_gitops.observed import ObjectVersion
 from vectora_gitops.promotion.clock import parse
 from vectora_gitops.promotion.gates import Deployment, E2eResult, Evidence, MetricReading, succeeded
 
@@ -39,15 +43,19 @@ def collect(env: Environment, pins: Pins, metrics: Sequence[MetricGate], clients
 
 
 def read_deployments(aws: Aws, env: Environment) -> tuple[Deployment, ...]:
-    return read_deployments_from(records.list_records(aws, env, limit=MAX_RECORDS))
+    return tuple(d for d in map(to_deployment, records.list_history(aws, env, limit=MAX_RECORDS))
+                 if d is not None)
 
 
-def to_deployment(data: Mapping[str, Any]) -> Deployment | None:
-    """A record as the gates see it; None for a record without id or dates."""
-    record = history.from_json(data)
+def to_deployment(record: history.Record) -> Deployment | None:
+    """A record as the gates see it; None for a record without id or time."""
     if not record.id or record.at is None:
         return None
-    return Deployment(record.id, record.result, record.at, record.identities)
+    unknown = "" if record.locked else "its record is not under S3 Object Lock retention"
+    if record.rewritten:
+        unknown = "its closing record was written more than once"
+    return Deployment(record.id, record.result, record.at, record.identities,
+                      {} if unknown else record.digests, unknown)
 
 
 def e2e_prefix(record_id: str) -> str:
@@ -55,13 +63,31 @@ def e2e_prefix(record_id: str) -> str:
 
 
 def read_e2e(aws: Aws, env: Environment, record_id: str) -> tuple[E2eResult, ...]:
+    """The E2E results of a deployment: the first version of each result object, at the time S3
+    stored it, whatever `recorded_at` claims (a result claiming a later time than it was written
+    would otherwise stay the latest and hide the results written after it)."""
+    first: dict[str, ObjectVersion] = {}
+    for version in s3.list_versions(aws, env.buckets.data, e2e_prefix(record_id)):
+        if not version.is_delete_marker:
+            first[version.key] = version  # each key's versions come newest first
     out = []
-    for obj in s3.list_objects(aws, env.buckets.data, e2e_prefix(record_id)):
-        data = s3.get_json(aws, env.buckets.data, obj.key)
-        if isinstance(data, Mapping) and isinstance(data.get("recorded_at"), str):
-            out.append(E2eResult(record_id, data.get("result") == "pass",
-                                 parse(data["recorded_at"], what=obj.key), str(data.get("url") or "")))
+    for key, version in sorted(first.items()):
+        fetched = s3.get_version(aws, env.buckets.data, key, version.version_id)
+        data = _json(fetched.body) if fetched is not None else None
+        if fetched is None or not isinstance(data, Mapping) or \
+                not isinstance(data.get("recorded_at"), str):
+            continue
+        stored = fetched.last_modified or parse(data["recorded_at"], what=key)
+        out.append(E2eResult(record_id, data.get("result") == "pass", stored,
+                             str(data.get("url") or ""), locked=bool(fetched.lock_mode)))
     return tuple(out)
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
 
 
 def read_metric(aws: Aws, env: Environment, gate: MetricGate, clients: Sequence[str],
@@ -141,19 +167,18 @@ def e2e_document(env: Environment, deployment: Mapping[str, Any], *, passed: boo
 
 
 def write_e2e(aws: Aws, env: Environment, document: Mapping[str, Any], now: datetime) -> str:
-    """Store `document` under the deployment it tested; returns the key (never overwrites)."""
+    """Store `document` under the deployment it tested, under Object Lock retention; returns
+    the key (never overwrites)."""
     key = f"{e2e_prefix(str(document['record_id']))}{now.strftime('%Y%m%dT%H%M%S.%fZ')}.json"
-    s3.put_json(aws, env.buckets.data, key, dict(document), if_none_match=True)
+    s3.put_json(aws, env.buckets.data, key, dict(document), if_none_match=True,
+                retain_until=records.retain_until())
     return key
 
 
 def latest_succeeded(aws: Aws, env: Environment) -> Mapping[str, Any] | None:
     """The raw record of the deployment the environment runs now (latest succeeded)."""
-    raw = {str(r.get("id")): r for r in records.list_records(aws, env, limit=MAX_RECORDS)}
-    done = succeeded(read_deployments_from(raw.values()))
+    stored = records.list_stored(aws, env, limit=MAX_RECORDS)
+    raw = {str(s.data.get("id")): s.data for s in stored}
+    found = (to_deployment(records.to_record(s)) for s in stored)
+    done = succeeded([d for d in found if d is not None])
     return raw[done[-1].id] if done else None
-
-
-def read_deployments_from(raw: Any) -> tuple[Deployment, ...]:
-    found = (to_deployment(r) for r in raw if isinstance(r, Mapping))
-    return tuple(d for d in found if d is not None)

@@ -1,9 +1,11 @@
 """Pure gate evaluation: typed evidence in, one result per gate out (pass / fail / unknown).
 
 Gates of the TARGET environment are evaluated against the history of the SOURCE environment:
-soak (the promoted pins have run there, successfully and continuously, for soak_days), metrics
-(each reading <= max), E2E (a passing result for the source's current deployment), and the
-referential integrity of the target after the copy. The readings come from `evidence`.
+soak (the promoted pins, with the same content, still run there and have run there successfully
+and continuously for soak_days), metrics (each reading <= max), E2E (a passing result for the
+source's current deployment), and the referential integrity of the target after the copy. The
+readings come from `evidence`; every time in them is the time S3 stored the evidence, never a
+time written inside it (docs/evidence.md).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from vectora_gitops.model import Gates, selector_name
+from vectora_gitops.model import Gates, identity_version, selector_name
 from vectora_gitops.promotion.pins import PinChange, display
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -26,16 +28,28 @@ class Deployment:
 
     id: str
     result: str  # started | succeeded | failed
-    applied_at: datetime  # ended_at, or started_at when it never ended
+    applied_at: datetime  # when S3 stored its record (never earlier, whatever the JSON says)
     pins: Mapping[str, str]  # selector -> identity (see pins.identities)
+    content: Mapping[str, str] = field(default_factory=dict)  # selector -> content digest
+    unknown: str = ""  # why its content cannot be trusted ("" when it can)
+
+    def ran(self, selector: str, identity: str, digest: str | None) -> bool | None:
+        """Whether it ran `identity` with the content `digest`; None when it ran that version
+        but cannot say with which content."""
+        if self.pins.get(selector) != identity:
+            return False
+        if self.unknown or selector not in self.content:
+            return None
+        return digest is not None and self.content[selector] == digest
 
 
 @dataclass(frozen=True)
 class E2eResult:
     record_id: str
     passed: bool
-    recorded_at: datetime
+    recorded_at: datetime  # when S3 stored the result
     url: str = ""
+    locked: bool = True  # under Object Lock retention; unlocked results are not evidence
 
 
 @dataclass(frozen=True)
@@ -72,7 +86,8 @@ class Run:
 
     @property
     def days(self) -> float:
-        return (self.end - self.start).total_seconds() / DAY_S
+        """Its length in days (0 for a record stored after `now`, as when VECTORA_NOW is set)."""
+        return max(0.0, (self.end - self.start).total_seconds() / DAY_S)
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,7 @@ class Inputs:
     evidence: Evidence
     now: datetime
     integrity: tuple[str, ...] = field(default=())  # validate errors the copy would introduce
+    content: Mapping[str, str] = field(default_factory=dict)  # selector -> digest promoted
 
 
 _Check = Callable[["Inputs"], tuple[str, str]]
@@ -92,12 +108,14 @@ def succeeded(deployments: Sequence[Deployment]) -> list[Deployment]:
     return sorted((d for d in deployments if d.result == "succeeded"), key=lambda d: d.applied_at)
 
 
-def runs(selector: str, identity: str, deployments: Sequence[Deployment], now: datetime) -> list[Run]:
-    """Continuous stretches of successful deployments whose pins held `identity`."""
+def runs(selector: str, identity: str, digest: str | None, deployments: Sequence[Deployment],
+         now: datetime) -> list[Run]:
+    """Continuous stretches of successful deployments that ran `identity` with content `digest`
+    (a deployment that cannot say which content it ran ends a stretch)."""
     out: list[Run] = []
     start: Deployment | None = None
     for dep in succeeded(deployments):
-        present = dep.pins.get(selector) == identity
+        present = dep.ran(selector, identity, digest) is True
         if present and start is None:
             start = dep
         elif not present and start is not None:
@@ -130,32 +148,65 @@ def _aws_gate(inputs: Inputs, name: str, fn: _Check) -> GateResult:
 
 def _soak(inputs: Inputs) -> tuple[str, str]:
     need, src = inputs.gates.soak_days, inputs.source
-    lines, status = [], PASS
+    lines, statuses = [], set()
     for change in inputs.changes:
-        ok, text = soak_line(change.selector, change.identity, inputs.evidence.deployments,
-                             inputs.now, src, need, current_only=True)
-        status = status if ok else FAIL
+        status, text = soak_line(change.selector, change.identity,
+                                 inputs.content.get(change.selector),
+                                 inputs.evidence.deployments, inputs.now, src, need)
+        statuses.add(status)
         lines.append(text)
+    status = FAIL if FAIL in statuses else UNKNOWN if UNKNOWN in statuses else PASS
     return status, "; ".join(lines) or "no pin changes"
 
 
-def soak_line(selector: str, identity: str, deployments: Sequence[Deployment], now: datetime,
-              source: str, need: int, *, current_only: bool) -> tuple[bool, str]:
-    """Whether `identity` soaked `need` days in `source`, and the sentence that says so."""
+def soak_line(selector: str, identity: str, digest: str | None,
+              deployments: Sequence[Deployment], now: datetime, source: str,
+              need: int) -> tuple[str, str]:
+    """Whether `identity`, with the content `digest`, has run in `source` for `need` days and
+    still runs there (the latest successful deployment has it), and the sentence that says so:
+    (pass | fail | unknown, sentence). Unknown when the deployment that would decide cannot say
+    which content it ran."""
     what = f"{selector_name(selector)} {display(identity)}"
-    found = runs(selector, identity, deployments, now)
-    if not found:
-        return False, f"{what} never ran in {source} (no successful apply)"
+    if digest is None:
+        return FAIL, f"{what}: its content is not in the repository, so it cannot be compared"
+    done = succeeded(deployments)
+    found = runs(selector, identity, digest, done, now)
     current = [r for r in found if r.current]
-    if current_only and not current:
-        return False, (f"{what} ran in {source} until {found[-1].end.date()} but {source} no "
-                       "longer runs it")
-    best = current[0] if current_only else max(found, key=lambda r: r.days)
-    if best.days < need:
-        return False, (f"{what} ran in {source} for {int(best.days)} days, needs {need} "
-                       f"(since {best.start.isoformat()}, record {best.record_id})")
-    return True, (f"{what} ran in {source} for {int(best.days)} days (>= {need}) since "
-                  f"{best.start.isoformat()}, record {best.record_id}")
+    if not current:
+        return _not_running(selector, identity, digest, done, found, what, source)
+    run = current[0]
+    sha = f"sha256 {digest[:12]}"
+    if run.days < need:
+        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need} "
+                      f"({sha}, since {run.start.isoformat()}, record {run.record_id})")
+    return PASS, (f"{what} ran in {source} for {int(run.days)} days (>= {need}) with the same "
+                  f"content ({sha}) since {run.start.isoformat()}, record {run.record_id}")
+
+
+def _not_running(selector: str, identity: str, digest: str, done: Sequence[Deployment],
+                 found: Sequence[Run], what: str, source: str) -> tuple[str, str]:
+    """Why `identity` with `digest` is not what `source` runs now."""
+    if not done:
+        return FAIL, f"{what} never ran in {source} (no successful apply)"
+    latest = done[-1]
+    if latest.ran(selector, identity, digest) is None:
+        why = latest.unknown or "written before records carried content digests"
+        return UNKNOWN, (f"{what}: the latest {source} deployment (record {latest.id}) cannot "
+                         f"say which content of it ran ({why}); apply {source} again and let "
+                         "it soak")
+    if found:
+        runs_now = latest.pins.get(selector)
+        now_text = f" (it runs {display(runs_now)} now, record {latest.id})" if runs_now else ""
+        return FAIL, (f"{what} ran in {source} until {found[-1].end.date()} but {source} no "
+                      f"longer runs it{now_text}; past runs do not count")
+    other = [d for d in done if d.ran(selector, identity, digest) is False
+             and d.pins.get(selector) == identity]
+    if other:
+        ran = other[-1].content.get(selector, "")
+        return FAIL, (f"{what} never ran in {source} with this content (sha256 {digest[:12]}): "
+                      f"the {identity_version(identity)} that ran there (record {other[-1].id}) "
+                      f"had sha256 {ran[:12]}")
+    return FAIL, f"{what} never ran in {source} (no successful apply)"
 
 
 def _metric(inputs: Inputs, *, name: str, maximum: float) -> tuple[str, str]:
@@ -179,11 +230,15 @@ def _e2e(inputs: Inputs) -> tuple[str, str]:
     if not done:
         return FAIL, f"no successful deployment in {inputs.source} to test"
     current = done[-1].id
-    found = sorted((e for e in inputs.evidence.e2e if e.record_id == current),
-                   key=lambda e: e.recorded_at)
+    mine = [e for e in inputs.evidence.e2e if e.record_id == current]
+    found = sorted((e for e in mine if e.locked), key=lambda e: e.recorded_at)
     if not found:
-        return FAIL, (f"no E2E result for {inputs.source} deployment {current}; run the E2E suite "
-                      f"and `vectora-gitops record-e2e --env {inputs.source} --result pass`")
+        unlocked = len(mine) - len(found)
+        ignored = f" ({unlocked} result(s) without Object Lock retention ignored)" \
+            if unlocked else ""
+        return FAIL, (f"no E2E result for {inputs.source} deployment {current}{ignored}; run "
+                      "the E2E suite and `vectora-gitops record-e2e --env "
+                      f"{inputs.source} --result pass`")
     last = found[-1]
     url = f" ({last.url})" if last.url else ""
     if not last.passed:

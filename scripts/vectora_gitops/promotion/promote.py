@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from vectora_gitops import gitrepo
+from vectora_gitops.desired import digests
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.yamledit import apply_edits
 from vectora_gitops.desired.yamlfile import parse_yaml
@@ -149,7 +150,8 @@ def _body(repo: Repository, chain: Chain, req: Request,
                for c in found if split_selector(c.selector)[0] == "clients"}
     bundle = next((summary.files_diff(repo.bundle_dir(c.old or ""), repo.bundle_dir(c.new))
                    for c in found if c.selector == "canonical"), None)
-    results = gate_results(chain, req.source, req.target, found, ())
+    results = gate_results(chain, req.source, req.target, found, (),
+                           digests.pin_digests(repo, chain.pins[req.source]))
     return bodies.render(bodies.Body(req.source, req.target, found, configs, bundle, results,
                                      strict(chain, req.target), req.reason or ""))
 

@@ -3,9 +3,10 @@ the evidence from AWS and evaluate. Shared by `promote` (PR body) and `gates`.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from vectora_gitops.desired import digests
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.yamledit import apply_edits
@@ -37,14 +38,15 @@ def load_chain(repo: Repository, *names: str) -> Chain:
 
 
 def gate_results(chain: Chain, source: str, target: str, found: Sequence[pins.PinChange],
-                 integrity: tuple[str, ...]) -> tuple[GateResult, ...]:
+                 integrity: tuple[str, ...], content: Mapping[str, str]) -> tuple[GateResult, ...]:
+    """`content`: selector -> content digest of what is promoted (desired/digests.py)."""
     gates = chain.envs[target].promotion.gates
     now = clock.now()
     needs_aws = gates.soak_days > 0 or gates.e2e_required or bool(gates.metrics)
     clients = [c.name for c in found if split_selector(c.selector)[0] == "clients"]
     seen = evidence.collect(chain.envs[source], chain.pins[source], gates.metrics, clients, now) \
         if needs_aws else Evidence()
-    return evaluate(Inputs(source, gates, tuple(found), seen, now, integrity))
+    return evaluate(Inputs(source, gates, tuple(found), seen, now, integrity, content))
 
 
 def with_integrity(repo: Repository, chain: Chain, source: str, target: str,
@@ -53,9 +55,19 @@ def with_integrity(repo: Repository, chain: Chain, source: str, target: str,
     path = chain.pins_path(target)
     text = (repo.root / path).read_text(encoding="utf-8")
     edited = apply_edits(text, [e for c in found for e in c.edits], display=path)
-    return gate_results(chain, source, target, found, integrity.errors_if(repo, {path: edited}))
+    return gate_results(chain, source, target, found, integrity.errors_if(repo, {path: edited}),
+                        digests.pin_digests(repo, chain.pins[source]))
+
+
+# Strict by declaration: unknown gates always fail promotions into these, wherever they sit in
+# the chain (an environment promoted from prod does not make prod lenient; docs/evidence.md).
+ALWAYS_STRICT = frozenset({"prod"})
+
+
+def is_strict(promotion: PromotionChain, target: str) -> bool:
+    return target in ALWAYS_STRICT or promotion.is_end(target)
 
 
 def strict(chain: Chain, target: str) -> bool:
-    """Unknown gates fail at the end of the chain (prod) and warn elsewhere."""
-    return chain.promotion.is_end(target)
+    """Unknown gates fail into prod and at the end of the chain, and warn elsewhere."""
+    return is_strict(chain.promotion, target)

@@ -66,6 +66,9 @@ def history(env: str, records: tuple[Record, ...]) -> str:
     for name in ("started", "result", "kind", "actor", "commit", "changes", "pins"):
         table.add_column(name, overflow="fold")
     for r in records:  # record fields are text from S3: one line each, no markup
+        result = f"{r.result} (break glass)" if r.break_glass_reason else r.result
         table.add_row(labels.day(r.started_at), *(escape(printable(t)) for t in (
-            r.result, r.kind, r.actor, short(r.commit), labels.summary(r), labels.pins(r))))
-    return _export([table], color=False, width=160)
+            result, r.kind, r.actor, short(r.commit), labels.summary(r), labels.pins(r))))
+    glass = [escape(printable(f"{r.id}: break glass: {r.break_glass_reason}")) for r in records
+             if r.break_glass_reason]
+    return _export([table, *glass], color=False, width=160)

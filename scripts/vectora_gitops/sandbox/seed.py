@@ -25,7 +25,7 @@ def seed(aws: Aws, repo: Repository) -> list[str]:
 
 def seed_environment(aws: Aws, env: Environment) -> None:
     for bucket in env.buckets.all():
-        provision.create_bucket(aws, bucket)
+        provision.create_bucket(aws, bucket, object_lock=bucket == env.buckets.data)
     arns = [provision.create_role(aws, role) for role in env.roles or (env.role,)]
     role_arn = arns[0]
     for spec in env.functions.values():

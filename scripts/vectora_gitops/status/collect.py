@@ -16,7 +16,7 @@ from vectora_gitops.engine import guards
 from vectora_gitops.engine import records as engine_records
 from vectora_gitops.engine.reconcile import plan_env
 from vectora_gitops.errors import FatalError
-from vectora_gitops.history import Record, from_json
+from vectora_gitops.history import Record
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.promotion.pins import changes
 from vectora_gitops.promotion.run_gates import load_chain, with_integrity
@@ -33,10 +33,10 @@ def live_state(repo: Repository, env: str, pinned: dict[str, str]) -> matrix.Liv
     """The live info of `env`, or the one-line reason it is unknown."""
     try:
         planned = plan_env(repo, env)
-        raw = engine_records.list_records(planned.aws, planned.desired.env, limit=RECORDS_READ)
+        found = engine_records.list_history(planned.aws, planned.desired.env,
+                                            limit=RECORDS_READ)
     except FatalError as exc:
         return "; ".join(exc.lines())
-    found = tuple(from_json(r) for r in raw)
     return matrix.live_from(planned.plan.changes, pinned, found)
 
 
@@ -87,4 +87,4 @@ def history(repo: Repository, env: str, *, limit: int) -> tuple[Record, ...]:
     environment, _ = load_env(repo, env)
     aws = Aws(environment.region)
     guards.check_account(aws, environment)
-    return tuple(from_json(r) for r in engine_records.list_records(aws, environment, limit=limit))
+    return engine_records.list_history(aws, environment, limit=limit)
