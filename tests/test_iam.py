@@ -210,17 +210,26 @@ def test_read_only_policies_read_nothing_but_what_the_tool_reads(
                     (s3(f"data-{env}"), ("deployments/*",))}
         if source[env]:
             listings.add((s3(f"data-{source[env]}"), ("deployments/*",)))
-        got_objects, got_listings = set(), set()
+        evidence = ("deployments/records/*", "deployments/e2e/*")
+        readers = [e for e in (env, source[env]) if e]
+        versions = {s3(f"data-{e}", p) for e in readers for p in evidence}
+        version_listings = {(s3(f"data-{e}"), evidence) for e in readers}
+        got_objects, got_listings, got_versions, got_version_listings = set(), set(), set(), set()
         for statement in policy["Statement"]:
             s3_actions = [a for a in statement["Action"] if a.startswith("s3:")]
-            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"]), statement
+            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"], ["s3:GetObjectVersion"],
+                                  ["s3:ListBucketVersions"]), statement
             if s3_actions == ["s3:GetObject"]:
                 got_objects |= set(statement["Resource"])
+            elif s3_actions == ["s3:GetObjectVersion"]:
+                got_versions |= set(statement["Resource"])
             elif s3_actions:
                 assert list(statement["Condition"]) == ["StringLike"], statement
                 prefixes = tuple(statement["Condition"]["StringLike"]["s3:prefix"])
-                got_listings |= {(bucket, prefixes) for bucket in statement["Resource"]}
+                into = got_listings if s3_actions == ["s3:ListBucket"] else got_version_listings
+                into |= {(bucket, prefixes) for bucket in statement["Resource"]}
         assert (got_objects, got_listings) == (objects, listings), env
+        assert (got_versions, got_version_listings) == (versions, version_listings), env
         if env == "dev":
             assert "-stage" not in text and "-prod" not in text
 

@@ -346,7 +346,7 @@ def test_plan_notes_are_rendered_and_saved(tmp_path: Path) -> None:
     assert "client moves (what the engine will see):\n  client move a_v1 -> a in dev, step " \
         "switched: …\n  warning: data paths change: …\n" in text
     markdown = render.markdown(plan)
-    assert "- client move a_v1 -> a in dev, step switched: …\n- ⚠️ warning: data paths change: …" \
+    assert "- client move a\\_v1 -\\> a in dev, step switched: …\n- ⚠️ warning: data paths change: …" \
         in markdown
     saved = tmp_path / "plan.json"
     plans.save(plan, saved)

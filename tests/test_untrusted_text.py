@@ -444,7 +444,7 @@ def test_hostile_e2e_url_in_the_promotion_body(moto: object, repo: Path, tmp_pat
                                                capsys: pytest.CaptureFixture[str]) -> None:
     s3 = client("s3")
     for env in ("stage", "prod"):
-        s3.create_bucket(Bucket=f"vectora-inbox-data-{env}",
+        s3.create_bucket(Bucket=f"vectora-inbox-data-{env}", ObjectLockEnabledForBucket=True,
                          CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
     record = {"id": "20261001T000000Z-0001", "kind": "apply", "env": "stage", "commit": "c0ffee",
               "pins": {"canonical": "2.1.0"}, "summary": {}, "actor": "<b>pytest</b>",

@@ -48,8 +48,8 @@ def deactivate(raw: bytes, *, display: str) -> bytes:
     """`raw` with `client_profile.active: false` (set or added), every other byte kept; checked
     with the engine's reader (PyYAML, YAML 1.1), so a quoted "false" cannot stay truthy."""
     try:
-        new = yamledit.set_scalar(raw.decode("utf-8"), ("client_profile", "active"),
-                                  yamledit.Scalar("false", "plain"), display=display)
+        new = yamledit.set_value(raw.decode("utf-8"), ("client_profile", "active"), False,
+                                 display=display)
         data: Any = yaml.safe_load(new)
     except (InputError, yaml.YAMLError, UnicodeDecodeError):
         data = new = None

@@ -84,6 +84,10 @@ def _read(env: Environment) -> list[Statement]:
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
         _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        # records and E2E results are read by version (the first one written: S3's time)
+        _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
+               prefixes=list(EVIDENCE_PREFIXES)),
+        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(env)),
         _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
         # GetFunction returns the tags only to a caller allowed lambda:ListTags
         _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
