@@ -123,17 +123,37 @@ def head(aws: Aws, bucket: str, key: str) -> dict[str, Any] | None:
         raise
 
 
+def checksum_sha256(aws: Aws, bucket: str, key: str, etag: str) -> str:
+    """The SHA-256 checksum S3 stores with the object (base64, as S3 gives it), read with
+    HeadObject ChecksumMode=ENABLED; '' when S3 holds none, holds a checksum of part checksums
+    (a multipart upload's COMPOSITE one), the object is gone, or its ETag is no longer `etag`
+    (it changed since it was listed)."""
+    try:
+        response = call(f"HeadObject s3://{bucket}/{key}", aws.client("s3").head_object,
+                        Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    except AwsError as exc:
+        if exc.code in ("NoSuchKey", "404", "NotFound"):
+            return ""
+        raise
+    value = str(response.get("ChecksumSHA256") or "")
+    if str(response.get("ETag", "")).strip('"') != etag or "-" in value or \
+            response.get("ChecksumType") == "COMPOSITE":
+        return ""
+    return value
+
+
 def put_bytes(aws: Aws, bucket: str, key: str, body: bytes, *, content_type: str = "",
               metadata: dict[str, str] | None = None, if_none_match: bool = False,
               if_match: str | None = None, retain_until: datetime | None = None) -> str:
     """Write an object (SSE AES256) and return its ETag; PreconditionFailed on a lost condition.
+    Every write carries a SHA-256 checksum, which S3 checks against the bytes and stores with the
+    object: the identity of an object whose ETag is not its MD5 (docs/architecture.md §4).
     `retain_until`: put the new version under Object Lock retention in governance mode until then
-    (with a SHA-256 checksum, as S3 requires for writes with retention)."""
+    (S3 requires a checksum for writes with retention)."""
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, "Body": body,
-                              "ServerSideEncryption": "AES256"}
+                              "ServerSideEncryption": "AES256", "ChecksumAlgorithm": "SHA256"}
     if retain_until is not None:
-        kwargs.update(ObjectLockMode=GOVERNANCE, ObjectLockRetainUntilDate=retain_until,
-                      ChecksumAlgorithm="SHA256")
+        kwargs.update(ObjectLockMode=GOVERNANCE, ObjectLockRetainUntilDate=retain_until)
     if content_type:
         kwargs["ContentType"] = content_type
     if metadata:
@@ -174,7 +194,7 @@ def copy_version(aws: Aws, bucket: str, key: str, version_id: str) -> str:
     response = call(f"CopyObject s3://{bucket}/{key}?versionId={version_id}",
                     aws.client("s3").copy_object, Bucket=bucket, Key=key,
                     CopySource={"Bucket": bucket, "Key": key, "VersionId": version_id},
-                    ServerSideEncryption="AES256")
+                    ServerSideEncryption="AES256", ChecksumAlgorithm="SHA256")
     return str(response["CopyObjectResult"]["ETag"]).strip('"')
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from vectora_gitops.drift.findings import Finding
 from vectora_gitops.engine.actual import ActualState
-from vectora_gitops.engine.diff import in_sync
+from vectora_gitops.engine.identity import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name
 from vectora_gitops.masking import aws_value, git_value
 from vectora_gitops.model import DesiredState, FunctionSpec
@@ -35,10 +35,12 @@ def object_findings(desired: DesiredState, actual: ActualState) -> list[Finding]
         git = f"{want.source} (sha256 {want.sha256[:12]})"
         if have is None:
             out.append(Finding("object_missing", f"s3:{key}", git, "missing"))
-        elif not in_sync(want, have.etag, actual.written):
-            mine = actual.written.get(key, ("", ""))[1] == have.etag
+        elif not in_sync(want, have, actual.checksums):
+            sha, etag = actual.written.get(key, ("", ""))
+            mine = etag == have.etag and sha != want.sha256
             how = "not applied yet: holds what vectora-gitops wrote earlier" if mine else \
-                "changed outside git"
+                "changed outside git" + (", whatever deployments/state.json says"
+                                         if etag == have.etag else "")
             out.append(Finding("object_changed", f"s3:{key}", git, f"etag {have.etag} ({how})"))
     protected = desired.env.sync.protected_prefixes
     out += [Finding("object_unmanaged", f"s3:{key}", "not in git", f"etag {have.etag}")

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from vectora_gitops.observed import FunctionConfig, LayerVersion, S3Object
 
-# What the tool wrote (key -> sha256, ETag), in the environment's data bucket.
+# What the tool wrote (key -> sha256, ETag), in the environment's data bucket. A hint of which
+# objects are worth reading S3's stored checksum for, never proof of identity (engine/identity.py).
 WRITTEN_KEY = "deployments/state.json"
 
 
@@ -22,6 +23,9 @@ class ActualState:
     # attached layer version ARN -> hex sha256 of its content, for the versions whose content
     # was read (engine.layers.needs_code): no tool Description, or two claiming one hash
     layer_code: Mapping[str, str] = field(default_factory=dict)
+    # key -> the SHA-256 checksum S3 stores with the object (base64, '' none), read only for the
+    # objects whose ETag cannot tell (engine/identity.needs_checksum)
+    checksums: Mapping[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """Hash of everything observed that a plan depends on."""
@@ -33,5 +37,6 @@ class ActualState:
                 f.environment.items())), dict(sorted(f.tags.items()))]
                 for k, f in sorted(self.functions.items())},
             "layer_code": dict(sorted(self.layer_code.items())),
+            "checksums": dict(sorted(self.checksums.items())),
         }
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()

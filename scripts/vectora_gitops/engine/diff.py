@@ -16,6 +16,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
     ordered,
 )
+from vectora_gitops.engine.identity import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
 from vectora_gitops.masking import aws_env
 from vectora_gitops.model import DesiredObject, DesiredState
@@ -56,11 +57,6 @@ def carried_ref(desired: DesiredState, actual: ActualState, config: FunctionConf
     return None
 
 
-def in_sync(want: DesiredObject, etag: str, written: Mapping[str, tuple[str, str]]) -> bool:
-    """Same content: the ETag is the MD5, or this tool wrote exactly this content with this ETag."""
-    return etag == want.md5 or written.get(want.key) == (want.sha256, etag)
-
-
 def object_changes(objects: Mapping[str, DesiredObject], actual: ActualState, *, prune: bool,
                    protected: tuple[str, ...], deletions: Mapping[str, str] | None = None
                    ) -> list[Change]:
@@ -71,7 +67,7 @@ def object_changes(objects: Mapping[str, DesiredObject], actual: ActualState, *,
     named = deletions or {}
     for key, want in objects.items():
         have = actual.objects.get(key)
-        if have is None or not in_sync(want, have.etag, actual.written):
+        if have is None or not in_sync(want, have, actual.checksums):
             changes.append(PutObject(key, want.sha256, want.md5, len(want.content),
                                      "create" if have is None else "update", want.source))
     for key, why in sorted(named.items()):

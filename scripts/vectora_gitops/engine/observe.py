@@ -2,19 +2,24 @@
 
 Cost of a no-op plan: one ListObjectsV2 page per 1,000 objects and prefix, one
 ListLayerVersions per layer, one GetFunction per function, plus a small constant
-(caller identity, bucket versioning, the written-state record).
+(caller identity, bucket versioning, the written-state record). Objects whose ETag is not the
+MD5 of the desired bytes cost one HeadObject each, and only when the ETag cannot tell
+(`checksums`, engine/identity.py): none on SSE-S3 buckets in sync.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
+from vectora_gitops.engine.identity import needs_checksum
 from vectora_gitops.engine.layers import code_hex, needs_code
 from vectora_gitops.errors import AwsError, GuardError
-from vectora_gitops.model import Environment
+from vectora_gitops.model import DesiredObject, Environment
 from vectora_gitops.observed import FunctionConfig, S3Object
 
 
@@ -41,6 +46,23 @@ def observe(aws: Aws, env: Environment) -> ActualState:
             written={k: (str(v[0]), str(v[1])) for k, v in state.get("objects", {}).items()},
             layer_code=codes,
         )
+
+
+def checksums(aws: Aws, env: Environment, objects: Mapping[str, DesiredObject],
+              actual: ActualState) -> ActualState:
+    """`actual` with the SHA-256 checksums S3 stores for the desired objects whose listed ETag
+    cannot tell whether they hold the desired bytes (HeadObject ChecksumMode=ENABLED, 8 at a
+    time)."""
+    wanted = sorted(key for key, want in objects.items()
+                    if (have := actual.objects.get(key)) is not None
+                    and needs_checksum(want, have, actual.written))
+    if not wanted:
+        return actual
+    bucket = env.buckets.config
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = pool.map(lambda k: s3.checksum_sha256(aws, bucket, k, actual.objects[k].etag),
+                         wanted)
+        return replace(actual, checksums=dict(zip(wanted, found, strict=True)))
 
 
 def _code(aws: Aws, arn: str) -> str:

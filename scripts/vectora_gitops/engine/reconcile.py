@@ -17,7 +17,7 @@ from vectora_gitops.engine import guards, lockedrun, retire
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
-from vectora_gitops.engine.observe import observe
+from vectora_gitops.engine.observe import checksums, observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
 from vectora_gitops.errors import InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
@@ -54,7 +54,7 @@ def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
         observed = pool.submit(_observe, aws, environment)
         desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root),
                                 indexed=report.bundles)
-        actual = observed.result()
+        actual = checksums(aws, environment, desired.objects, observed.result())
     do_prune = desired.env.sync.prune if prune is None else prune
     plan = make_plan(desired, actual, prune=do_prune)
     guards.check_prune(desired.env, plan.changes, _per_prefix(desired, actual))
@@ -113,7 +113,7 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
                       notes=notes, digests=planned.desired.digests)
 
     def work(run: Notes) -> Outcome:
-        fresh = observe(aws, env)
+        fresh = checksums(aws, env, planned.desired.objects, observe(aws, env))
         check_fresh(replace(planned, actual=fresh), plan)
         if snapshot is not None and plan.changes and needs_snapshot(planned, plan):
             run.add("snapshot", snapshot(aws, planned.desired, plan))
