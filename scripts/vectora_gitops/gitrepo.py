@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from vectora_gitops.errors import GitError
@@ -28,14 +29,48 @@ def toplevel(start: Path) -> Path | None:
     return Path(out) if out else None
 
 
+CONTENT = ("environments", "clients", "canonical")  # the folders the desired state is read from
+DIRTY = "-dirty"  # the mark of a commit whose working tree had uncommitted changes
+
+
 def head_commit(root: Path) -> str:
-    """The commit checked out, with `-dirty` when the working tree has changes; `unknown` outside git."""
+    """The commit checked out, with `-dirty` when the working tree has uncommitted changes
+    (`dirty_paths`); `unknown` outside git."""
     out = git(root, "rev-parse", "HEAD", check=False).decode().strip()
     if not out:
         return "unknown"
-    dirty = git(root, "status", "--porcelain", "--", "environments", "clients", "canonical",
-                check=False).strip()
-    return f"{out}-dirty" if dirty else out
+    return f"{out}{DIRTY}" if dirty_paths(root) else out
+
+
+def dirty_paths(root: Path) -> list[str]:
+    """What makes the working tree dirty: tracked files changed anywhere (staged or not), and
+    untracked files under the content folders, ignored ones included (the loader reads every
+    file there, docs/architecture.md §7)."""
+    tracked = git(root, "status", "--porcelain", "--untracked-files=no", check=False).decode()
+    untracked = git(root, "ls-files", "--others", "--", *CONTENT, check=False).decode()
+    paths = [line[3:] for line in tracked.splitlines() if line.strip()]
+    return sorted({*paths, *(line for line in untracked.splitlines() if line)})
+
+
+def head_reader(root: Path) -> tuple[Callable[[str], bytes | None],
+                                     Callable[[], list[str]]] | None:
+    """`tree_reader` of HEAD, against which released versions must hold no uncommitted edit
+    (None when there is no commit yet)."""
+    commit = git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    return tree_reader(root, commit.decode().strip()) if commit.strip() else None
+
+
+def tree_reader(root: Path, commit: str) -> tuple[Callable[[str], bytes | None],
+                                                   Callable[[], list[str]]]:
+    """How validate reads a commit's tree: a file's bytes (None if absent) and the files under
+    clients/ and canonical/."""
+    def read(rel: str) -> bytes | None:
+        return show(root, commit, rel)
+
+    def files() -> list[str]:
+        return files_at(root, commit, "clients", "canonical")
+
+    return read, files
 
 
 def resolve(root: Path, ref: str) -> str:

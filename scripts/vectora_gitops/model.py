@@ -337,3 +337,5 @@ class DesiredState:
     # selector -> content digest of the pinned version (desired/digests.py); deployment records
     # carry them so that promotion judges a pin by its content
     digests: Mapping[str, str] = field(default_factory=dict)
+    # sha256 of environments/<env>/environment.yaml: a saved plan is stale when it changed
+    env_file: str = ""

@@ -6,12 +6,19 @@ import os
 import sys
 from argparse import Namespace
 
-from vectora_gitops import console
+from vectora_gitops import console, gitrepo
 from vectora_gitops.aws.client import COUNTERS
 from vectora_gitops.commands.common import confirmed, repository
+from vectora_gitops.desired.repo import check_env_name
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import plan as plans
-from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
+from vectora_gitops.engine.reconcile import (
+    apply_env,
+    check_fresh,
+    plan_env,
+    settle_dead_run,
+    utcnow,
+)
 from vectora_gitops.errors import UsageError
 from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
@@ -24,25 +31,49 @@ def break_glass_reason(flag: str | None) -> str | None:
     """The break-glass reason to record: `--break-glass-reason`, else $VECTORA_BREAK_GLASS_REASON;
     one line of 10 to 300 printable characters."""
     given = flag if flag is not None else os.environ.get(BREAK_GLASS_VAR, "")
-    text = given.strip()
-    if not text and flag is None:
+    if not given.strip() and flag is None:
         return None
+    where = "--break-glass-reason" if flag is not None else BREAK_GLASS_VAR
+    return one_line(given, where, "the promotion check is bypassed")
+
+
+def one_line(given: str, where: str, why: str) -> str:
+    """A reason kept in the record: one line of 10 to 300 printable characters."""
+    text = given.strip()
     if not 10 <= len(text) <= 300 or not text.isprintable():
-        where = "--break-glass-reason" if flag is not None else BREAK_GLASS_VAR
-        raise UsageError(f"{where}: one line of 10 to 300 printable characters saying why "
-                         "the promotion check is bypassed")
+        raise UsageError(f"{where}: one line of 10 to 300 printable characters saying why {why}")
     return text
 
 
+def dirty_reason(args: Namespace) -> str | None:
+    """The reason of --allow-dirty (--reason), checked like the break-glass reason."""
+    allow = bool(getattr(args, "allow_dirty", False))
+    if args.reason and not (args.override_window or allow):
+        raise UsageError("--reason goes with --override-window or --allow-dirty")
+    if not allow:
+        return None
+    if not args.reason:
+        raise UsageError("--allow-dirty needs --reason TEXT saying why uncommitted changes are "
+                         "applied (kept in the deployment record)")
+    return one_line(args.reason, "--reason",
+                    "a working tree with uncommitted changes is applied")
+
+
 def main(args: Namespace) -> int:
-    if args.reason and not args.override_window:
-        raise UsageError("--reason goes with --override-window")
+    allow_dirty = dirty_reason(args)
     glass = break_glass_reason(getattr(args, "break_glass_reason", None))
+    repo = repository(args)
+    check_env_name(args.env)
+    dirty = gitrepo.dirty_paths(repo.root)
+    warning = guards.check_clean(args.env, dirty, allow=allow_dirty is not None)
+    if warning:
+        console.err(warning)
     saved = plans.load(args.plan) if args.plan else None
-    planned = plan_env(repository(args), args.env,
+    planned = plan_env(repo, args.env,
                        prune=True if args.prune else (saved.prune if saved else None))
     if saved is not None:
         guards.check_changes(planned.desired.env, saved.changes, planned.actual.objects)
+        check_fresh(planned, saved)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
     plan = saved or planned.plan
@@ -56,11 +87,15 @@ def main(args: Namespace) -> int:
         return 1
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
-                                    override_reason=args.reason, progress=advance,
-                                    break_glass_reason=glass)
+                                    override_reason=args.reason if args.override_window
+                                    else None, progress=advance, break_glass_reason=glass,
+                                    dirty_reason=allow_dirty if dirty else None)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
                 f"{record.id}; {COUNTERS.retries} retried request(s)")
     if glass:
         console.out(f"{plan.env}: break glass recorded in record {record.id}: {glass}")
+    if allow_dirty and dirty:
+        console.out(f"{plan.env}: uncommitted changes applied; reason recorded in record "
+                    f"{record.id}: {allow_dirty}")
     return 0

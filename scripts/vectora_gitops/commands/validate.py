@@ -18,13 +18,12 @@ def run(repo: Repository, *, base: str | None) -> int:
     reader = paths = deleted = None
     if base is not None:
         commit = gitrepo.resolve(repo.root, base)
-        def reader(rel: str) -> bytes | None:
-            return gitrepo.show(repo.root, commit, rel)
-        def paths() -> list[str]:
-            return gitrepo.files_at(repo.root, commit, "clients", "canonical")
+        reader, paths = gitrepo.tree_reader(repo.root, commit)
         def deleted(candidates: list[str]) -> dict[str, str]:
             return deleted_releases(repo, commit, candidates)
-    report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted)
+    head, head_paths = gitrepo.head_reader(repo.root) or (None, None)
+    report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted, head=head,
+                      head_paths=head_paths)
     for problem in report.problems:
         console.err(str(problem))
     if report.errors:

@@ -62,7 +62,9 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
                         deletions=moves.deletions(environment, pins),
-                        digests=dict(sorted(found_digests.items())))
+                        digests=dict(sorted(found_digests.items())),
+                        env_file=digests.sha256(
+                            (repo.env_dir(env) / "environment.yaml").read_bytes()))
 
 
 def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:

@@ -63,7 +63,12 @@ class EnvFiles:
 
 def validate(repo: Repository, *, base: BaseReader | None = None,
              base_paths: Callable[[], list[str]] | None = None,
-             base_deleted: DeletedReader | None = None) -> Report:
+             base_deleted: DeletedReader | None = None,
+             head: BaseReader | None = None,
+             head_paths: Callable[[], list[str]] | None = None) -> Report:
+    """Every problem of the repository. `base`: the base commit of a pull request (released
+    versions unchanged since it, none deleted before it, one move step); `head`: HEAD, against
+    which released versions must hold no uncommitted edit (plain validate, plan, apply)."""
     report = Report()
     envs = _environments(repo, report)
     legacy = {(cid, v) for f in envs.values() for cid, v in f.pins.legacy_clients.items()}
@@ -87,6 +92,11 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
             report.problems.extend(released_again(repo, paths, base_deleted))
     if base is not None:
         _check_moves_since(base, envs, report)
+    if head is not None and head_paths is not None:
+        flagged = {p.where for p in report.problems}
+        edits = Report()
+        _check_immutable(repo, head, head_paths(), envs, edits, uncommitted=True)
+        report.problems.extend(p for p in edits.problems if p.where not in flagged)
     report.problems = list(dict.fromkeys(report.problems))  # e.g. one "cannot check" line
     report.problems = waive_all(report.problems, {n: (f.env, f.pins) for n, f in envs.items()})
     return report
@@ -341,7 +351,11 @@ def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:
 
 
 def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
-                     envs: Mapping[str, EnvFiles], report: Report) -> None:
+                     envs: Mapping[str, EnvFiles], report: Report, *,
+                     uncommitted: bool = False) -> None:
+    """Released versions of `base_files` (clients, canonical bundles) as the tree read by `base`
+    has them: not deleted while pinned, not changed, no file added. `uncommitted`: that tree is
+    HEAD, so a difference is an edit in the working tree."""
     pinned = {(sel, v) for f in envs.values() for sel, v in f.pins.items()}
     for rel in base_files:
         parts = rel.split("/")
@@ -360,10 +374,17 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):
-            report.problems.append(Problem(rel, f"released version {version} is immutable; "
-                                           "revert the change and make a new version "
-                                           "(`vectora-gitops new-version`)"))
-    _check_new_files_in_released_bundles(repo, base_files, report)
+            report.problems.append(Problem(rel, _edited(version, rel, uncommitted=uncommitted)))
+    _check_new_files_in_released_bundles(repo, base_files, report, uncommitted=uncommitted)
+
+
+def _edited(version: str, rel: str, *, uncommitted: bool) -> str:
+    if uncommitted:
+        return (f"released version {version} is immutable and this file differs from HEAD (an "
+                f"uncommitted edit); revert it (`git checkout -- {rel}`) and make a new version "
+                "with `vectora-gitops new-version`")
+    return (f"released version {version} is immutable; revert the change and make a new version "
+            "(`vectora-gitops new-version`)")
 
 
 def released_again(repo: Repository, base_files: list[str],
@@ -395,7 +416,7 @@ def _released(version: str) -> bool:
 
 
 def _check_new_files_in_released_bundles(repo: Repository, base_files: list[str],
-                                         report: Report) -> None:
+                                         report: Report, *, uncommitted: bool = False) -> None:
     released = {f.split("/")[1] for f in base_files
                 if f.startswith("canonical/") and f.count("/") >= 2}
     known = set(base_files)
@@ -410,5 +431,8 @@ def _check_new_files_in_released_bundles(repo: Repository, base_files: list[str]
         for rel in list_files(folder):
             full = f"canonical/{version}/{rel}"
             if full not in known:
+                why = "this file is not in HEAD (uncommitted); remove it and make a new " \
+                    "version with `vectora-gitops new-version`" if uncommitted else \
+                    "this file is new; make a new version"
                 report.problems.append(Problem(full, f"released bundle {version} is immutable: "
-                                               "this file is new; make a new version"))
+                                               f"{why}"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -119,3 +119,28 @@ def check_window(env: Environment, now: datetime, *, override: bool, reason: str
                          "retry later or pass --override-window --reason TEXT")
     if not reason or len(reason.strip()) < 3:
         raise GuardError("--override-window needs --reason TEXT (kept in the deployment record)")
+
+
+# The environment a working tree with uncommitted changes may be applied to with a warning;
+# any other needs --allow-dirty --reason (kept in the record).
+DIRTY_WARNS = frozenset({"dev"})
+
+
+def check_clean(env: str, dirty: Sequence[str], *, allow: bool) -> str:
+    """Refuse to apply a working tree with uncommitted changes (`dirty`: gitrepo.dirty_paths)
+    to any environment but dev unless `allow` (--allow-dirty --reason); returns the warning to
+    print ('' when clean)."""
+    if not dirty:
+        return ""
+    shown = dirty_summary(dirty)
+    if env not in DIRTY_WARNS and not allow:
+        raise GuardError(f"{env}: the working tree has uncommitted changes ({shown}); {env} "
+                         "receives only what git holds: commit or stash them, or pass "
+                         "--allow-dirty --reason TEXT (kept in the deployment record)")
+    return (f"warning: {env}: applying a working tree with uncommitted changes ({shown}); the "
+            "record's commit is marked -dirty")
+
+
+def dirty_summary(dirty: Sequence[str]) -> str:
+    """The uncommitted paths in a few words: the first three and how many more."""
+    return ", ".join(dirty[:3]) + (f" and {len(dirty) - 3} more" if len(dirty) > 3 else "")

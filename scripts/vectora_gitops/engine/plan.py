@@ -36,6 +36,7 @@ class Plan:
     # what the engine will see after the apply, for a plan touching a client move
     # (docs/architecture.md §8); a warning starts with `warning:`
     notes: tuple[str, ...] = ()
+    dirty: bool = False  # made from a working tree with uncommitted changes
 
     @property
     def empty(self) -> bool:
@@ -52,8 +53,21 @@ class Plan:
         return f"{self.env}: {len(self.changes)} change(s): {', '.join(parts)}"
 
 
+DIRTY = "-dirty"  # gitrepo.DIRTY: the commit's working tree had uncommitted changes
+
+
 def short(commit: str) -> str:
-    return commit[:12] if len(commit) >= 40 else commit
+    """A commit in 12 hex digits, its `-dirty` mark kept."""
+    sha = commit.removesuffix(DIRTY)
+    mark = commit[len(sha):]
+    return (sha[:12] if len(sha) >= 40 else sha) + mark
+
+
+def same_plan(saved: Plan, fresh: Plan) -> bool:
+    """The same changes (in order) and pins: what `apply --plan` requires of a saved plan."""
+    def shape(plan: Plan) -> str:
+        return json.dumps([plan.pins, [to_json(c) for c in plan.changes]], sort_keys=True)
+    return shape(saved) == shape(fresh)
 
 
 def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Plan:
@@ -72,6 +86,7 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
         desired=desired_fingerprint(desired),
         unmanaged=() if prune else unmanaged,
         notes=move_notes(desired, changes),
+        dirty=desired.commit.endswith(DIRTY),
     )
 
 
@@ -83,8 +98,10 @@ def move_notes(desired: DesiredState, changes: tuple[Change, ...]) -> tuple[str,
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
-    data = {"pins": desired.pins.to_json(),
-            "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    data: dict[str, Any] = {"pins": desired.pins.to_json(),
+                            "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    if desired.env_file:
+        data["environment"] = desired.env_file
     if desired.deletions:
         data["deletions"] = dict(sorted(desired.deletions.items()))
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -104,6 +121,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         "desired": plan.desired,
         "unmanaged": list(plan.unmanaged),
         "notes": list(plan.notes),
+        "dirty": plan.dirty,
     }
 
 
@@ -123,6 +141,7 @@ def load(path: Path) -> Plan:
             observed=data["observed"], desired=data["desired"],
             unmanaged=tuple(data.get("unmanaged", ())),
             notes=tuple(str(n) for n in data.get("notes", ())),
+            dirty=data.get("dirty") is True or str(data["commit"]).endswith(DIRTY),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a plan saved by `vectora-gitops plan --out` ({exc}); "

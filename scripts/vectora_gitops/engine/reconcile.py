@@ -18,7 +18,7 @@ from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import checksums, observe
-from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
+from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan, same_plan, short
 from vectora_gitops.errors import InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
 
@@ -37,7 +37,8 @@ class Planned:
 def validated(repo: Repository) -> Report:
     """The whole repository's validation; InputError when anything is invalid (then nothing is
     read from AWS, let alone written)."""
-    report = validate(repo)
+    head = gitrepo.head_reader(repo.root)
+    report = validate(repo, head=head[0], head_paths=head[1]) if head else validate(repo)
     if report.errors:
         raise InputError(f"{len(report.errors)} problem(s) in the repository", tuple(report.errors))
     return report
@@ -80,15 +81,22 @@ def _per_prefix(desired: DesiredState, actual: ActualState) -> dict[str, int]:
 
 
 def check_fresh(planned: Planned, saved: Plan) -> None:
-    """Refuse a saved plan made from another desired or actual state (Terraform's stale plan)."""
+    """Refuse a saved plan made from another desired or actual state (Terraform's stale plan):
+    the fingerprints of both, then the plan itself, recomputed now: the same changes and pins."""
     if saved.env != planned.desired.env.name:
         raise StalePlanError(f"the plan is for {saved.env}, not {planned.desired.env.name}")
     if saved.desired != desired_fingerprint(planned.desired):
-        raise StalePlanError(f"the plan was made from commit {saved.commit}; the checkout is now "
-                             f"{planned.desired.commit} with other content; make a new plan")
+        raise StalePlanError(f"the plan was made from commit {short(saved.commit)}; the checkout "
+                             f"is now {short(planned.desired.commit)} with other content; make a "
+                             "new plan")
     if saved.observed != planned.actual.fingerprint():
         raise StalePlanError(f"{saved.env}: managed objects, layers or functions changed in AWS "
                              f"since the plan was made ({saved.created_at}); make a new plan")
+    fresh = make_plan(planned.desired, planned.actual, prune=saved.prune)
+    if not same_plan(saved, fresh):
+        raise StalePlanError(f"the plan made from commit {short(saved.commit)} is not the plan of "
+                             f"the checkout now ({short(fresh.commit)}): its changes or pins "
+                             "differ; make a new plan")
 
 
 def needs_snapshot(planned: Planned, plan: Plan) -> bool:
@@ -97,9 +105,12 @@ def needs_snapshot(planned: Planned, plan: Plan) -> bool:
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
-              break_glass_reason: str | None = None) -> tuple[Outcome, Closed]:
+              break_glass_reason: str | None = None,
+              dirty_reason: str | None = None) -> tuple[Outcome, Closed]:
     """Under the locked-run protocol: re-check, snapshot, execute. Returns the outcome and the
-    closed record, which carries the content digests of the pins (docs/evidence.md)."""
+    closed record, which carries the content digests of the pins (docs/evidence.md), whether
+    the working tree was dirty (the commit's `-dirty` mark, `dirty`) and why it was applied
+    anyway (`allow_dirty_reason`)."""
     env = planned.desired.env
     aws = planned.aws
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
@@ -109,7 +120,12 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         notes["override_window_reason"] = override_reason
     if break_glass_reason:
         notes["break_glass_reason"] = break_glass_reason
-    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+    commit = planned.desired.commit  # what is checked out now (a saved plan equals its plan)
+    if commit.endswith(gitrepo.DIRTY):
+        notes["dirty"] = "uncommitted changes in the working tree"
+    if dirty_reason:
+        notes["allow_dirty_reason"] = dirty_reason
+    opening = Opening(kind="apply", commit=commit, pins=plan.pins, summary=plan.summary(),
                       notes=notes, digests=planned.desired.digests)
 
     def work(run: Notes) -> Outcome:

@@ -20,6 +20,7 @@ MAX_MD_ROWS = 200
 MAX_LINE = 500  # characters of one change in the PR comment
 WARNING = "warning:"  # a plan note that is a warning starts with it
 STYLE = {"+": "green", "~": "yellow", "-": "red"}
+DIRTY_NOTE = "dirty: made from a working tree with uncommitted changes (not what git holds)"
 
 
 def group(changes: Iterable[Change]) -> dict[str, list[Change]]:
@@ -39,6 +40,8 @@ def lines(plan: Plan) -> list[Text]:
     """The plan as text lines, each change's symbol styled (green +, yellow ~, red -)."""
     out = [Text(printable(f"Plan for {plan.env} at {short(plan.commit)} (canonical "
                           f"{plan.pins['canonical']})"))]
+    if plan.dirty:
+        out.append(Text(DIRTY_NOTE, style="yellow"))
     for phase, changes in group(plan.changes).items():
         out.append(Text(f"{phase}:"))
         out += [Text.assemble("  ", (symbol, STYLE[symbol]), " ", line)
@@ -74,6 +77,8 @@ def markdown(plan: Plan) -> str:
     lines = [f"### {icon} Plan for {md_code(plan.env, cell=False)}", "",
              f"**{md_text(plan.summary_line())}** — commit "
              f"{md_code(short(plan.commit), cell=False)}, canonical {canonical}", ""]
+    if plan.dirty:
+        lines += [f"> ⚠️ {DIRTY_NOTE}", ""]
     if plan.changes:
         lines += ["| phase | change | count |", "|---|---|---:|"]
         for phase, changes in group(plan.changes).items():

@@ -71,4 +71,5 @@ def history(env: str, records: tuple[Record, ...]) -> str:
             result, r.kind, r.actor, short(r.commit), labels.summary(r), labels.pins(r))))
     glass = [escape(printable(f"{r.id}: break glass: {r.break_glass_reason}")) for r in records
              if r.break_glass_reason]
-    return _export([table, *glass], color=False, width=160)
+    dirty = [escape(printable(labels.dirty(r))) for r in records if r.dirty]
+    return _export([table, *glass, *dirty], color=False, width=160)

@@ -56,11 +56,20 @@ def notes(matrix: Matrix) -> list[str]:
     for col in matrix.columns:
         if not col.known:
             out.append(f"{col.env}: live state unknown, showing git's side only ({col.reason})")
-        elif col.other_changes:
+        if col.records and col.records[0].dirty:
+            out.append(f"{col.env}: last run {dirty(col.records[0])}")
+        if col.known and col.other_changes:
             out.append(f"{col.env}: {col.other_changes} other change(s) pending "
                        "(function settings or tags; see `vectora-gitops plan --env "
                        f"{col.env}`)")
     return out
+
+
+def dirty(record: Record) -> str:
+    """A record applied from a working tree with uncommitted changes, and why it was allowed."""
+    why = f": {record.allow_dirty_reason}" if record.allow_dirty_reason else ""
+    return (f"{record.id}: applied from a dirty working tree ({short(record.commit)}, by "
+            f"{record.actor}){why}")
 
 
 def caption(matrix: Matrix) -> str:
