@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers_repo import git
 from support import cli, function, layer_versions, objects, put, run, run_records
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.state import desired_state
@@ -64,6 +65,7 @@ def test_saved_plan_is_refused_after_a_hand_edit(seeded: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     (seeded / "canonical/2.1.0/imports/glossary.md").write_text("# changed\n")
+    git(seeded, "commit", "-qam", "changed")
     saved = tmp_path / "plan.json"
     assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
     put("vectora-inbox-config-dev", "canonical/scopes/company_scopes.yaml", b"edited: by hand\n")
@@ -181,6 +183,7 @@ def test_saved_plan_is_refused_after_a_function_change(seeded: Path, tmp_path: P
 
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     (seeded / "canonical/2.1.0/imports/glossary.md").write_text("# changed\n")
+    git(seeded, "commit", "-qam", "changed")
     saved = tmp_path / "plan.json"
     assert run(capsys, seeded, "plan", "--env", "dev", "--out", str(saved))[0] == 2
     client("lambda").update_function_configuration(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from crash_runner import WRITES
-from helpers_repo import edit
+from helpers_repo import edit, git
 from support import cli, client, function, objects, put, run
 from vectora_gitops.aws.client import counting
 
@@ -94,6 +94,7 @@ def test_saved_plan_deleting_a_protected_object_is_refused(also_managed: bool, s
     if also_managed:  # valid, and then only the protected prefix keeps backups/ from a prune
         edit(seeded, "environments/dev/environment.yaml", "managed_prefixes: [clients/, canonical/]",
              "managed_prefixes: [clients/, canonical/, backups/]")
+        git(seeded, "commit", "-qam", "backups/ managed too")
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     backup = "backups/snapshots/keep.json"
     put("vectora-inbox-config-dev", backup, b"{}")

@@ -17,7 +17,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 
 from crash_runner import WRITES
-from helpers_repo import edit
+from helpers_repo import edit, git
 from support import bad_apply, cli, client, configs, managed, objects, put, run, run_records
 from vectora_gitops.aws.client import add_request_hook, add_send_hook, counting
 from vectora_gitops.sandbox.artifacts import layer_zip, sha256
@@ -38,6 +38,7 @@ def prepare_sample(repo: Path) -> None:
     old_sha = sha256(layer_zip("vectora-core", "1.4.1"))
     edit(repo, "environments/dev/pins.yaml", old_sha, sha256(data))
     edit(repo, "environments/dev/pins.yaml", "vectora-core-1.4.1.zip", "vectora-core-1.4.2.zip")
+    git(repo, "commit", "-qam", "the sample change")  # released versions: committed, never dirty
     edit(repo, "environments/dev/environment.yaml", 'LOG_LEVEL: "DEBUG"', 'LOG_LEVEL: "INFO"')
 
 
@@ -362,6 +363,7 @@ def test_overwrite_and_delete_are_recoverable_from_versions(seeded: Path,
     before = objects(bucket, "canonical/")
     put(bucket, "canonical/old/retired.md", b"# retired file\n")
     edit(seeded, "canonical/2.1.0/imports/glossary.md", "#", "# (rewritten)\n#")
+    git(seeded, "commit", "-qam", "rewritten")
     assert run(capsys, seeded, "apply", "--env", "dev", "--yes", "--prune")[0] == 0
     s3 = client("s3")
     recovered = {}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers_repo import git
 from support import CONFIG, bad_apply, cli, configs, managed, objects, put, run, run_records
 
 
@@ -80,6 +81,7 @@ def test_retention_keeps_the_newest_snapshots(seeded: Path,
     env_file.write_text(env_file.read_text().replace("retention: 10", "retention: 2"))
     for i in range(4):
         (seeded / "canonical/2.1.0/imports/glossary.md").write_text(f"# glossary {i}\n")
+        git(seeded, "commit", "-qam", f"glossary {i}")
         assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     code, out, _ = run(capsys, seeded, "snapshot", "list", "--env", "dev")
     records = sorted(r["snapshot"] for r in run_records("vectora-inbox-data-dev"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_repo import append, edit, make_repo
+from helpers_repo import append, edit, git, make_repo
 from vectora_gitops.cli import main
 
 Mutation = Callable[[Path], int | None]
@@ -591,6 +591,7 @@ def test_unloadable_vocabulary_gives_one_message(repo: Path,
     line = append(repo, SCORING, "contextual_penalties:\n  late_item: -1\n")
     (repo / B / "events/event_type_definitions.yaml").unlink()
     edit(repo, C, "partnership: 8", "merger: 8")
+    git(repo, "commit", "-qam", "committed: not an uncommitted edit of released versions")
     code, errors = run_validate(repo, capsys)
     assert code == 1
     assert errors == [
