@@ -173,3 +173,21 @@ def test_prereleases_may_be_edited_and_commits_are_judged_by_base(
     code, _, err = run(capsys, seeded, "validate", "--base", "HEAD~1")
     assert code == 1
     assert err.count(f"{RELEASED_CLIENT}: released version 7.1.0 is immutable; revert") == 1
+
+
+def test_a_released_layer_keeps_its_content(seeded: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    pins = "environments/dev/pins.yaml"
+    old = "575fed2b486af62db356ac9db5739bd2b786e754adacfc82ecf9cb765206c678"  # vectora-core 1.4.1
+    edit(seeded, pins, old, "f" * 64)
+    for command in (["validate"], ["plan", "--env", "dev"]):
+        code, _, err = run(capsys, seeded, *command)
+        assert code == 1
+        assert (f"{pins}: layers.vectora-core: released version 1.4.1 is immutable: HEAD (an "
+                f"uncommitted edit) pins sha256 {old[:12]}, not ffffffffffff; revert it and pin "
+                "a new version of the layer for new content") in err.splitlines()
+    git(seeded, "commit", "-qam", "new content under 1.4.1")
+    code, _, err = run(capsys, seeded, "validate", "--base", "HEAD~1")
+    assert code == 1
+    assert f"{pins}: layers.vectora-core: released version 1.4.1 is immutable: the base pins " \
+        f"sha256 {old[:12]}, not ffffffffffff" in err

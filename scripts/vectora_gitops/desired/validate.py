@@ -11,6 +11,9 @@ import dataclasses
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
 
 from vectora_gitops.desired import codeowners, moves, schemas, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
@@ -93,7 +96,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     if base is not None:
         _check_moves_since(base, envs, report)
     if head is not None and head_paths is not None:
-        flagged = {p.where for p in report.problems}
+        flagged = {p.where for p in report.problems if p.severity == "error"}
         edits = Report()
         _check_immutable(repo, head, head_paths(), envs, edits, uncommitted=True)
         report.problems.extend(p for p in edits.problems if p.where not in flagged)
@@ -376,6 +379,7 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
         if path.is_file() and path.read_bytes() != base(rel):
             report.problems.append(Problem(rel, _edited(version, rel, uncommitted=uncommitted)))
     _check_new_files_in_released_bundles(repo, base_files, report, uncommitted=uncommitted)
+    _check_layer_pins(base, envs, report, uncommitted=uncommitted)
 
 
 def _edited(version: str, rel: str, *, uncommitted: bool) -> str:
@@ -385,6 +389,38 @@ def _edited(version: str, rel: str, *, uncommitted: bool) -> str:
                 "with `vectora-gitops new-version`")
     return (f"released version {version} is immutable; revert the change and make a new version "
             "(`vectora-gitops new-version`)")
+
+
+def _released_layers(base: BaseReader, names: Collection[str]) -> dict[tuple[str, str], str]:
+    """(layer, released version) -> sha256, as the pins files read by `base` have them."""
+    found: dict[tuple[str, str], str] = {}
+    for name in sorted(names):
+        raw = base(f"environments/{name}/pins.yaml")
+        try:
+            data: Any = yaml.safe_load(raw) if raw else None
+        except yaml.YAMLError:
+            continue
+        layers = data.get("layers") if isinstance(data, dict) else None
+        for layer, pin in (layers or {}).items() if isinstance(layers, dict) else ():
+            if isinstance(pin, dict) and _released(str(pin.get("version"))) and \
+                    isinstance(pin.get("sha256"), str):
+                found.setdefault((str(layer), str(pin["version"])), pin["sha256"])
+    return found
+
+
+def _check_layer_pins(base: BaseReader, envs: Mapping[str, EnvFiles], report: Report, *,
+                      uncommitted: bool) -> None:
+    """A released layer version keeps its content: the sha256 the read tree pins for it."""
+    known = _released_layers(base, envs)
+    where = "HEAD (an uncommitted edit)" if uncommitted else "the base"
+    for _name, files in sorted(envs.items()):
+        for layer, pin in sorted(files.pins.layers.items()):
+            sha = known.get((layer, pin.version))
+            if sha is not None and sha != pin.sha256:
+                report.problems.append(Problem(
+                    files.path, f"layers.{layer}: released version {pin.version} is immutable: "
+                    f"{where} pins sha256 {sha[:12]}, not {pin.sha256[:12]}; revert it and pin a "
+                    "new version of the layer for new content"))
 
 
 def released_again(repo: Repository, base_files: list[str],
