@@ -202,7 +202,8 @@ def test_read_only_policies_read_nothing_but_what_the_tool_reads(
         for other in ENVS:
             assert f"newsletters-{other}" not in text and f"lambda-code-{other}" not in text
         assert "curated" not in text
-        objects = {s3(f"data-{env}", "deployments/*")}
+        objects = {s3(f"data-{env}", "deployments/*"), s3(f"config-{env}", "clients/*"),
+                   s3(f"config-{env}", "canonical/*")}  # HeadObject: S3's checksum
         if source[env]:
             objects |= {s3(f"data-{source[env]}", "deployments/*"),
                         s3(f"data-{source[env]}", "metrics/*/latest.json")}
@@ -248,7 +249,6 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:ListBucket", s3("config-prod"), ""),
         Call("s3:ListBucket", s3("config-prod"), "backups/"),
         Call("s3:GetObject", s3("config-prod", "backups/snapshots/before/manifest.json")),
-        Call("s3:GetObject", s3("config-prod", "canonical/README.md")),  # plan lists, never reads
         Call("s3:GetObject", s3("lambda-code-prod", "layers/vectora-core-1.4.0.zip")),
         Call("s3:GetObject", s3("lambda-code-dev", "layers/vectora-core-1.4.0.zip")),
         Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/raw.json")),
@@ -262,6 +262,8 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:ListBucket", s3("config-prod"), "backups/snapshots/"),
         Call("s3:ListBucket", s3("data-prod"), "deployments/records/"),
         Call("s3:GetObject", s3("data-prod", "deployments/state.json")),
+        # HeadObject of an object whose ETag is not its MD5 (S3's stored SHA-256)
+        Call("s3:GetObject", s3("config-prod", "canonical/README.md")),
         Call("s3:ListBucket", s3("data-stage"), "deployments/e2e/1/"),
         Call("s3:GetObject", s3("data-stage", "deployments/records/1.json")),
         Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/latest.json")),

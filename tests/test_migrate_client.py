@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_repo import REPO_ROOT, make_repo
+from helpers_repo import REPO_ROOT, git, make_repo
 from vectora_gitops.cli import main
 from vectora_gitops.desired import migrate, schemas
 from vectora_gitops.desired.yamlfile import load_yaml, parse_yaml
@@ -120,7 +120,9 @@ def test_migrated_real_config_passes_validate(repo: Path, tmp_path: Path,
     legacy = tmp_path / "lai_weekly_v7.yaml"
     legacy.write_text(released.replace("client_id: lai_weekly", "client_id: lai_weekly_v7")
                       .replace("version: 7.0.0\n", "version: \"7\"\n", 1))
-    (repo / "clients/lai_weekly/7.0.0.yaml").unlink()
+    # removed in a commit: an uncommitted rewrite of a released version at HEAD is refused
+    git(repo, "rm", "-q", "clients/lai_weekly/7.0.0.yaml")
+    git(repo, "commit", "-qm", "7.0.0 comes from the legacy file")
     assert main(["--repo", str(repo), "migrate-client", str(legacy)]) == 0
     capsys.readouterr()
     assert main(["--repo", str(repo), "validate"]) == 0, capsys.readouterr().err

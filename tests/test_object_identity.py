@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from iam_check import Call, allowed, recording
 from support import client, run
 from vectora_gitops.aws import s3 as s3calls
 from vectora_gitops.aws.client import Aws, counting
@@ -94,6 +95,20 @@ def test_forged_state_entry_hides_no_hand_change(applied: Path,
     assert body(PROMPT) != b"edited by hand\n"
     assert hashlib.sha256(body(PROMPT)).hexdigest() == sha
     assert run(capsys, applied, "plan", "--env", "dev")[0] == 0
+
+
+def test_the_read_only_role_may_ask_s3_for_the_checksum(applied: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """plan runs with the read-only role: its HeadObject is allowed by that policy."""
+    multipart(PROMPT, body(PROMPT), sha256=True)
+    code, out, _ = run(capsys, applied, "iam-policy", "--env", "dev", "--read-only")
+    assert code == 0
+    policy = json.loads(out)
+    with recording() as calls:
+        assert run(capsys, applied, "plan", "--env", "dev")[0] == 0
+    head = Call("s3:GetObject", f"arn:aws:s3:::{CONFIG}/{PROMPT}")
+    assert head in calls
+    assert [c for c in calls if not allowed(policy, c)] == []
 
 
 def test_non_md5_etag_judged_by_the_stored_sha256(applied: Path,

@@ -82,6 +82,11 @@ def _read(env: Environment) -> list[Statement]:
         _allow("ListLayerVersions", ["lambda:ListLayerVersions"], "*"),
         _allow("ListManagedObjects", ["s3:ListBucket"], [config],
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
+        # HeadObject (authorized as s3:GetObject) of an object whose ETag is not its MD5: the
+        # SHA-256 checksum S3 stores is its identity (docs/architecture.md §4); the bytes there
+        # are git's rendered content
+        _allow("HeadManagedObjects", ["s3:GetObject"],
+               [f"{config}/{p}*" for p in env.sync.managed_prefixes]),
         _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
         # records and E2E results are read by version (the first one written: S3's time)
