@@ -498,6 +498,7 @@ def test_bad_input_is_refused(case: Case, repo: Path, capsys: pytest.CaptureFixt
 def test_unread_name_is_a_warning(case: Case, repo: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     line = case.mutate(repo)
+    git(repo, "commit", "-qam", "committed: not an uncommitted edit of released versions")
     code, errors = run_validate(repo, capsys)
     assert code == 0, errors
     assert len(errors) == 1, errors
