@@ -135,6 +135,15 @@ def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple
 
 
 CURATED = "curated/lai_weekly/2026/01/05/items.json"
+# Reads of the scenario above where "no such key" means something (aws/s3.py returns None).
+MAY_BE_MISSING = {
+    "s3://vectora-inbox-data-dev/deployments/state.json",  # plan before the first apply
+    "s3://vectora-inbox-data-dev/deployments/lock.json",  # every locked run
+    "s3://vectora-inbox-data-stage/deployments/lock.json",
+    "s3://vectora-inbox-lambda-code-stage/layers/vectora-core-1.4.1.zip",  # not copied yet
+    "s3://vectora-inbox-data-dev/metrics/lai_weekly/latest.json",  # a gate's document
+    "s3://vectora-inbox-config-dev/backups/snapshots/iam-check/manifest.json",  # by name
+}
 
 
 def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
@@ -163,8 +172,11 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
                      "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
                      "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning",
                      "cloudformation:ListStacks", "s3:PutObjectRetention",
-                     "s3:GetBucketObjectLockConfiguration"):
+                     "s3:GetBucketObjectLockConfiguration", "s3:GetObjectRetention"):
         assert expected in {c.action for c in seen}
+    # the reads that may find nothing, each allowed the 404 above (a listing without prefix)
+    got = {c.missing for c in seen}
+    assert not MAY_BE_MISSING - got, MAY_BE_MISSING - got
     for call in (Call("s3:GetObject", f"arn:aws:s3:::vectora-inbox-data-dev/{CURATED}"),
                  Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-lambda-code-dev", "layers/"),
                  Call("s3:ListBucket", "arn:aws:s3:::vectora-inbox-data-dev", "curated/"),
@@ -193,8 +205,9 @@ def s3(bucket: str, key: str | None = None) -> str:
 
 def test_read_only_policies_read_nothing_but_what_the_tool_reads(
         repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """No newsletters bucket, no lambda-code bucket, no curated data; objects and listings only
-    under the prefixes plan, drift, gates, status and history read."""
+    """No newsletters bucket, no lambda-code bucket, no curated data; objects only under the
+    prefixes plan, drift, gates, status and history read; listings limited to them, but for the
+    data buckets, whose key names are listed (a missing key's 404 needs it)."""
     source = {"dev": None, "stage": "dev", "prod": "stage"}
     for env in ENVS:
         policy = policy_of(capsys, repo, env, read_only=True)
@@ -206,10 +219,12 @@ def test_read_only_policies_read_nothing_but_what_the_tool_reads(
         if source[env]:
             objects |= {s3(f"data-{source[env]}", "deployments/*"),
                         s3(f"data-{source[env]}", "metrics/*/latest.json")}
+        # the data buckets are listed whole: S3 says "no such key" only to a caller that may list
+        # the bucket (the state record before the first apply, a missing metrics document)
         listings = {(s3(f"config-{env}"), ("clients/*", "canonical/*", "backups/snapshots/*")),
-                    (s3(f"data-{env}"), ("deployments/*",))}
+                    (s3(f"data-{env}"), None)}
         if source[env]:
-            listings.add((s3(f"data-{source[env]}"), ("deployments/*",)))
+            listings.add((s3(f"data-{source[env]}"), None))
         evidence = ("deployments/records/*", "deployments/e2e/*")
         readers = [e for e in (env, source[env]) if e]
         versions = {s3(f"data-{e}", p) for e in readers for p in evidence}
@@ -217,12 +232,14 @@ def test_read_only_policies_read_nothing_but_what_the_tool_reads(
         got_objects, got_listings, got_versions, got_version_listings = set(), set(), set(), set()
         for statement in policy["Statement"]:
             s3_actions = [a for a in statement["Action"] if a.startswith("s3:")]
-            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"], ["s3:GetObjectVersion"],
-                                  ["s3:ListBucketVersions"]), statement
+            assert s3_actions in ([], ["s3:GetObject"], ["s3:ListBucket"], ["s3:ListBucketVersions"],
+                                  ["s3:GetObjectVersion", "s3:GetObjectRetention"]), statement
             if s3_actions == ["s3:GetObject"]:
                 got_objects |= set(statement["Resource"])
-            elif s3_actions == ["s3:GetObjectVersion"]:
+            elif s3_actions == ["s3:GetObjectVersion", "s3:GetObjectRetention"]:
                 got_versions |= set(statement["Resource"])
+            elif s3_actions == ["s3:ListBucket"] and "Condition" not in statement:
+                got_listings |= {(bucket, None) for bucket in statement["Resource"]}
             elif s3_actions:
                 assert list(statement["Condition"]) == ["StringLike"], statement
                 prefixes = tuple(statement["Condition"]["StringLike"]["s3:prefix"])
@@ -242,9 +259,7 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:ListBucket", s3("newsletters-prod"), ""),
         Call("s3:GetObject", s3("data-prod", CURATED)),
         Call("s3:GetObject", s3("data-stage", CURATED)),
-        Call("s3:ListBucket", s3("data-prod"), "curated/"),
-        Call("s3:ListBucket", s3("data-prod"), ""),
-        Call("s3:ListBucket", s3("data-prod"), None),  # a listing without a prefix
+        Call("s3:ListBucket", s3("config-prod"), None),  # a listing without a prefix
         Call("s3:ListBucket", s3("config-prod"), ""),
         Call("s3:ListBucket", s3("config-prod"), "backups/"),
         Call("s3:GetObject", s3("config-prod", "backups/snapshots/before/manifest.json")),
@@ -255,6 +270,8 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:GetObject", s3("data-dev", "deployments/state.json")),
         Call("s3:ListBucketVersions", s3("config-prod"), "clients/"),
         Call("s3:GetObjectVersion", s3("data-prod", "deployments/state.json")),
+        Call("s3:GetObjectRetention", s3("data-prod", "deployments/state.json")),
+        Call("s3:GetObjectRetention", s3("data-stage", "metrics/lai_weekly/latest.json")),
         Call("lambda:GetLayerVersion", "arn:aws:lambda:eu-west-3:786469175371:layer:other:1"),
     ]
     granted = [
@@ -265,6 +282,14 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:ListBucket", s3("data-stage"), "deployments/e2e/1/"),
         Call("s3:GetObject", s3("data-stage", "deployments/records/1.json")),
         Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/latest.json")),
+        # the key names (never the content) of the data buckets: S3 answers "no such key" only
+        # to a caller that may list the bucket
+        Call("s3:ListBucket", s3("data-prod"), None),
+        Call("s3:ListBucket", s3("data-prod"), "curated/"),
+        Call("s3:ListBucket", s3("data-stage"), None),
+        # the Object Lock retention of the evidence, which the gates trust
+        Call("s3:GetObjectRetention", s3("data-prod", "deployments/records/1.closed.json")),
+        Call("s3:GetObjectRetention", s3("data-stage", "deployments/e2e/1/2026.json")),
         Call("lambda:ListLayerVersions", "*"),
         Call("lambda:GetLayerVersion",
              "arn:aws:lambda:eu-west-3:786469175371:layer:vectora-inbox-vectora-core-prod:7"),
@@ -281,6 +306,9 @@ def test_no_managed_prefix_means_no_listing(repo: Path, capsys: pytest.CaptureFi
     policy = policy_of(capsys, repo, "dev", read_only=False)
     assert "ListManagedVersions" not in [s["Sid"] for s in policy["Statement"]]
     assert not allowed(policy, Call("s3:ListBucketVersions", s3("config-dev"), ""))
-    assert not allowed(policy, Call("s3:ListBucket", s3("config-dev"), "clients/"))
-    assert allowed(policy, Call("s3:ListBucket", s3("config-dev"), "backups/snapshots/"))
     assert lint(policy) == []
+    # the apply role lists the config bucket whole (a snapshot named by hand may not exist)
+    read_only = policy_of(capsys, repo, "dev", read_only=True)
+    assert not allowed(read_only, Call("s3:ListBucket", s3("config-dev"), "clients/"))
+    assert allowed(read_only, Call("s3:ListBucket", s3("config-dev"), "backups/snapshots/"))
+    assert lint(read_only) == []
