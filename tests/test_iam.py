@@ -15,6 +15,7 @@ import pytest
 from iam_check import Call, allowed, calls_of, lint, recording
 from support import cli, put, run
 from test_import import seed_live_dev
+from test_move_client import MOVE, adopt_legacy_dev, commit, step
 
 ENVS = ("dev", "stage", "prod")
 # The actions AWS authorizes on no resource, the only ones granted on "*".
@@ -312,3 +313,65 @@ def test_no_managed_prefix_means_no_listing(repo: Path, capsys: pytest.CaptureFi
     assert not allowed(read_only, Call("s3:ListBucket", s3("config-dev"), "clients/"))
     assert allowed(read_only, Call("s3:ListBucket", s3("config-dev"), "backups/snapshots/"))
     assert lint(read_only) == []
+
+
+def narrowed_as_before(policy: dict[str, Any]) -> dict[str, Any]:
+    """`policy` as the generator made it before: data buckets listed under deployments/ only,
+    evidence read by version without its retention."""
+    old = copy.deepcopy(policy)
+    for statement in old["Statement"]:
+        if statement["Sid"] in ("ListData", "ListPromotionEvidence"):
+            statement["Condition"] = {"StringLike": {"s3:prefix": ["deployments/*"]}}
+        if statement["Sid"] in ("ReadEvidenceVersions", "ReadPromotionEvidenceVersions"):
+            statement["Action"] = ["s3:GetObjectVersion"]
+    return old
+
+
+def test_reads_that_may_find_nothing_and_the_evidence_retention_are_granted(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The first plan (no state record yet) and a gate whose metrics document is missing get
+    S3's 404 with the read-only policies, and the gates see the evidence's retention; the
+    policies made before denied both (a 403 where the tool expects "no such key", records
+    that look unlocked)."""
+    dev = policy_of(capsys, seeded, "dev", read_only=True)
+    stage = policy_of(capsys, seeded, "stage", read_only=True)
+    with recording() as calls:
+        assert cli(seeded, "plan", "--env", "dev") == 2  # nothing applied: no state record
+    missing = [c for c in calls if c.missing]
+    assert [c.missing for c in missing] == ["s3://vectora-inbox-data-dev/deployments/state.json"]
+    assert [c for c in calls if not allowed(dev, c)] == []
+    assert [c for c in missing if not allowed(narrowed_as_before(dev), c)] == missing
+
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    assert cli(seeded, "record-e2e", "--env", "dev", "--result", "pass") == 0
+    with recording() as calls:  # no metrics document in dev: the noise_rate gate fails
+        assert cli(seeded, "gates", "--from", "dev", "--to", "stage") == 1
+    missing = [c for c in calls if c.missing]
+    assert {c.missing for c in missing} == {"s3://vectora-inbox-data-dev/metrics/lai_weekly/latest.json"}
+    retention = [c for c in calls if c.action == "s3:GetObjectRetention"]
+    assert {c.resource.split("/deployments/")[1].split("/")[0] for c in retention} == \
+        {"records", "e2e"}
+    assert [c for c in calls if not allowed(stage, c)] == []
+    old = narrowed_as_before(stage)
+    assert [c for c in missing + retention if not allowed(old, c)] == missing + retention
+
+
+def test_a_retirement_plan_lists_the_stable_id_s_run_outputs_with_the_read_only_policy(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A plan that retires a legacy config (client_moves) lists `curated/<id>/` of the data
+    bucket for the evidence that the stable id ran (engine/retire.py): the plan role may."""
+    adopt_legacy_dev(seeded)
+    assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
+    step(capsys, seeded, "start")
+    step(capsys, seeded, "switch")
+    put("vectora-inbox-data-dev", "curated/lai_weekly/2026/02/10/items.json", b"[]\n")
+    assert run(capsys, seeded, *MOVE, "retire")[0] == 0
+    commit(seeded, "move-client retire")
+    policy = policy_of(capsys, seeded, "dev", read_only=True)
+    with recording() as calls:
+        code, out, err = run(capsys, seeded, "plan", "--env", "dev")
+    assert code == 2 and "evidence: lai_weekly ran since the switch" in out, out + err
+    listing = Call("s3:ListBucket", s3("data-dev"), "curated/lai_weekly/")
+    assert listing in calls
+    assert [c for c in calls if not allowed(policy, c)] == []
+    assert not allowed(narrowed_as_before(policy), listing)  # the gap the whole listing closed
