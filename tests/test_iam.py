@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -375,3 +378,44 @@ def test_a_retirement_plan_lists_the_stable_id_s_run_outputs_with_the_read_only_
     assert listing in calls
     assert [c for c in calls if not allowed(policy, c)] == []
     assert not allowed(narrowed_as_before(policy), listing)  # the gap the whole listing closed
+
+
+LINT_IAM = Path(__file__).resolve().parents[1] / "bin" / "lint-iam"
+
+
+def lint_iam(*files: Path) -> subprocess.CompletedProcess[str]:
+    """bin/lint-iam on policy files, with this interpreter's scripts (parliament) on PATH."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return subprocess.run([str(LINT_IAM), *map(str, files)], capture_output=True, text=True,
+                          env={**os.environ, "PATH": path}, timeout=120, check=False)
+
+
+def test_bucket_policies_are_linted_and_a_broken_one_fails(
+        repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The data bucket's policy (`--bucket-policy`) goes through the same linter as the role
+    policies (bin/lint-iam lints it for every environment): clean as generated; a mistyped
+    action, a condition key the actions do not know (its Deny would hit every principal, the
+    apply role included) or an object action given the bucket's ARN is reported."""
+    for env in ENVS:
+        code, out, _ = run(capsys, repo, "iam-policy", "--env", env, "--bucket-policy")
+        assert code == 0 and lint(json.loads(out)) == [], env
+    good = json.loads(run(capsys, repo, "iam-policy", "--env", "stage", "--bucket-policy")[1])
+    typo, key, wrong_type = copy.deepcopy(good), copy.deepcopy(good), copy.deepcopy(good)
+    typo["Statement"][1]["Action"][2] = "s3:BypassGovernanceRetentions"
+    key["Statement"][0]["Condition"] = {"ArnNotEquals": {"aws:PrincipleArn": "x"}}
+    wrong_type["Statement"][1]["Resource"] = ["arn:aws:s3:::vectora-inbox-data-stage"]
+    assert lint(typo) == ["LOW UNKNOWN_ACTION: Unknown action s3:BypassGovernanceRetentions"]
+    assert lint(key) == [
+        f"MEDIUM UNKNOWN_CONDITION_FOR_ACTION: Unknown condition aws:PrincipleArn for action {a}"
+        for a in ("s3:PutObject", "s3:DeleteObject", "s3:PutObjectRetention")]
+    assert lint(wrong_type) == [f"RESOURCE_TYPE {a} on arn:aws:s3:::vectora-inbox-data-stage"
+                                for a in good["Statement"][1]["Action"]]
+    files = {}
+    for name, policy in (("good", good), ("typo", typo), ("key", key)):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps(policy, indent=2))
+    assert lint_iam(files["good"]).returncode == 0
+    for name in ("typo", "key"):
+        result = lint_iam(files["good"], files[name])
+        assert result.returncode == 1, result
+        assert f"bin/lint-iam: {files[name]} has findings (above)" in result.stderr
