@@ -361,16 +361,27 @@ def test_reads_that_may_find_nothing_and_the_evidence_retention_are_granted(
 
 def test_a_retirement_plan_lists_the_stable_id_s_run_outputs_with_the_read_only_policy(
         seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A plan that retires a legacy config (client_moves) lists `curated/<id>/` of the data
-    bucket for the evidence that the stable id ran (engine/retire.py): the plan role may."""
+    """`move-client retire` and the plan of the retirement it writes list `curated/<id>/` of
+    the data bucket for the evidence that the stable id ran (engine/retire.py), and the command
+    reads the stable config: the read-only role may."""
     adopt_legacy_dev(seeded)
     assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     step(capsys, seeded, "start")
     step(capsys, seeded, "switch")
     put("vectora-inbox-data-dev", "curated/lai_weekly/2026/02/10/items.json", b"[]\n")
-    assert run(capsys, seeded, *MOVE, "retire")[0] == 0
-    commit(seeded, "move-client retire")
     policy = policy_of(capsys, seeded, "dev", read_only=True)
+    stable = s3("config-dev", "clients/lai_weekly.yaml")
+    assert [s["Resource"] for s in policy["Statement"]
+            if s["Sid"] == "ReadSwitchedClientConfigs"] == [[stable]]
+    with recording() as calls:  # the command checks the switch is applied, read-only too
+        assert run(capsys, seeded, *MOVE, "retire")[0] == 0
+    # it reads the stable config only once listed (engine/retire.py): "missing" is no answer
+    # it needs, so the config bucket is not listed whole for it
+    read_after_listing = "s3://vectora-inbox-config-dev/clients/lai_weekly.yaml"
+    assert Call("s3:GetObject", stable) in calls
+    assert [c for c in calls if not allowed(policy, c)] == \
+        [Call("s3:ListBucket", s3("config-dev"), None, missing=read_after_listing)]
+    commit(seeded, "move-client retire")
     with recording() as calls:
         code, out, err = run(capsys, seeded, "plan", "--env", "dev")
     assert code == 2 and "evidence: lai_weekly ran since the switch" in out, out + err

@@ -113,6 +113,9 @@ def _read(env: Environment) -> list[Statement]:
         # GetObject answer) only to a caller allowed s3:GetObjectRetention (docs/evidence.md)
         _allow("ReadEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
                _evidence_arns(env)),
+        # `move-client retire` (a switched move) checks the stable config is active as deployed
+        _allow("ReadSwitchedClientConfigs", ["s3:GetObject"],
+               [f"{config}/{m.key}" for m in env.client_moves if m.step == "switched"]),
         _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
         # GetFunction returns the tags only to a caller allowed lambda:ListTags
         _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
