@@ -6,9 +6,10 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the data bucket's `deployments/`, the source's evidence, layer versions and function
-configurations; nothing of the newsletters bucket, of the curated data or of the layer
-artifacts.
+manifests, the objects of the data bucket's `deployments/` (the evidence by version, with its
+Object Lock retention), the source's evidence, layer versions and function configurations, and
+the stable config a switched client move checks; no object of the newsletters bucket, of the
+curated data or of the layer artifacts.
 
 Where a role reads a key that may not exist and the answer "missing" means something (the state
 record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
