@@ -52,6 +52,12 @@ class Record:
     def break_glass_reason(self) -> str:
         return self.extra.get("break_glass_reason", "")
 
+    @property
+    def dirty(self) -> bool:
+        """Applied from a working tree with uncommitted changes: the record says so (`dirty`),
+        or its commit carries git's `-dirty` mark (records written before the flag)."""
+        return self.extra.get("dirty") == "true" or self.commit.endswith("-dirty")
+
 
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
@@ -95,8 +101,9 @@ def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
         started_at=parse_time(data.get("started_at")),
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
-        extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
-                                         "break_glass_reason") if data.get(k)},
+        extra={**{k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
+                                            "break_glass_reason") if data.get(k)},
+               **({"dirty": "true"} if data.get("dirty") is True else {})},
         digests=digests_of(data),
         written_at=written_at,
         locked=locked,
