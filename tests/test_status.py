@@ -11,6 +11,7 @@ import pytest
 
 from helpers_repo import git
 from support import client, put, run
+from vectora_gitops.aws.lambda_ import parse_last_modified
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
@@ -63,6 +64,17 @@ def actual(**written: tuple[str, str]) -> ActualState:
 
 
 # ---- pure logic -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("value", "when"), [
+    ("2019-08-14T22:26:11.234+0000", datetime(2019, 8, 14, 22, 26, 11, 234000, tzinfo=UTC)),  # AWS
+    ("2026-12-02T11:07:15.123456000Z", datetime(2026, 12, 2, 11, 7, 15, 123456, tzinfo=UTC)),  # moto
+    ("2026-12-02T13:07:15+02:00", datetime(2026, 12, 2, 11, 7, 15, tzinfo=UTC)),
+    ("", None), (None, None), ("yesterday", None),
+])
+def test_lambda_last_modified(value: object, when: datetime | None) -> None:
+    got = parse_last_modified(value)
+    assert got == when and (got is None or got.tzinfo == UTC)
+
 
 def test_live_places_each_change_on_its_row() -> None:
     changes = [put_obj("canonical/a"), put_obj("clients/gone.yaml"),
@@ -375,18 +387,20 @@ def test_text_view_keeps_each_label_in_its_column() -> None:
 SHA1 = "1" * 40
 
 
-@pytest.mark.parametrize(("data", "dirty"), [
-    ({"commit": SHA1}, False),
-    ({"commit": f"{SHA1}-dirty"}, True),  # git's mark, as head_commit writes it
-    ({"commit": SHA1, "dirty": True}, True),  # the record's own flag
-    ({"commit": SHA1, "dirty": "yes"}, False),  # only a JSON true counts
+@pytest.mark.parametrize(("data", "mark"), [
+    ({"commit": SHA1}, ""),
+    ({"commit": f"{SHA1}-dirty"}, " (dirty)"),  # git's mark, as head_commit writes it
+    ({"commit": SHA1, "dirty": "uncommitted changes in the working tree"}, " (dirty)"),
+    ({"commit": f"{SHA1}-dirty", "dirty": "uncommitted changes in the working tree",
+      "allow_dirty_reason": "hotfix during the outage"}, " (dirty: hotfix during the outage)"),
+    ({"commit": SHA1, "dirty": ""}, ""),
 ])
-def test_dirty_mark(data: dict[str, object], dirty: bool) -> None:
+def test_dirty_mark(data: dict[str, str], mark: str) -> None:
     record = from_json({"id": "r1", "result": "succeeded", **data})
-    assert record.dirty is dirty
+    assert record.dirty is bool(mark)
     line = labels.deployment(record)
-    assert line.endswith(" (dirty)") is dirty
-    assert ("-dirty" in line) is data["commit"].__str__().endswith("-dirty")
+    assert line.startswith("record r1: succeeded - by ?, commit 111111111111")
+    assert line.endswith(f"111111111111{'-dirty' if data['commit'].endswith('-dirty') else ''}{mark}")
 
 
 @pytest.mark.parametrize(("environ", "url"), [
@@ -415,12 +429,12 @@ def test_commit_links(commit: str, repo: str, shown: str) -> None:
 
 def test_history_row_shows_record_id_dirty_mark_and_link() -> None:
     row = record_row(from_json({"id": "20250301T100000Z-ab12", "result": "succeeded",
-                                "commit": f"{SHA1}-dirty", "dirty": True,
+                                "commit": f"{SHA1}-dirty", "allow_dirty_reason": "<b>fix</b> (now)",
                                 "started_at": "2025-03-01T10:00:00+00:00"}),
                      "https://github.com/o/r")
     assert '<code class="record">20250301T100000Z-ab12</code>' in row
     assert f'href="https://github.com/o/r/commit/{SHA1}">111111111111-dirty</a>' in row
-    assert '<span class="dirty">dirty</span>' in row
+    assert '<span class="dirty">dirty: &lt;b&gt;fix&lt;/b&gt; (now)</span>' in row
     out = status_text.history("stage", (from_json({"id": "20250301T100000Z-ab12",
                                                    "commit": f"{SHA1}-dirty"}),))
     assert "20250301T100000Z-ab12" in out and "111111111111-dirty (dirty)" in out

@@ -54,9 +54,12 @@ class Record:
 
     @property
     def dirty(self) -> bool:
-        """Applied from a working tree with uncommitted changes: the record says so (`dirty`),
-        or its commit carries git's `-dirty` mark (records written before the flag)."""
-        return self.extra.get("dirty") == "true" or self.commit.endswith("-dirty")
+        """Applied from a working tree with uncommitted changes (its commit ends in `-dirty`)."""
+        return self.commit.endswith("-dirty") or bool(self.extra.get("dirty"))
+
+    @property
+    def allow_dirty_reason(self) -> str:
+        return self.extra.get("allow_dirty_reason", "")
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -101,9 +104,9 @@ def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
         started_at=parse_time(data.get("started_at")),
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
-        extra={**{k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
-                                            "break_glass_reason") if data.get(k)},
-               **({"dirty": "true"} if data.get("dirty") is True else {})},
+        extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
+                                         "break_glass_reason", "dirty", "allow_dirty_reason")
+               if data.get(k)},
         digests=digests_of(data),
         written_at=written_at,
         locked=locked,

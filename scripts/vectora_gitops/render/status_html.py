@@ -109,7 +109,7 @@ def full_commit(matrix: Matrix) -> str:
 def record_row(r: Record, repo_url: str = "") -> str:
     result = {"succeeded": "ok", "failed": "failed", "interrupted": "failed"}.get(r.result, "started")
     link = html_link("run", r.run_url) if r.run_url else ""
-    dirty = f' <span class="dirty">{html_text(labels.DIRTY)}</span>' if r.dirty else ""
+    dirty = f' <span class="dirty">{html_text(labels.dirty_word(r))}</span>' if r.dirty else ""
     cells = (html_text(labels.day(r.at)), f'<code class="record">{html_text(r.id)}</code>',
              html_text(r.actor), f'<span class="{result}">{html_text(r.result)}</span>',
              f"{commit(r.commit, repo_url)}{dirty} {link}", html_text(labels.summary(r)),

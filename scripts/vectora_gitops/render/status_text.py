@@ -78,7 +78,7 @@ def history(env: str, records: tuple[Record, ...]) -> str:
         table.add_column(name, overflow="fold")
     for r in records:  # record fields are text from S3: one line each, no markup
         result = f"{r.result} (break glass)" if r.break_glass_reason else r.result
-        commit = labels.commit(r.commit) + (f" ({labels.DIRTY})" if r.dirty else "")
+        commit = labels.commit(r.commit) + labels.dirty_mark(r)
         table.add_row(labels.day(r.started_at), *(escape(printable(t)) for t in (
             r.id, result, r.kind, r.actor, commit, labels.summary(r), labels.pins(r))))
     glass = [escape(printable(f"{r.id}: break glass: {r.break_glass_reason}")) for r in records

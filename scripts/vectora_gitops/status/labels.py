@@ -176,10 +176,20 @@ def pins(record: Record) -> str:
 
 
 def deployment(record: Record) -> str:
-    """`record <id>: succeeded 2026-12-02 11:03 UTC by ci, commit 1a2b3c4d5e6f (dirty)`."""
-    dirty = f" ({DIRTY})" if record.dirty else ""
+    """`record <id>: succeeded 2026-12-02 11:03 UTC by ci, commit 1a2b3c4d5e6f-dirty (dirty:
+    hotfix during the outage)`."""
     return (f"record {record.id}: {record.result} {day(record.at)} by {record.actor or '?'}, "
-            f"commit {commit(record.commit)}{dirty}")
+            f"commit {commit(record.commit)}{dirty_mark(record)}")
+
+
+def dirty_mark(record: Record) -> str:
+    """` (dirty)`, with the reason given to --allow-dirty when there was one; else empty."""
+    return f" ({dirty_word(record)})" if record.dirty else ""
+
+
+def dirty_word(record: Record) -> str:
+    reason = record.allow_dirty_reason
+    return f"{DIRTY}: {reason}" if reason else DIRTY
 
 
 def latest(col: Column) -> str:
