@@ -238,9 +238,9 @@ def test_function_drift_sits_in_its_environments_column() -> None:
     said = labels.words(row.cells[1])
     assert said.details == (f"LOG_LEVEL = {mask('DEBUG')} (git: INFO), since 2025-03-09 10:15 UTC",)
     assert said.version is None and said.since == "" and said.waiting == ""
-    assert labels.notes(got) == ["stage: AWS differs from git in 1 row(s); all of it: vectora-gitops "
-                                 "drift --env stage; git's state back: vectora-gitops apply --env "
-                                 "stage"]
+    assert labels.notes(got) == ["stage: AWS differs from git in 1 row(s); every difference: "
+                                 "vectora-gitops drift --env stage; to put git's state back: "
+                                 "vectora-gitops apply --env stage"]
     text = status_text.text(got, color=False)
     assert "LOG_LEVEL = ***sha256:" in text and "other change" not in text
 

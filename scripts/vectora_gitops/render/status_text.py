@@ -65,8 +65,9 @@ def matrix_table(matrix: Matrix) -> Table:
 def text(matrix: Matrix, *, color: bool) -> str:
     notes: list[Table | str] = [escape(printable(n)) for n in labels.notes(matrix)]
     latest = [escape(printable(line)) for line in map(labels.latest, matrix.columns) if line]
-    return _export([matrix_table(matrix), *notes, *(["", "Deployments:", *latest] if latest
-                                                    else [])], color=color)
+    gap: list[Table | str] = [""] if notes else []
+    return _export([matrix_table(matrix), *gap, *notes,
+                    *(["", "Deployments:", *latest] if latest else [])], color=color)
 
 
 def history(env: str, records: tuple[Record, ...]) -> str:

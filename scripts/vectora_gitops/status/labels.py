@@ -140,8 +140,8 @@ def notes(matrix: Matrix) -> list[str]:
         elif not col.applied:
             out.append(f"{env}: {never_applied(col)}; apply it: vectora-gitops apply --env {env}")
         elif drifted:
-            out.append(f"{env}: AWS differs from git in {drifted} row(s); all of it: "
-                       f"vectora-gitops drift --env {env}; git's state back: "
+            out.append(f"{env}: AWS differs from git in {drifted} row(s); every difference: "
+                       f"vectora-gitops drift --env {env}; to put git's state back: "
                        f"vectora-gitops apply --env {env}")
         if col.known and col.other:
             shown = "; ".join(detail(x) for x in col.other[:MAX_DETAILS])
