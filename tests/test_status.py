@@ -90,6 +90,15 @@ def test_live_places_each_change_on_its_row() -> None:
     assert live.other == (Detail(d.OBJECT_CHANGED, "clients/gone.yaml", since=CHANGED_AT),)
 
 
+def test_a_declared_function_missing_in_aws_is_drift() -> None:
+    """The plan has no change for it (stacks create functions), but the matrix says so."""
+    live = m.live_from([], actual(), ["canonical"], ["ingest", "newsletter"], ())
+    assert live.details == {"functions/newsletter": (Detail(d.FUNCTION_MISSING, "newsletter",
+                                                            "newsletter"),)}
+    said = labels.detail(live.details["functions/newsletter"][0], on_function=True)
+    assert said == "function newsletter missing in AWS, since unknown"
+
+
 @pytest.mark.parametrize(("change", "written", "detail"), [
     (put_obj("canonical/a"), {}, Detail(d.OBJECT_CHANGED, "canonical/a", since=CHANGED_AT)),
     # AWS holds what the tool wrote earlier (another sha256): git's bytes are not applied yet

@@ -40,6 +40,7 @@ LAYER_NOT_ATTACHED = "layer_not_attached"  # a function does not carry the pinne
 LAYER_ORDER = "layer_order"  # the function's layers differ in another way (order)
 ENV_CHANGED, ENV_ADDED, ENV_REMOVED = "env_changed", "env_added", "env_removed"
 TAG_CHANGED, TAG_MISSING = "tag_changed", "tag_missing"
+FUNCTION_MISSING = "function_missing"  # declared in git, absent from AWS (the plan cannot fix it)
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,14 @@ def function_row(key: str) -> str:
 def placed(changes: Sequence[Change], actual: ActualState, rows: frozenset[str]
            ) -> tuple[dict[str, tuple[Detail, ...]], tuple[Detail, ...]]:
     """(row -> its details, details of no row): `rows` are the environment's pinned deployables
-    and its function rows."""
+    and its function rows. A declared function AWS does not have differs too, though the plan
+    has no change for it (the stacks create functions, not this tool)."""
     out: dict[str, list[Detail]] = {}
     other: list[Detail] = []
+    for row in sorted(rows):
+        kind, _, key = row.partition("/")
+        if kind == FUNCTIONS and actual.functions.get(key) is None:
+            out[row] = [Detail(FUNCTION_MISSING, key, key)]
     for change in changes:
         for row, detail in of_change(change, actual):
             (out.setdefault(row, []) if row in rows else other).append(detail)

@@ -24,6 +24,7 @@ LEGEND = ((STATE[State.IN_SYNC], "AWS matches git"),
 GATES_PASS = "gates pass"
 DIRTY = "dirty"  # applied from a working tree with uncommitted changes
 MAX_DETAILS = 3  # per cell; the rest is counted and `drift` lists it
+LAYER_KINDS = (d.LAYER_NOT_ATTACHED,)  # details on a layer's row that name their function
 SHA = re.compile(r"[0-9a-f]{40}")
 
 
@@ -71,9 +72,6 @@ def cell_details(cell: Cell) -> tuple[str, ...]:
     return shown + more
 
 
-LAYER_KINDS = (d.LAYER_NOT_ATTACHED,)
-
-
 def detail(x: d.Detail, *, on_function: bool = False) -> str:
     """One difference and since when: `canonical/x.yaml changed outside git, since ...`,
     `LOG_LEVEL = ***sha256:1a2b3c4d (git: INFO), since ...`. `on_function`: the row is the
@@ -92,6 +90,7 @@ def detail(x: d.Detail, *, on_function: bool = False) -> str:
         d.ENV_REMOVED: f"{who}{x.subject} missing (git: {x.git})",
         d.TAG_CHANGED: f"{who}tag {x.subject} = {x.aws} (git: {x.git})",
         d.TAG_MISSING: f"{who}tag {x.subject} missing (git: {x.git})",
+        d.FUNCTION_MISSING: f"function {x.subject} missing in AWS",
     }.get(x.kind, f"{who}{x.subject}: {x.kind.replace('_', ' ')}")
     return f"{what}, {since(x.since)}"
 
