@@ -80,7 +80,8 @@ def matrix_table(matrix: Matrix) -> str:
     heads = "".join(head(c) for c in matrix.columns)
     rows = "".join(f'<tr><th class="mono">{html_text(labels.row_name(r))}</th>'
                    f'{"".join(cell(c) for c in r.cells)}</tr>' for r in matrix.rows)
-    return (f'<table class="matrix" id="matrix"><thead><tr><th>deployable</th>{heads}</tr></thead>'
+    first = html_text(labels.FIRST_COLUMN)
+    return (f'<table class="matrix" id="matrix"><thead><tr><th>{first}</th>{heads}</tr></thead>'
             f"<tbody>{rows}</tbody></table>")
 
 
@@ -120,7 +121,7 @@ def record_row(r: Record, repo_url: str = "") -> str:
 def history(col: Column, repo_url: str = "") -> str:
     title = f"<h2>{html_text(col.env)}: recent deployments</h2>"
     if not col.known:
-        return f'{title}<p class="note">live state unknown: {html_text(col.reason)}</p>'
+        return f'{title}<p class="note">{html_text(labels.unknown(col))}</p>'
     if not col.records:
         flag = html_text(labels.never_applied(col))
         return f'{title}<p><span class="flag">{flag}</span></p>'
@@ -136,7 +137,7 @@ def html(matrix: Matrix) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Vectora Inbox status</title><style>{CSS}</style></head><body>"
-        "<h1>Vectora Inbox environments</h1>"
+        f"<h1>{html_text(labels.TITLE)}</h1>"
         f'<div class="meta">{html_text(labels.caption(matrix))} '
         f"({full_commit(matrix)})</div>"
         f"{legend()}{matrix_table(matrix)}{notes}"

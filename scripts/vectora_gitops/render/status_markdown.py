@@ -42,7 +42,7 @@ def head(col: Column) -> str:
 
 def markdown(matrix: Matrix) -> str:
     heads = " | ".join(head(c) for c in matrix.columns)
-    lines = ["### Vectora Inbox environments", "", f"| deployable | {heads} |",
+    lines = [f"### {labels.TITLE}", "", f"| {labels.FIRST_COLUMN} | {heads} |",
              "|---" * (len(matrix.columns) + 1) + "|"]
     lines += [f"| {md_code(labels.row_name(row))} | " + " | ".join(cell(c) for c in row.cells)
               + " |" for row in matrix.rows]
@@ -52,5 +52,5 @@ def markdown(matrix: Matrix) -> str:
         lines += ["", *(f"- {md_text(n, LONG)}" for n in notes)]
     latest = [line for line in map(labels.latest, matrix.columns) if line]
     if latest:
-        lines += ["", "#### Deployments", "", *(f"- {md_text(line, LONG)}" for line in latest)]
+        lines += ["", f"#### {labels.DEPLOYMENTS}", "", *(f"- {md_text(line, LONG)}" for line in latest)]
     return "\n".join(lines) + "\n"

@@ -52,9 +52,9 @@ def column_head(col: Column) -> str:
 
 
 def matrix_table(matrix: Matrix) -> Table:
-    table = Table(title="Vectora Inbox environments", caption=labels.caption(matrix),
+    table = Table(title=labels.TITLE, caption=labels.caption(matrix),
                   box=box.SIMPLE_HEAVY, show_lines=True)
-    table.add_column("deployable", no_wrap=True)
+    table.add_column(labels.FIRST_COLUMN, no_wrap=True)
     for col in matrix.columns:
         table.add_column(column_head(col), min_width=22, overflow="fold")
     for row in matrix.rows:
@@ -67,7 +67,7 @@ def text(matrix: Matrix, *, color: bool) -> str:
     latest = [escape(printable(line)) for line in map(labels.latest, matrix.columns) if line]
     gap: list[Table | str] = [""] if notes else []
     return _export([matrix_table(matrix), *gap, *notes,
-                    *(["", "Deployments:", *latest] if latest else [])], color=color)
+                    *(["", f"{labels.DEPLOYMENTS}:", *latest] if latest else [])], color=color)
 
 
 def history(env: str, records: tuple[Record, ...]) -> str:

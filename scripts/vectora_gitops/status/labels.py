@@ -13,6 +13,9 @@ from vectora_gitops.history import Record
 from vectora_gitops.status import details as d
 from vectora_gitops.status.matrix import Cell, Column, Gate, Matrix, Row, State
 
+TITLE = "Vectora Inbox environments"
+DEPLOYMENTS = "Deployments"
+FIRST_COLUMN = "deployable"
 WAITING = "waiting for promotion"
 STATE = {State.IN_SYNC: "in sync", State.DRIFT: "drift", State.NEVER_APPLIED: "NEVER APPLIED",
          State.UNKNOWN: "unknown", State.NOT_PINNED: "not pinned"}
@@ -127,6 +130,10 @@ def never_applied(col: Column) -> str:
     return f"{STATE[State.NEVER_APPLIED]}: no deployment record"
 
 
+def unknown(col: Column) -> str:
+    return f"live state unknown, showing git's side only ({col.reason})"
+
+
 def notes(matrix: Matrix) -> list[str]:
     """One line per environment that needs an action: unknown, never applied, drift, others."""
     out = []
@@ -135,7 +142,7 @@ def notes(matrix: Matrix) -> list[str]:
         drifted = sum(1 for r in matrix.rows for c in r.cells
                       if c.env == env and c.state is State.DRIFT)
         if not col.known:
-            out.append(f"{env}: live state unknown, showing git's side only ({col.reason})")
+            out.append(f"{env}: {unknown(col)}")
         elif not col.applied:
             out.append(f"{env}: {never_applied(col)}; apply it: vectora-gitops apply --env {env}")
         elif drifted:
