@@ -436,6 +436,15 @@ def test_commit_links(commit: str, repo: str, shown: str) -> None:
     assert status_html.commit(commit, repo) == shown
 
 
+def test_a_dirty_latest_run_is_a_note() -> None:
+    dirty = from_json({"id": "r2", "result": "succeeded", "actor": "ana",
+                       "commit": f"{SHA1}-dirty", "allow_dirty_reason": "hotfix"})
+    stage = env("stage", None, {"canonical": "2.1.0"}, m.Live({}, (), (dirty, *HISTORY)))
+    notes = labels.notes(m.build([stage], commit="abc", now=NOW))
+    assert notes == ["stage: last run r2: applied from a dirty working tree (111111111111-dirty, "
+                     "by ana): hotfix"]
+
+
 def test_history_row_shows_record_id_dirty_mark_and_link() -> None:
     row = record_row(from_json({"id": "20250301T100000Z-ab12", "result": "succeeded",
                                 "commit": f"{SHA1}-dirty", "allow_dirty_reason": "<b>fix</b> (now)",

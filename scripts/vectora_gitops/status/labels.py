@@ -149,11 +149,20 @@ def notes(matrix: Matrix) -> list[str]:
             out.append(f"{env}: AWS differs from git in {drifted} row(s); every difference: "
                        f"vectora-gitops drift --env {env}; to put git's state back: "
                        f"vectora-gitops apply --env {env}")
+        if col.records and col.records[0].dirty:
+            out.append(f"{env}: last run {dirty(col.records[0])}")
         if col.known and col.other:
             shown = "; ".join(detail(x) for x in col.other[:MAX_DETAILS])
             out.append(f"{env}: {len(col.other)} other change(s) pending ({shown}); see "
                        f"vectora-gitops plan --env {env}")
     return out
+
+
+def dirty(record: Record) -> str:
+    """A record applied from a working tree with uncommitted changes, and why it was allowed."""
+    why = f": {record.allow_dirty_reason}" if record.allow_dirty_reason else ""
+    return (f"{record.id}: applied from a dirty working tree ({commit(record.commit)}, by "
+            f"{record.actor}){why}")
 
 
 def caption(matrix: Matrix) -> str:
@@ -162,8 +171,8 @@ def caption(matrix: Matrix) -> str:
 
 def commit(value: str) -> str:
     """The first 12 hex of a commit, keeping git's `-dirty` mark."""
-    sha, dirty = (value[:-6], "-dirty") if value.endswith("-dirty") else (value, "")
-    return (sha[:12] if len(sha) >= 40 else sha) + dirty
+    sha, mark = (value[:-6], "-dirty") if value.endswith("-dirty") else (value, "")
+    return (sha[:12] if len(sha) >= 40 else sha) + mark
 
 
 def commit_url(repo_url: str, value: str) -> str:
