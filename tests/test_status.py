@@ -588,6 +588,42 @@ def assert_renderings(repo: Path, capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "<script" not in html and "http" not in html.split("<body>")[0]
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+VARYING = ((re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC"), "<time>"),
+           (re.compile(r"\d{4}-\d{2}-\d{2}"), "<day>"),
+           (re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{8}"), "<record>"),
+           (re.compile(r"\b[0-9a-f]{12}\b"), "<commit>"))
+
+
+def steady(text: str) -> str:
+    """`text` with what differs from run to run (times, record ids, commits) replaced; each has
+    the same length every run, so the table wraps alike."""
+    for pattern, word in VARYING:
+        text = pattern.sub(word, text)
+    return text
+
+
+def test_readme_status_example_is_the_real_output(seeded: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The scenario the README describes, run as it says; its output is the README's block."""
+    monkeypatch.setenv("VECTORA_ACTOR", "root")
+    for env_name in ("dev", "stage"):
+        assert run(capsys, seeded, "apply", "--env", env_name, "--yes")[0] == 0
+    lam = client("lambda")
+    variables = lam.get_function(FunctionName=STAGE_INGEST)["Configuration"]["Environment"]
+    lam.update_function_configuration(FunctionName=STAGE_INGEST, Environment={
+        "Variables": {**variables["Variables"], "LOG_LEVEL": "DEBUG"}})
+    s3 = client("s3")
+    body = s3.get_object(Bucket="vectora-inbox-config-stage", Key=HAND_EDITED)["Body"].read()
+    put("vectora-inbox-config-stage", HAND_EDITED, body + b"# edited by hand\n")
+    code, out, _ = run(capsys, seeded, "status")
+    assert code == 0
+    section = README.read_text(encoding="utf-8").split("\n## Status\n", 1)[1]
+    found = re.search(r"`vectora-gitops status` prints:\n\n```text\n(.*?)```", section, re.S)
+    assert found, "README: no text block after `vectora-gitops status` prints:"
+    assert steady(out) == steady(found[1])
+
+
 def assert_history(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, repo, "history", "--env", "stage")
     assert code == 0
