@@ -1,0 +1,148 @@
+"""A CLI that teaches: "did you mean" for environments, prompts, references, selectors and
+versions; YAML syntax errors on their line with a caret. Real CLI runs on real repositories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers_repo import edit, line_of
+from support import run
+
+CLIENT_DEV = "clients/lai_weekly/7.2.0-dev.1.yaml"  # pinned in dev only
+MATCHING = "canonical/2.1.0/prompts/matching/lai_matching.yaml"
+
+
+# ---- did you mean ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["plan", "--env", "Dev"],
+     "'Dev' is not an environment name (lowercase letters and digits); did you mean 'dev'?"),
+    (["plan", "--env", "deve"],
+     "unknown environment 'deve' (known: dev, prod, stage); did you mean 'dev'?"),
+    (["drift", "--env", "stg"],
+     "unknown environment 'stg' (known: dev, prod, stage); did you mean 'stage'?"),
+    (["history", "--env", "production"],
+     "unknown environment 'production' (known: dev, prod, stage); did you mean 'prod'?"),
+    (["promote", "--from", "Dev", "--to", "stage"],
+     "'Dev' is not an environment name (lowercase letters and digits); did you mean 'dev'?"),
+    (["gates", "--from", "dev", "--to", "stagee"],
+     "unknown environment 'stagee' (known: dev, prod, stage); did you mean 'stage'?"),
+    (["plan", "--env", "qa"], "unknown environment 'qa' (known: dev, prod, stage)"),
+])
+def test_environment_names_suggest_the_closest(repo: Path, capsys: pytest.CaptureFixture[str],
+                                               argv: list[str], message: str) -> None:
+    code, out, err = run(capsys, repo, *argv)
+    assert (code, out, err) == (1, "", message + "\n")
+
+
+@pytest.mark.parametrize(("only", "message"), [
+    ("clinets/x", "--only clinets/x: write clients/<id>, canonical or layers/<name>; did you mean "
+                  "'clients/lai_weekly'?"),
+    ("canonicl", "--only canonicl: write clients/<id>, canonical or layers/<name>; did you mean "
+                 "'canonical'?"),
+    ("clients/lai_weekli", "--only clients/lai_weekli: not pinned in the source environment "
+     "(pinned: canonical, clients/lai_weekly, layers/common-deps, layers/vectora-core); did you "
+     "mean 'clients/lai_weekly'?"),
+    ("layers/vectora-cor", "--only layers/vectora-cor: not pinned in the source environment "
+     "(pinned: canonical, clients/lai_weekly, layers/common-deps, layers/vectora-core); did you "
+     "mean 'layers/vectora-core'?"),
+])
+def test_selectors_suggest_the_pinned_one(repo: Path, capsys: pytest.CaptureFixture[str],
+                                          only: str, message: str) -> None:
+    before = (repo / "environments/stage/pins.yaml").read_bytes()
+    code, out, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage", "--only", only)
+    assert (code, out, err) == (1, "", message + "\n")
+    assert (repo / "environments/stage/pins.yaml").read_bytes() == before
+
+
+def test_a_mistyped_prompt_name_suggests_the_prompt(repo: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(repo, CLIENT_DEV, 'editorial_prompt: "lai_editorial"',
+                'editorial_prompt: "lai_editoral"')
+    code, out, err = run(capsys, repo, "validate")
+    assert code == 1 and out == ""
+    assert err.splitlines() == [
+        f"{CLIENT_DEV}:{line}: bedrock_config.editorial_prompt: editorial prompt 'lai_editoral' "
+        "is not in canonical 2.1.0 (pinned in dev); did you mean 'lai_editorial'?",
+        "validate: 1 error(s), 0 warning(s)"]
+
+
+def test_a_mistyped_reference_in_a_prompt_suggests_the_scope(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo, MATCHING, "{{ref:lai_companies_pure_players}}", "{{ref:lai_companies_pure_player}}")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    template = line_of(repo, MATCHING, "user_template")
+    assert err.splitlines() == [
+        f"{MATCHING}:{template}: user_template: scope or domain definition "
+        "'lai_companies_pure_player' is not defined in canonical 2.1.0; did you mean "
+        "'lai_companies_pure_players'?",
+        "validate: 1 error(s), 0 warning(s)"]
+
+
+def test_a_name_far_from_any_gets_no_guess(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo, CLIENT_DEV, 'editorial_prompt: "lai_editorial"', 'editorial_prompt: "zzz"')
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1 and "editorial prompt 'zzz' is not in canonical 2.1.0 (pinned in dev)\n" in err
+    assert "did you mean" not in err
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("lai_weekly: 7.1.0", "lai_weekly: 7.1.1",
+     "clients.lai_weekly: clients/lai_weekly/7.1.1.yaml does not exist; did you mean '7.1.0'?"),
+    ("lai_weekly: 7.1.0", "lai_weekli: 7.1.0",
+     "clients.lai_weekli: clients/lai_weekli/7.1.0.yaml does not exist; no such client: did you "
+     "mean 'lai_weekly'?"),
+    ("canonical: 2.1.0", "canonical: 2.1.1",
+     "canonical: bundle 2.1.1 does not exist (no canonical/2.1.1/); did you mean '2.1.0'?"),
+])
+def test_a_pinned_version_that_does_not_exist_suggests_the_closest(
+        repo: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str) -> None:
+    edit(repo, "environments/stage/pins.yaml", old, new)
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert f"environments/stage/pins.yaml: {message}\n" in err
+
+
+# ---- YAML syntax errors: the right line, a caret under the column -----------------------------
+
+@pytest.mark.parametrize(("old", "new", "at", "message", "caret"), [
+    # a key without its colon: PyYAML notices on the next line; the mistake is this one
+    ("  tone: ", "  tone ", "  tone ", "could not find expected ':'; a key is written `key: value`",
+     2),
+    # a quote never closed: where it opened, not where the next quote of the file ends it
+    ('  editorial_prompt: "lai_editorial"', '  editorial_prompt: "lai_editorial',
+     "  editorial_prompt:", "a quoted value opened here is never closed (it reads on to the "
+     "quote on line 43)", 20),
+    # a tab used to indent
+    ("  tone: ", "\ttone: ", "\ttone: ", "found character that cannot start any token; indent "
+     "with spaces, not tabs", 0),
+])
+def test_yaml_syntax_errors_point_at_the_line_and_column(
+        repo: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, at: str,
+        message: str, caret: int) -> None:
+    line = edit(repo, CLIENT_DEV, old, new)
+    source = (repo / CLIENT_DEV).read_text(encoding="utf-8").splitlines()[line - 1]
+    assert source.startswith(at)
+    code, out, err = run(capsys, repo, "validate")
+    assert code == 1 and out == ""
+    first, shown, marker, *rest = err.splitlines()
+    assert first.startswith(f"{CLIENT_DEV}:{line}:{caret + 1}: YAML syntax error: {message}")
+    assert shown == "  " + source.replace("\t", "\\t")
+    assert marker == "  " + " " * len(source[:caret].replace("\t", "\\t")) + "^"
+    assert rest[-1] == "validate: 1 error(s), 0 warning(s)"
+
+
+def test_a_syntax_error_in_an_environment_file_stops_a_plan_with_the_caret(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = edit(repo, "environments/dev/environment.yaml", "region: ", "region ")
+    code, out, err = run(capsys, repo, "plan", "--env", "dev")
+    source = (repo / "environments/dev/environment.yaml").read_text().splitlines()[line - 1]
+    column = len(source) - len(source.lstrip())
+    assert (code, out) == (1, "")
+    assert err.splitlines()[:3] == [
+        f"environments/dev/environment.yaml:{line}:{column + 1}: YAML syntax error: could not "
+        "find expected ':'; a key is written `key: value`",
+        f"  {source}", "  " + " " * column + "^"]
