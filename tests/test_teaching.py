@@ -4,14 +4,19 @@ versions; YAML syntax errors on their line with a caret. Real CLI runs on real r
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
-from helpers_repo import edit, line_of
-from support import run
+from helpers_repo import REPO_ROOT, edit, line_of
+from support import CONFIG, GLOSSARY, objects, put, run
+from vectora_gitops.aws.client import SANDBOX_KEY, add_request_hook, add_send_hook
+from vectora_gitops.sandbox.server import free_port
 
 CLIENT_DEV = "clients/lai_weekly/7.2.0-dev.1.yaml"  # pinned in dev only
 MATCHING = "canonical/2.1.0/prompts/matching/lai_matching.yaml"
+GLOSSARY_KEY = "canonical/imports/glossary.md"  # GLOSSARY in the config bucket
 
 
 # ---- did you mean ----------------------------------------------------------------------------
@@ -146,3 +151,144 @@ def test_a_syntax_error_in_an_environment_file_stops_a_plan_with_the_caret(
         f"environments/dev/environment.yaml:{line}:{column + 1}: YAML syntax error: could not "
         "find expected ':'; a key is written `key: value`",
         f"  {source}", "  " + " " * column + "^"]
+
+
+# ---- the sandbox: not running, or its credentials without its endpoint -------------------------
+
+def test_a_closed_local_port_says_the_sandbox_is_not_running(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # What `sandbox down` leaves behind: the exports point at a port where nothing listens.
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_KEY)
+    attempts: list[str] = []
+    remove = add_send_hook(lambda service, operation: attempts.append(operation))
+    try:
+        code, out, err = run(capsys, repo, "plan", "--env", "dev")
+    finally:
+        remove()
+    assert (code, out) == (1, "")
+    assert err == (f"GetCallerIdentity: cannot reach {endpoint}: the local AWS sandbox is not "
+                   "running: start it with `vectora-gitops sandbox up`\n")
+    assert attempts == []  # refused before the first attempt: no retries of a refused connection
+
+
+def test_a_local_endpoint_lost_during_a_run_says_the_same(
+        moto: object, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def lost(service: str, operation: str, params: dict[str, Any]) -> None:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    remove = add_request_hook(lost)
+    try:
+        code, _, err = run(capsys, repo, "plan", "--env", "dev")
+    finally:
+        remove()
+    assert code == 1 and err == ("GetCallerIdentity: cannot reach http://127.0.0.1:1: the local "
+                                 "AWS sandbox is not running: start it with `vectora-gitops "
+                                 "sandbox up`\n")
+
+
+def test_a_remote_endpoint_out_of_reach_still_says_check_the_network(
+        moto: object, repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    def lost(service: str, operation: str, params: dict[str, Any]) -> None:
+        raise EndpointConnectionError(endpoint_url="https://sts.eu-west-3.amazonaws.com/")
+
+    remove = add_request_hook(lost)
+    try:
+        code, _, err = run(capsys, repo, "plan", "--env", "dev")
+    finally:
+        remove()
+    assert code == 1 and err == ("GetCallerIdentity: cannot reach "
+                                 "https://sts.eu-west-3.amazonaws.com/; check the network or "
+                                 "AWS_ENDPOINT_URL\n")
+
+
+SANDBOX_CREDENTIALS_ALONE = (
+    "AWS_ACCESS_KEY_ID is the local sandbox's but AWS_ENDPOINT_URL is not set: run "
+    "`vectora-gitops sandbox up` and paste the export lines it prints (or unset the sandbox "
+    "credentials to use AWS)")
+
+
+@pytest.mark.parametrize(("argv", "expected_err"), [
+    (["plan", "--env", "dev"], SANDBOX_CREDENTIALS_ALONE + "\n"),
+    (["snapshot", "list", "--env", "stage"], SANDBOX_CREDENTIALS_ALONE + "\n"),
+    (["drift", "--env", "dev"], f"dev: {SANDBOX_CREDENTIALS_ALONE}\n"),
+])
+def test_sandbox_credentials_without_an_endpoint_stop_before_any_request(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        argv: list[str], expected_err: str) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SANDBOX_KEY)
+    calls: list[str] = []
+    remove_call = add_request_hook(lambda service, operation, params: calls.append(operation))
+    remove_send = add_send_hook(lambda service, operation: calls.append(operation))
+    try:
+        code, _, err = run(capsys, repo, *argv)
+    finally:
+        remove_send()
+        remove_call()
+    assert code == 1 and err == expected_err
+    assert calls == []  # nothing sent anywhere: no wait for the real AWS to refuse the key
+
+
+# ---- apply prints its plan once; drift ends with the next step ---------------------------------
+
+def test_apply_prints_its_plan_once(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    assert code == 0
+    assert out.count("Plan for dev at ") == 1 and out.count(" change(s): ") == 1
+    assert out.splitlines()[-1].startswith("dev: applied ")
+
+
+def test_the_demo_shows_the_plan_once_then_applies_and_plans_again() -> None:
+    # `bin/demo` ran `plan` then `apply`, which prints the same plan again: the plan showed twice.
+    lines = [line.split() for line in (REPO_ROOT / "bin" / "demo").read_text().splitlines()]
+    steps = [words[1] for words in lines if words[:1] == ["vectora-gitops"]]
+    assert steps[:2] == ["apply", "plan"]
+
+
+def test_drift_ends_with_the_next_step_for_each_outcome(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes")[0] == 0
+    code, out, _ = run(capsys, seeded, "drift", "--env", "dev")
+    assert (code, out) == (0, "dev: no drift\nnext: in sync: nothing to do\n")
+
+    put(CONFIG, GLOSSARY_KEY, b"edited by hand\n")
+    code, out, _ = run(capsys, seeded, "drift", "--env", "dev")
+    assert code == 2
+    assert out.splitlines()[-1] == (
+        "next: to put AWS back to git: vectora-gitops apply --env dev (or vectora-gitops drift "
+        "--env dev --heal); to keep AWS's change, put it in git by a pull request")
+
+    code, out, err = run(capsys, seeded, "drift", "--all")
+    assert code == 2 and err == ""
+    assert out.splitlines()[-4:] == [
+        "next:",
+        "  dev: to put AWS back to git: vectora-gitops apply --env dev (or vectora-gitops drift "
+        "--env dev --heal); to keep AWS's change, put it in git by a pull request",
+        "  prod: to put AWS back to git: vectora-gitops apply --env prod; to keep AWS's change, "
+        "put it in git by a pull request",
+        "  stage: to put AWS back to git: vectora-gitops apply --env stage; to keep AWS's "
+        "change, put it in git by a pull request"]
+
+    code, out, _ = run(capsys, seeded, "drift", "--env", "dev", "--heal")
+    assert code == 0 and out.splitlines()[-1] == "next: in sync: nothing to do"
+    assert objects(CONFIG, GLOSSARY_KEY)[GLOSSARY_KEY] == (seeded / GLOSSARY).read_bytes()
+
+    code, out, err = run(capsys, seeded, "drift", "--env", "stage", "--heal")
+    assert code == 1 and "stage: not healed: sync.self_heal is false" in err
+    assert out.splitlines()[-1] == (
+        "next: to put AWS back to git: vectora-gitops apply --env stage; to keep AWS's change, "
+        "put it in git by a pull request")
+
+
+def test_drift_that_cannot_run_says_to_fix_and_check_again(
+        repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SANDBOX_KEY)
+    code, out, _ = run(capsys, repo, "drift", "--env", "prod")
+    assert code == 1
+    assert out == (f"prod: error: {SANDBOX_CREDENTIALS_ALONE}\n"
+                   "next: fix the error above, then check again: vectora-gitops drift --env prod\n")
