@@ -26,7 +26,7 @@ def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentPars
 
 def undocumented(parser: argparse.ArgumentParser) -> list[str]:
     """What the help leaves out: an option or argument without a help line, a command without
-    an example of itself or without its exit codes."""
+    an example of itself, the environment names or its exit codes."""
     missing = [f"{PROG} {'/'.join(a.option_strings) or a.dest}: no help"
                for a in parser._actions if not isinstance(a, argparse._SubParsersAction)
                and (not a.help or a.help == argparse.SUPPRESS)]
@@ -41,6 +41,8 @@ def undocumented(parser: argparse.ArgumentParser) -> list[str]:
         epilog = command.epilog or ""
         if not re.search(rf"^examples:\n  {PROG} {re.escape(name)}( |$)", epilog, re.M):
             missing.append(f"{name}: no example")
+        if "\nenvironments: dev, stage, prod\n" not in f"\n{epilog}":
+            missing.append(f"{name}: no environment names")
         if "exit codes: 0 " not in epilog:
             missing.append(f"{name}: no exit codes")
         if not isinstance(command.formatter_class, type) or not issubclass(
@@ -60,14 +62,14 @@ def test_the_walk_finds_what_is_missing() -> None:
     parser = build_parser(REPO_ENVS)
     plan = commands(parser)["plan"]
     plan.add_argument("--brand-new-flag", action="store_true")
-    plan.epilog = "exit codes: 0 in sync"
+    plan.epilog = "environments: dev, stage, prod\n\nexit codes: 0 in sync"
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     bare = sub.add_parser("bare")
     bare.add_argument("thing")
-    assert undocumented(parser) == ["bare: no help line in the list of commands",
-                                    "plan --brand-new-flag: no help", "plan: no example",
-                                    "bare thing: no help", "bare: no example",
-                                    "bare: no exit codes", "bare: the examples would be rewrapped"]
+    assert undocumented(parser) == [
+        "bare: no help line in the list of commands", "plan --brand-new-flag: no help",
+        "plan: no example", "bare thing: no help", "bare: no example",
+        "bare: no environment names", "bare: no exit codes", "bare: the examples would be rewrapped"]
 
 
 def test_environment_options_name_the_real_environments() -> None:

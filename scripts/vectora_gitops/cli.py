@@ -119,11 +119,13 @@ def _main_epilog(n: _Names) -> str:
             f"`{PROG} COMMAND --help` shows a command's options and examples.")
 
 
-def _command(sub: Any, name: str, summary: str, examples: Sequence[str], codes: str,
+def _command(sub: Any, n: _Names, name: str, summary: str, examples: Sequence[str], codes: str,
              note: str = "") -> argparse.ArgumentParser:
-    """One command's parser: its help line, examples and exit codes at the end of its --help."""
+    """One command's parser: its help line; at the end of its --help the environments, examples
+    and exit codes."""
     shown = "\n".join(f"  {PROG} {e}" for e in examples)
-    epilog = (f"{note}\n\n" if note else "") + f"examples:\n{shown}\n\n{EXIT_CODES[codes]}"
+    epilog = (f"{note}\n\n" if note else "") + (
+        f"environments: {', '.join(n.all)}\n\nexamples:\n{shown}\n\n{EXIT_CODES[codes]}")
     parser: argparse.ArgumentParser = sub.add_parser(
         name, help=summary, description=summary[0].upper() + summary[1:] + ".", epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,15 +133,16 @@ def _command(sub: Any, name: str, summary: str, examples: Sequence[str], codes: 
 
 
 def _validate(sub: Any, n: _Names) -> None:
-    p = _command(sub, "validate", "check every file of the repository",
+    p = _command(sub, n, "validate", "check every file of the repository",
                  ["validate", "validate --base origin/main"], "done",
-                 "Every problem is one line, path:line: message; warnings alone exit 0.")
+                 "Every problem is one line, path:line: message (a YAML syntax error adds the "
+                 "column, the line and a caret); warnings alone exit 0.")
     p.add_argument("--base", metavar="REF", help="also check released versions against REF "
                    "(a released file must be byte-identical and may not be deleted)")
-    p = _command(sub, "migrate-client", "turn a legacy <id>_v<N>.yaml into "
+    p = _command(sub, n, "migrate-client", "turn a legacy <id>_v<N>.yaml into "
                  "clients/<id>/<N>.0.0.yaml", ["migrate-client clients/lai_weekly_v7.yaml"], "done")
     p.add_argument("file", type=Path, metavar="FILE", help="the legacy client config to migrate")
-    p = _command(sub, "move-client", "move a legacy client id to a stable id in one "
+    p = _command(sub, n, "move-client", "move a legacy client id to a stable id in one "
                  "environment, one step at a time",
                  [f"move-client lai_weekly_v7 --to lai_weekly --env {n.first} start",
                   f"move-client lai_weekly_v7 --to lai_weekly --env {n.first} switch",
@@ -156,7 +159,7 @@ def _validate(sub: Any, n: _Names) -> None:
 
 
 def _plan_apply(sub: Any, n: _Names) -> None:
-    p = _command(sub, "plan", "show what apply would change in an environment",
+    p = _command(sub, n, "plan", "show what apply would change in an environment",
                  [f"plan --env {n.first}",
                   f"plan --env {n.second} --output markdown --out plan.json"], "plan")
     p.add_argument("--env", required=True, help=n.env_help("the environment to plan"))
@@ -166,7 +169,7 @@ def _plan_apply(sub: Any, n: _Names) -> None:
     p.add_argument("--out", type=Path, metavar="FILE",
                    help="also save the plan (JSON) to FILE, for `apply --plan FILE`")
     p.add_argument("--prune", action="store_true", help="include deletions of unmanaged objects")
-    p = _command(sub, "apply", "make an environment match git",
+    p = _command(sub, n, "apply", "make an environment match git",
                  [f"apply --env {n.first}", f"apply --env {n.first} --yes",
                   f"apply --env {n.last} --plan plan.json --yes"], "done",
                  "Prints the plan, asks (or --yes), then applies it under the environment's lock.")
@@ -184,7 +187,7 @@ def _plan_apply(sub: Any, n: _Names) -> None:
 
 
 def _drift(sub: Any, n: _Names) -> None:
-    p = _command(sub, "drift", "compare AWS with git and report differences",
+    p = _command(sub, n, "drift", "compare AWS with git and report differences",
                  [f"drift --env {n.first}", "drift --all",
                   "drift --all --output markdown --out drift/", f"drift --env {n.first} --heal"],
                  "drift")
@@ -199,7 +202,7 @@ def _drift(sub: Any, n: _Names) -> None:
 
 
 def _promotion(sub: Any, n: _Names) -> None:
-    p = _command(sub, "promote", "copy pins from one environment to the next",
+    p = _command(sub, n, "promote", "copy pins from one environment to the next",
                  [f"promote --from {n.first} --to {n.second}",
                   f"promote --from {n.first} --to {n.second} --only canonical",
                   f"promote --from {n.second} --to {n.last} --commit --body-out body.md"], "done")
@@ -215,7 +218,7 @@ def _promotion(sub: Any, n: _Names) -> None:
     p.add_argument("--allow-downgrade", action="store_true",
                    help="allow a pin to go back to an older version (needs --reason)")
     p.add_argument("--reason", help="why a downgrade is allowed (kept in the commit and the PR body)")
-    p = _command(sub, "gates", "evaluate the promotion gates of the target environment",
+    p = _command(sub, n, "gates", "evaluate the promotion gates of the target environment",
                  [f"gates --from {n.first} --to {n.second}",
                   f"gates --from {n.second} --to {n.last}", "gates --check-pr --base origin/main"],
                  "gates")
@@ -226,7 +229,7 @@ def _promotion(sub: Any, n: _Names) -> None:
     p.add_argument("--check-pr", action="store_true",
                    help="check every new pin of a pull request against the gates (needs --base)")
     p.add_argument("--base", metavar="REF", help="with --check-pr: the pull request's base")
-    p = _command(sub, "record-e2e", "record an end-to-end test result",
+    p = _command(sub, n, "record-e2e", "record an end-to-end test result",
                  [f"record-e2e --env {n.second} --result pass --url https://ci.example/run/42"],
                  "done")
     p.add_argument("--env", required=True, help=n.env_help("the environment tested"))
@@ -236,7 +239,7 @@ def _promotion(sub: Any, n: _Names) -> None:
 
 
 def _versions(sub: Any, n: _Names) -> None:
-    p = _command(sub, "new-version", "start a prerelease of a client config or the bundle",
+    p = _command(sub, n, "new-version", "start a prerelease of a client config or the bundle",
                  ["new-version canonical --minor", "new-version client lai_weekly"], "done",
                  f"The prerelease is pinned in {n.first}; edit it, validate, then release it.")
     p.add_argument("kind", choices=("client", "canonical"),
@@ -248,7 +251,7 @@ def _versions(sub: Any, n: _Names) -> None:
         bump.add_argument(flag, dest="bump", action="store_const", const=flag[2:],
                           help=f"bump the {flag[2:]} number" + (" (default)" if flag == "--minor"
                                                                 else ""))
-    p = _command(sub, "release", "turn a prerelease into its immutable release",
+    p = _command(sub, n, "release", "turn a prerelease into its immutable release",
                  ["release canonical 2.2.0-dev.1", "release client lai_weekly 7.2.0-dev.1",
                   "release layer vectora-core 1.4.1 --zip build/vectora-core.zip"], "done")
     p.add_argument("kind", choices=("client", "canonical", "layer"),
@@ -262,7 +265,7 @@ def _versions(sub: Any, n: _Names) -> None:
 
 
 def _snapshots(sub: Any, n: _Names) -> None:
-    p = _command(sub, "snapshot", "create, list or restore snapshots",
+    p = _command(sub, n, "snapshot", "create, list or restore snapshots",
                  [f"snapshot create --env {n.first} --name before-migration",
                   f"snapshot list --env {n.first}",
                   f"snapshot restore --env {n.first} --name before-migration"], "done")
@@ -274,24 +277,24 @@ def _snapshots(sub: Any, n: _Names) -> None:
     p.add_argument("--export", type=Path, metavar="DIR",
                    help="create: also write it to DIR (new or empty); restore: read it from DIR")
     p.add_argument("--yes", action="store_true", help="restore: do not ask for confirmation")
-    p = _command(sub, "import", "adopt a live environment into git",
+    p = _command(sub, n, "import", "adopt a live environment into git",
                  [f"import --env {n.first}"], "done",
                  "Only reads AWS; writes git so that the next plan is empty.")
     p.add_argument("--env", required=True, help=n.env_help("the environment to adopt"))
 
 
 def _misc(sub: Any, n: _Names) -> None:
-    p = _command(sub, "status", "environment matrix",
+    p = _command(sub, n, "status", "environment matrix",
                  ["status", "status --output html --out status.html"], "done")
     p.add_argument("--output", choices=("text", "markdown", "html"), default="text",
                    help="text (default), markdown or html")
     p.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
-    p = _command(sub, "history", "deployment records, newest first",
+    p = _command(sub, n, "history", "deployment records, newest first",
                  [f"history --env {n.last}", f"history --env {n.first} --limit 5"], "done")
     p.add_argument("--env", required=True, help=n.env_help("the environment"))
     p.add_argument("--limit", type=int, default=20, metavar="N",
                    help="show at most N records (default 20)")
-    p = _command(sub, "iam-policy", "least-privilege IAM policy for an environment's role",
+    p = _command(sub, n, "iam-policy", "least-privilege IAM policy for an environment's role",
                  [f"iam-policy --env {n.last}", f"iam-policy --env {n.last} --read-only",
                   f"iam-policy --env {n.last} --bucket-policy"], "done")
     p.add_argument("--env", required=True, help=n.env_help("the environment"))
@@ -303,7 +306,7 @@ def _misc(sub: Any, n: _Names) -> None:
     p.add_argument("--writer-role", metavar="NAME",
                    help="with --bucket-policy: the apply role's name (default "
                         "vectora-gitops-apply-ENV)")
-    p = _command(sub, "sandbox", "local AWS emulator on 127.0.0.1",
+    p = _command(sub, n, "sandbox", "local AWS emulator on 127.0.0.1",
                  ["sandbox up", "sandbox status", "sandbox down"], "sandbox",
                  "`sandbox up` prints the export lines that point the other commands at it.")
     p.add_argument("action", choices=("up", "down", "status"), help="up, down or status")
