@@ -16,11 +16,15 @@ from vectora_gitops.cli import PROG, build_parser, environment_names, main
 REPO_ENVS = ["dev", "stage", "prod"]
 
 
-def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+def commands(parser: argparse.ArgumentParser, prefix: str = "",
+             depth: int = 0) -> dict[str, argparse.ArgumentParser]:
+    """Every command by its name, nested subcommands included (`snapshot export`)."""
     found: dict[str, argparse.ArgumentParser] = {}
     for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            found.update(action.choices)
+        if isinstance(action, argparse._SubParsersAction) and depth < 3:
+            for name, command in action.choices.items():
+                found[f"{prefix}{name}"] = command
+                found.update(commands(command, f"{prefix}{name} ", depth + 1))
     return found
 
 
@@ -30,12 +34,15 @@ def undocumented(parser: argparse.ArgumentParser) -> list[str]:
     missing = [f"{PROG} {'/'.join(a.option_strings) or a.dest}: no help"
                for a in parser._actions if not isinstance(a, argparse._SubParsersAction)
                and (not a.help or a.help == argparse.SUPPRESS)]
-    for sub in (a for a in parser._actions if isinstance(a, argparse._SubParsersAction)):
-        listed = {a.dest: a.help for a in sub._choices_actions}
-        missing += [f"{name}: no help line in the list of commands" for name in sub.choices
-                    if not listed.get(name)]
+    for prefix, owner in [("", parser), *((f"{n} ", c) for n, c in commands(parser).items())]:
+        for sub in (a for a in owner._actions if isinstance(a, argparse._SubParsersAction)):
+            listed = {a.dest: a.help for a in sub._choices_actions}
+            missing += [f"{prefix}{name}: no help line in the list of commands"
+                        for name in sub.choices if not listed.get(name)]
     for name, command in commands(parser).items():
         for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue  # its commands are checked one by one
             if not action.help or action.help == argparse.SUPPRESS:
                 missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}: no help")
         epilog = command.epilog or ""
@@ -66,10 +73,19 @@ def test_the_walk_finds_what_is_missing() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     bare = sub.add_parser("bare")
     bare.add_argument("thing")
+    nested = commands(parser)["snapshot"].add_subparsers(dest="what")
+    nested.add_parser("export", help="export one", epilog="environments: dev, stage, prod\n\n"
+                      "examples:\n  vectora-gitops snapshot export x\n\nexit codes: 0 done",
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    nested.add_parser("show")
     assert undocumented(parser) == [
-        "bare: no help line in the list of commands", "plan --brand-new-flag: no help",
-        "plan: no example", "bare thing: no help", "bare: no example",
-        "bare: no environment names", "bare: no exit codes", "bare: the examples would be rewrapped"]
+        "bare: no help line in the list of commands",
+        "snapshot show: no help line in the list of commands",
+        "plan --brand-new-flag: no help", "plan: no example",
+        "snapshot show: no example", "snapshot show: no environment names",
+        "snapshot show: no exit codes", "snapshot show: the examples would be rewrapped",
+        "bare thing: no help", "bare: no example", "bare: no environment names",
+        "bare: no exit codes", "bare: the examples would be rewrapped"]
 
 
 def test_environment_options_name_the_real_environments() -> None:
