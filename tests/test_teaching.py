@@ -42,6 +42,20 @@ def test_environment_names_suggest_the_closest(repo: Path, capsys: pytest.Captur
     assert (code, out, err) == (1, "", message + "\n")
 
 
+@pytest.mark.parametrize(("argv", "tail"), [
+    (["plna", "--env", "dev"], "; did you mean 'plan'? (see --help)"),
+    (["snapshot", "lst", "--env", "dev"], "; did you mean 'list'? (see --help)"),
+    (["drift", "--env", "dev", "--output", "mardown"], "; did you mean 'markdown'? (see --help)"),
+    (["plan", "--env", "dev", "--output", "zzz"], "'json') (see --help)"),
+])
+def test_mistyped_commands_and_choices_suggest_the_closest(
+        repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str], tail: str) -> None:
+    code, out, err = run(capsys, repo, *argv)
+    assert (code, out) == (1, "") and err.count("\n") == 1
+    assert err.startswith("vectora-gitops") and "invalid choice" in err
+    assert err.endswith(tail + "\n")
+
+
 @pytest.mark.parametrize(("only", "message"), [
     ("clinets/x", "--only clinets/x: write clients/<id>, canonical or layers/<name>; did you mean "
                   "'clients/lai_weekly'?"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from vectora_gitops import console
-from vectora_gitops.errors import FatalError, UsageError
+from vectora_gitops.errors import FatalError, UsageError, did_you_mean
 
 PROG = "vectora-gitops"
 OUTPUTS = ("text", "markdown", "json")
@@ -27,7 +28,18 @@ CRASH_DIR_ENV = "VECTORA_GITOPS_CRASH_DIR"
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see --help)")
+        raise UsageError(f"{self.prog}: {message}{_meant(message)} (see --help)")
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)$")
+
+
+def _meant(message: str) -> str:
+    """`; did you mean 'plan'?` after argparse's "invalid choice" (`vectora-gitops plna`)."""
+    found = _INVALID_CHOICE.search(message)
+    if not found:
+        return ""
+    return did_you_mean(found.group(1), re.findall(r"'([^']*)'", found.group(2)))
 
 
 # The documented promotion chain; the help shows the environments of the repository in this
