@@ -142,7 +142,6 @@ class Aws:
                 self._clients[service] = client
             return self._clients[service]
 
-
     def _probe_local(self, request: Any, **_: Any) -> None:
         """Once per local endpoint: is anything listening? (SandboxNotRunning if not)."""
         url = urlparse(str(request.url))

@@ -259,18 +259,23 @@ def _quote_opened_before(text: str, mark: Any) -> _Mark | None:
     quote, at = text[end], end - 1
     while at >= 0:
         if text[at] == quote:
-            doubled = quote == "'" and at > 0 and text[at - 1] == "'"
-            slashes = len(text[:at]) - len(text[:at].rstrip("\\"))
-            if doubled:
+            if quote == "'" and at > 0 and text[at - 1] == "'":  # '' inside single quotes
                 at -= 2
                 continue
-            if quote == "'" or slashes % 2 == 0:
+            if quote == "'" or _backslashes_before(text, at) % 2 == 0:
                 break
         at -= 1
     line = text.count("\n", 0, max(at, 0))
     if at < 0 or line >= mark.line:
         return None
     return _Mark(line, at - (text.rfind("\n", 0, at) + 1))
+
+
+def _backslashes_before(text: str, at: int) -> int:
+    count = 0
+    while at - count - 1 >= 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count
 
 
 def _excerpt(source: str, column: int) -> tuple[str, ...]:
