@@ -12,6 +12,9 @@ from botocore.exceptions import EndpointConnectionError
 from helpers_repo import REPO_ROOT, edit, line_of
 from support import CONFIG, GLOSSARY, objects, put, run
 from vectora_gitops.aws.client import SANDBOX_KEY, add_request_hook, add_send_hook
+from vectora_gitops.desired import yamledit
+from vectora_gitops.desired.yamlfile import parse_yaml
+from vectora_gitops.errors import InputError
 from vectora_gitops.sandbox.server import free_port
 
 CLIENT_DEV = "clients/lai_weekly/7.2.0-dev.1.yaml"  # pinned in dev only
@@ -306,3 +309,27 @@ def test_drift_that_cannot_run_says_to_fix_and_check_again(
     assert code == 1
     assert out == (f"prod: error: {SANDBOX_CREDENTIALS_ALONE}\n"
                    "next: fix the error above, then check again: vectora-gitops drift --env prod\n")
+
+
+@pytest.mark.parametrize(("text", "first", "caret"), [
+    ('a: "x\\"\nb: "y"\n', "f.yaml:1:4: YAML syntax error: a quoted value opened here is never "
+     "closed (it reads on to the quote on line 2)", '  a: "x\\"\n     ^'),
+    ("a: 'it''s\nb: 'y'\n", "f.yaml:1:4: YAML syntax error: a quoted value opened here is never "
+     "closed (it reads on to the quote on line 2)", "  a: 'it''s\n     ^"),
+    ("a: 1\nb: [\n", "f.yaml:2:5: YAML syntax error: did not find expected node content",
+     "  b: [\n      ^"),
+    ("a: b: c\n", "f.yaml:1:5: YAML syntax error: mapping values are not allowed in this context",
+     "  a: b: c\n      ^"),
+])
+def test_syntax_error_marks_of_the_loader_and_the_editor(text: str, first: str,
+                                                         caret: str) -> None:
+    # The same line, column and caret from the loader (PyYAML) and the editor (ruamel).
+    for reader in (parse_yaml, yamledit.compose):
+        with pytest.raises(InputError) as info:
+            reader(text, display="f.yaml")
+        line, *excerpt = info.value.lines()
+        assert line.split(": YAML syntax error")[0] == first.split(": YAML syntax error")[0]
+        assert "\n".join(excerpt) == caret
+    with pytest.raises(InputError) as info:
+        parse_yaml(text, display="f.yaml")
+    assert info.value.lines()[0] == first
