@@ -74,7 +74,11 @@ def _plan_apply(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--override-window", action="store_true",
                    help="apply inside a deny window (needs --reason)")
-    p.add_argument("--reason", help="why the deny window is overridden (kept in the record)")
+    p.add_argument("--reason", help="why the deny window is overridden, or the stateful "
+                   "resources replaced (kept in the record)")
+    p.add_argument("--allow-replace", action="append", default=[], metavar="STACK.RESOURCE",
+                   help="let a stack change remove or replace this stateful resource (bucket, "
+                        "log group, role), e.g. s0-core.ConfigBucket; repeatable; needs --reason")
     p.add_argument("--break-glass-reason", metavar="TEXT",
                    help="why the promotion check is bypassed (kept in the record; default: "
                         "$VECTORA_BREAK_GLASS_REASON)")

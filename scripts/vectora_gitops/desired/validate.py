@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vectora_gitops.desired import codeowners, moves, schemas, versions
+from vectora_gitops.desired import codeowners, moves, schemas, stacks, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
@@ -73,6 +73,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     known = {(m.source, m.id) for f in envs.values() for m in f.env.client_moves}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+        report.problems.extend(stacks.problems(repo, files.env, files.pins))
         report.problems.extend(moves.pair_problems(files.env, files.pins, known))
     depth = {name: _depth(name, envs) for name in envs}
     for _doc, _bundle_index, pinned in report.pinned_in.values():

@@ -1,0 +1,74 @@
+"""A new environment is a pull request (docs/architecture.md §10): environments/qa/ added to a
+clone validates, its plan lists every stack to create and every object and layer to sync, one
+apply brings it from nothing to in sync, and the next plan is empty."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stack_support import add_qa
+from support import client, function, objects, run, run_records
+
+QA_BUCKETS = ("config", "data", "newsletters", "lambda-code")
+QA_STACKS = ("vectora-inbox-s0-core-qa", "vectora-inbox-s0-iam-qa", "vectora-inbox-s1-runtime-qa")
+
+
+def test_qa_from_nothing_to_in_sync(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(seeded)
+    assert run(capsys, seeded, "validate")[0] == 0
+
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa", "--output", "json")
+    assert code == 2, err
+    plan = json.loads(out)
+    creates = [c for c in plan["changes"] if c["kind"] == "create_stack"]
+    assert [c["name"] for c in creates] == list(QA_STACKS)  # dependency order
+    assert creates[1]["outputs_in"] == {
+        "ConfigBucketName": "s0-core.ConfigBucketName", "DataBucketName": "s0-core.DataBucketName",
+        "NewslettersBucketName": "s0-core.NewslettersBucketName"}
+    assert {r["logical_id"] for r in creates[0]["resources"]} == {
+        "ConfigBucket", "DataBucket", "NewslettersBucket", "LambdaCodeBucket"}
+    assert plan["summary"]["put_object"] > 10
+    assert plan["summary"]["publish_layer"] == 2
+    assert plan["summary"]["update_function"] == 3
+    for name in QA_STACKS:  # a plan creates nothing, not even a change set's empty stack
+        with pytest.raises(client("cloudformation").exceptions.ClientError):
+            client("cloudformation").describe_stacks(StackName=name)
+
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa")
+    assert code == 2
+    assert "+ create stack vectora-inbox-s0-core-qa from templates/s0-core/1.0.0.yaml" in out
+    assert "Add DataBucket (AWS::S3::Bucket)" in out
+
+    code, out, err = run(capsys, seeded, "apply", "--env", "qa", "--yes")
+    assert code == 0, err
+    assert "stack vectora-inbox-s1-runtime-qa: CREATE_COMPLETE" in err
+    assert "sandbox: the emulator does not apply VersioningConfiguration" in err
+
+    s3 = client("s3")
+    for bucket in QA_BUCKETS:
+        assert s3.get_bucket_versioning(Bucket=f"vectora-inbox-{bucket}-qa")["Status"] == "Enabled"
+    roles = {r["RoleName"] for r in client("iam").list_roles()["Roles"]}
+    assert {"vectora-inbox-ingest-role-qa", "vectora-inbox-normalize-score-role-qa",
+            "vectora-inbox-newsletter-role-qa"} <= roles
+    ingest = function("vectora-inbox-ingest-v2-qa")
+    assert ingest["Role"].endswith(":role/vectora-inbox-ingest-role-qa")
+    assert ingest["Environment"]["Variables"]["ENV"] == "qa"
+    assert len(ingest["Layers"]) == 2
+    assert "clients/lai_weekly.yaml" in objects("vectora-inbox-config-qa", "clients/")
+    record = run_records("vectora-inbox-data-qa")[-1]
+    assert record["result"] == "succeeded"
+    assert record["pins"]["templates"] == {"s0-core": "1.0.0", "s0-iam": "1.0.0",
+                                           "s1-runtime": "1.0.0"}
+    assert record["stacks"]["s0-iam"]["parameters"]["ConfigBucketName"] == \
+        "vectora-inbox-config-qa"
+    assert record["stacks"]["s1-runtime"]["outputs"]["IngestFunctionArn"].endswith(
+        ":function:vectora-inbox-ingest-v2-qa")
+
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa")
+    assert code == 0, out + err
+    assert "qa: in sync" in out
+    for name in QA_STACKS:
+        assert client("cloudformation").list_change_sets(StackName=name)["Summaries"] == []
