@@ -97,6 +97,15 @@ def update(run: StackRun, change: UpdateStack) -> None:
     run.say(f"stack {change.name}: executing change set {name} ({len(found)} change(s))")
     cloudformation.execute_change_set(run.aws, change.name, name)
     _finish(run, change, params, "update")
+    _leftovers(run, change.name)
+
+
+def _leftovers(run: StackRun, name: str) -> None:
+    """AWS removes a stack's change sets once one is executed; the emulator keeps them: ours
+    are deleted so that none is left behind."""
+    for left in cloudformation.change_set_names(run.aws, name):
+        if left.startswith("vectora-gitops-"):
+            cloudformation.delete_change_set(run.aws, name, left)
 
 
 def _checked(run: StackRun, change: UpdateStack, found: tuple[ResourceChange, ...]

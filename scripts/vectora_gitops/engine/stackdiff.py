@@ -108,7 +108,7 @@ def stack_changes(stacks: tuple[DesiredStack, ...], actual: ActualState) -> list
             continue
         preview = actual.previews.get(stack.key)
         why = differences(stack, observed, params, later)
-        if why and preview:
+        if why and preview is not None:
             changes.append(UpdateStack(stack.key, stack.name, stack.template_version,
                                        stack.sha256, params, later, dict(stack.tags),
                                        infer_replacements(preview, observed, stack), why=why))

@@ -1,0 +1,285 @@
+"""Managed stacks (docs/architecture.md §10): validation of parameters, outputs and cycles;
+plans from change sets that leave none behind; the stateful-resource guard; unknown is never
+absent; stuck stacks are reported with what to do. Against the emulator where it behaves like
+AWS, through botocore's Stubber with AWS's documented answers where it does not."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from helpers_repo import edit, git
+from stack_support import add_qa
+from support import client, run
+from vectora_gitops.aws import cloudformation
+from vectora_gitops.aws.client import Aws, add_request_hook
+from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.state import desired_state
+from vectora_gitops.engine.actual import ActualState
+from vectora_gitops.engine.changes import (
+    CreateStack,
+    ProtectStack,
+    UpdateStack,
+    from_json,
+    to_json,
+)
+from vectora_gitops.engine.stackapply import failure
+from vectora_gitops.engine.stackdiff import stack_changes
+from vectora_gitops.errors import AwsError, InputError
+from vectora_gitops.observed import ObservedStack, ResourceChange
+
+QA_ENV = "environments/qa/environment.yaml"
+CORE = "vectora-inbox-s0-core-qa"
+STACKS = (CORE, "vectora-inbox-s0-iam-qa", "vectora-inbox-s1-runtime-qa")
+
+
+def _qa_applied(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo)
+    code, _, err = run(capsys, repo, "apply", "--env", "qa", "--yes")
+    assert code == 0, err
+
+
+def _change_sets() -> list[str]:
+    cfn = client("cloudformation")
+    return [s["ChangeSetName"] for name in STACKS
+            for s in cfn.list_change_sets(StackName=name)["Summaries"]]
+
+
+def _commit(repo: Path, message: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+def test_cycle_between_stacks_is_refused(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo, commit=False)
+    edit(repo, QA_ENV, "      NoncurrentVersionDays: 30\n",
+         "      NoncurrentVersionDays: {output: s1-runtime.IngestFunctionArn}\n")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert ("environments/qa/environment.yaml: stacks: the outputs they take form a cycle "
+            "(s0-core -> s1-runtime -> s0-iam -> s0-core); a stack cannot wait for itself") in err
+
+
+def test_parameters_are_checked_against_the_template(repo: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo, commit=False)
+    edit(repo, QA_ENV, "      LogRetentionDays: 14\n", "      LogRetentionDay: 14\n")
+    edit(repo, QA_ENV, "{output: s0-iam.NewsletterRoleArn}", "{output: s0-iam.NewsRoleArn}")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert ("stacks.s1-runtime.parameters.LogRetentionDay: not a parameter of "
+            "templates/s1-runtime/1.0.0.yaml (its parameters: Env, IngestRoleArn,") in err
+    assert ("stacks.s1-runtime.parameters.NewsletterRoleArn: output s0-iam.NewsRoleArn: "
+            "templates/s0-iam/1.0.0.yaml has no output NewsRoleArn (its outputs: IngestRoleArn, "
+            "NormalizeScoreRoleArn, NewsletterRoleArn)") in err
+    assert "stacks.s1-runtime.parameters: NewsletterRoleArn is required by" not in err
+
+
+def test_a_template_pin_without_its_file(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo, commit=False)
+    edit(repo, "environments/qa/pins.yaml", "s0-iam: 1.0.0", "s0-iam: 1.2.0")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert "templates/s0-iam/1.2.0.yaml" in err
+    assert "Traceback" not in err
+
+
+# --- plan and apply of a change ------------------------------------------------------------------
+
+def test_parameter_change_previewed_then_applied(seeded: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    _qa_applied(seeded, capsys)
+    edit(seeded, QA_ENV, "      LogRetentionDays: 14\n", "      LogRetentionDays: 30\n")
+    _commit(seeded, "qa: keep logs 30 days")
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa", "--output", "json")
+    assert code == 2, err
+    [change] = json.loads(out)["changes"]
+    assert change["kind"] == "update_stack"
+    assert change["why"] == ["parameter LogRetentionDays"]
+    assert _change_sets() == []  # the plan's change set was deleted again
+    assert run(capsys, seeded, "apply", "--env", "qa", "--yes")[0] == 0
+    params = client("cloudformation").describe_stacks(StackName=STACKS[2])["Stacks"][0][
+        "Parameters"]
+    assert {"ParameterKey": "LogRetentionDays", "ParameterValue": "30"} in params
+    assert _change_sets() == []
+    assert run(capsys, seeded, "plan", "--env", "qa")[0] == 0
+
+
+def test_replacing_a_bucket_is_refused_without_allow_replace(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _qa_applied(seeded, capsys)
+    core = seeded / "templates" / "s0-core"
+    shutil.copy(core / "1.0.0.yaml", core / "1.1.0.yaml")
+    edit(seeded, "templates/s0-core/1.1.0.yaml", '"vectora-inbox-newsletters-${Env}"',
+         '"vectora-inbox-letters-${Env}"')
+    edit(seeded, "environments/qa/pins.yaml", "s0-core: 1.0.0", "s0-core: 1.1.0")
+    _commit(seeded, "s0-core 1.1.0")
+    before = client("cloudformation").get_template(StackName=CORE)["TemplateBody"]
+
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa")
+    assert code == 2, err
+    assert "~ update stack vectora-inbox-s0-core-qa to templates/s0-core/1.1.0.yaml: template" in out
+    assert ("Modify NewslettersBucket (AWS::S3::Bucket) REPLACEMENT True (from the templates: "
+            "BucketName changed) [stateful]") in out
+
+    code, out, err = run(capsys, seeded, "apply", "--env", "qa", "--yes")
+    assert code == 1
+    assert ("stack vectora-inbox-s0-core-qa: the plan removes or replaces the stateful resource "
+            "s0-core.NewslettersBucket; its data or the functions using it would be lost. "
+            "Refused: pass --allow-replace s0-core.NewslettersBucket --reason TEXT") in err
+    assert client("cloudformation").get_template(StackName=CORE)["TemplateBody"] == before
+    assert _change_sets() == []
+    buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
+    assert "vectora-inbox-letters-qa" not in buckets and "vectora-inbox-newsletters-qa" in buckets
+
+    code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes", "--allow-replace",
+                       "s0-core.NewslettersBucket")
+    assert code == 1 and "--allow-replace needs --reason TEXT" in err
+
+
+# --- unknown is never absent ---------------------------------------------------------------------
+
+def test_a_stack_that_cannot_be_read_is_unknown(seeded: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(seeded)
+
+    def deny(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "DescribeStacks" and params.get("StackName") == STACKS[1]:
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not allowed"}},
+                              operation)
+
+    remove = add_request_hook(deny)
+    try:
+        code, _, err = run(capsys, seeded, "plan", "--env", "qa")
+        code_apply, _, err_apply = run(capsys, seeded, "apply", "--env", "qa", "--yes")
+    finally:
+        remove()
+    assert code == 1 and code_apply == 1
+    assert ("DescribeStacks vectora-inbox-s0-iam-qa: AccessDenied: not allowed (the role lacks "
+            "this permission; see `vectora-gitops iam-policy`); the state of stack "
+            "vectora-inbox-s0-iam-qa is unknown (not absent)") in err
+    assert "unknown (not absent)" in err_apply
+    existing = {s["StackName"] for s in client("cloudformation").describe_stacks()["Stacks"]}
+    assert existing.isdisjoint(STACKS)  # nothing created
+
+
+def test_describe_stack_on_aws_answers() -> None:
+    """AWS's answers (Stubber): absent is a ValidationError saying so; throttling is unknown."""
+    aws = Aws("eu-west-3")
+    cfn = aws.client("cloudformation")
+    with Stubber(cfn) as stub:
+        stub.add_client_error("describe_stacks", "ValidationError",
+                              "Stack with id vectora-inbox-s0-core-qa does not exist", 400)
+        assert cloudformation.describe_stack(aws, CORE) is None
+        stub.add_client_error("describe_stacks", "Throttling", "Rate exceeded", 400)
+        with pytest.raises(AwsError, match="unknown \\(not absent\\)"):
+            cloudformation.describe_stack(aws, CORE)
+
+
+# --- stuck stacks, events, termination protection ------------------------------------------------
+
+def _observed(status: str, *, protected: bool = False) -> ObservedStack:
+    return ObservedStack(name=CORE, stack_id="arn:aws:cloudformation:eu-west-3:1:stack/x/1",
+                         status=status, parameters={}, outputs={}, tags={}, template_body="",
+                         termination_protection=protected)
+
+
+@pytest.mark.parametrize(("status", "todo"), [
+    ("UPDATE_ROLLBACK_FAILED", "continue the rollback (`aws cloudformation "
+                               "continue-update-rollback --stack-name vectora-inbox-s0-core-qa`"),
+    ("UPDATE_IN_PROGRESS", "wait until CloudFormation finishes"),
+    ("ROLLBACK_COMPLETE", "its creation failed and rolled back"),
+])
+def test_stuck_stacks_are_reported_never_recreated(repo: Path, status: str, todo: str) -> None:
+    add_qa(repo)
+    desired = desired_state(Repository(repo), "qa", commit="c")
+    actual = ActualState({}, {}, {}, stacks={"s0-core": _observed(status), "s0-iam": None,
+                                             "s1-runtime": None})
+    with pytest.raises(InputError) as caught:
+        stack_changes(desired.stacks, actual)
+    assert f"stack {CORE} is {status}: {todo}" in "\n".join(caught.value.lines())
+
+
+def test_prod_stacks_get_termination_protection(repo: Path) -> None:
+    add_qa(repo)
+    desired = desired_state(Repository(repo), "qa", commit="c")
+    prod = [s.__class__(**{**vars(s), "protect": True}) for s in desired.stacks]
+    actual = ActualState({}, {}, {}, stacks={"s0-core": None, "s0-iam": None, "s1-runtime": None})
+    creates = stack_changes(tuple(prod), actual)
+    assert all(isinstance(c, CreateStack) and c.protect for c in creates)
+    same = {"s0-core": ObservedStack(CORE, "id", "CREATE_COMPLETE", {
+        k: str(v) for k, v in prod[0].parameters.items()}, {}, dict(prod[0].tags),
+        prod[0].body, termination_protection=False)}
+    changes = stack_changes(tuple(prod[:1]), ActualState({}, {}, {}, stacks=same))
+    assert changes == [ProtectStack("s0-core", CORE)]
+    aws = Aws("eu-west-3")
+    with Stubber(aws.client("cloudformation")) as stub:  # the emulator answers 500 to it
+        stub.add_response("update_termination_protection", {"StackId": "id"},
+                          {"StackName": CORE, "EnableTerminationProtection": True})
+        cloudformation.protect(aws, CORE)
+
+
+def test_failure_names_resource_reason_and_rollback() -> None:
+    aws = Aws("eu-west-3")
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    with Stubber(aws.client("cloudformation")) as stub:
+        stub.add_response("describe_stack_events", {"StackEvents": [
+            {"StackId": "id", "EventId": "3", "StackName": CORE, "LogicalResourceId": CORE,
+             "ResourceType": "AWS::CloudFormation::Stack", "Timestamp": at,
+             "ResourceStatus": "UPDATE_ROLLBACK_COMPLETE"},
+            {"StackId": "id", "EventId": "2", "StackName": CORE,
+             "LogicalResourceId": "ConfigBucket", "ResourceType": "AWS::S3::Bucket",
+             "Timestamp": at, "ResourceStatus": "UPDATE_FAILED",
+             "ResourceStatusReason": "vectora-inbox-config-qa already exists"},
+            {"StackId": "id", "EventId": "1", "StackName": CORE, "LogicalResourceId": CORE,
+             "ResourceType": "AWS::CloudFormation::Stack", "Timestamp": at,
+             "ResourceStatus": "UPDATE_IN_PROGRESS"}]}, {"StackName": CORE})
+        text = failure(aws, CORE, "update", "UPDATE_ROLLBACK_COMPLETE")
+    assert text == (f"stack {CORE}: the update failed: ConfigBucket (AWS::S3::Bucket) "
+                    "UPDATE_FAILED: vectora-inbox-config-qa already exists; the stack rolled "
+                    "back to UPDATE_ROLLBACK_COMPLETE (nothing of this change stays). Fix the "
+                    "cause, then plan again")
+
+
+def test_change_set_without_changes_is_in_sync() -> None:
+    aws = Aws("eu-west-3")
+    with Stubber(aws.client("cloudformation")) as stub:
+        stub.add_response("describe_change_set", {
+            "ChangeSetName": "p", "StackName": CORE, "Status": "FAILED",
+            "ExecutionStatus": "UNAVAILABLE",
+            "StatusReason": "The submitted information didn't contain changes. Submit different "
+                            "information to create a change set."},
+            {"StackName": CORE, "ChangeSetName": "p"})
+        assert cloudformation.describe_change_set(aws, CORE, "p") is None
+        stub.add_response("describe_change_set", {
+            "ChangeSetName": "p", "StackName": CORE, "Status": "CREATE_COMPLETE",
+            "Changes": [{"Type": "Resource", "ResourceChange": {
+                "Action": "Modify", "LogicalResourceId": "ConfigBucket",
+                "PhysicalResourceId": "vectora-inbox-config-qa", "ResourceType": "AWS::S3::Bucket",
+                "Replacement": "True", "Scope": ["Properties"]}}]},
+            {"StackName": CORE, "ChangeSetName": "p"})
+        [change] = cloudformation.describe_change_set(aws, CORE, "p") or ()
+    assert (change.action, change.replacement, change.inferred) == ("Modify", "True", "")
+    update = UpdateStack("s0-core", CORE, "1.1.0", "sha", {}, {}, {}, (change,), why=("template",))
+    assert update.destroyed() == ("s0-core.ConfigBucket",)
+
+
+def test_stack_changes_round_trip_through_the_saved_plan(repo: Path) -> None:
+    add_qa(repo)
+    desired = desired_state(Repository(repo), "qa", commit="c")
+    actual = ActualState({}, {}, {}, stacks={"s0-core": None, "s0-iam": None, "s1-runtime": None})
+    changes = stack_changes(desired.stacks, actual)
+    changes.append(UpdateStack("s0-core", CORE, "1.1.0", "sha", {"Env": "qa"}, {}, {"a": "b"}, (
+        ResourceChange("Modify", "ConfigBucket", "AWS::S3::Bucket", "True", "p", "x"),),
+        why=("template",)))
+    changes.append(ProtectStack("s0-core", CORE))
+    assert [from_json(json.loads(json.dumps(to_json(c)))) for c in changes] == changes
