@@ -72,3 +72,35 @@ def test_qa_from_nothing_to_in_sync(seeded: Path, capsys: pytest.CaptureFixture[
     assert "qa: in sync" in out
     for name in QA_STACKS:
         assert client("cloudformation").list_change_sets(StackName=name)["Summaries"] == []
+
+
+def test_drift_and_status_say_not_created(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(seeded)
+    code, out, err = run(capsys, seeded, "drift", "--env", "qa")
+    assert code == 2, err
+    assert "not created (its stacks do not exist)" in out
+    code, out, err = run(capsys, seeded, "drift", "--all", "--output", "json")
+    assert code == 2, err
+    rows = [r for r in json.loads(out) if r["env"] == "qa"]
+    assert [(r["kind"], r["resource"]) for r in rows] == [("env_not_created", "stacks:qa")]
+    assert "error" not in err
+    code, out, err = run(capsys, seeded, "status")
+    assert "not created: its stacks do not exist yet" in out + err
+
+
+def test_a_stack_changed_by_hand_is_drift(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(seeded)
+    assert run(capsys, seeded, "apply", "--env", "qa", "--yes")[0] == 0
+    cfn = client("cloudformation")
+    name = "vectora-inbox-s1-runtime-qa"
+    params = cfn.describe_stacks(StackName=name)["Stacks"][0]["Parameters"]
+    changed = [{"ParameterKey": p["ParameterKey"], "ParameterValue":
+                "60" if p["ParameterKey"] == "LogRetentionDays" else p["ParameterValue"]}
+               for p in params]
+    cfn.update_stack(StackName=name, UsePreviousTemplate=True, Parameters=changed,
+                     Tags=cfn.describe_stacks(StackName=name)["Stacks"][0]["Tags"])
+    code, out, err = run(capsys, seeded, "drift", "--env", "qa", "--output", "json")
+    assert code == 2, err
+    text = json.dumps(json.loads(out))
+    assert '"resource": "stack:s1-runtime:parameter:LogRetentionDays"' in text
+    assert '"git": "14"' in text and '"aws": "60"' in text

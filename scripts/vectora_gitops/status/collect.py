@@ -33,6 +33,8 @@ def live_state(repo: Repository, env: str, pinned: dict[str, str]) -> matrix.Liv
     """The live info of `env`, or the one-line reason it is unknown."""
     try:
         planned = plan_env(repo, env)
+        if planned.actual.not_created:
+            return "not created: its stacks do not exist yet (apply creates them)"
         found = engine_records.list_history(planned.aws, planned.desired.env,
                                             limit=RECORDS_READ)
     except FatalError as exc:
