@@ -104,3 +104,16 @@ def test_a_stack_changed_by_hand_is_drift(seeded: Path, capsys: pytest.CaptureFi
     text = json.dumps(json.loads(out))
     assert '"resource": "stack:s1-runtime:parameter:LogRetentionDays"' in text
     assert '"git": "14"' in text and '"aws": "60"' in text
+
+
+def test_the_example_pins_what_dev_pins() -> None:
+    """qa is promoted from dev: the example pins dev's versions, and its templates."""
+    import yaml
+
+    from helpers_repo import REPO_ROOT
+    from stack_support import EXAMPLE
+
+    dev = yaml.safe_load((REPO_ROOT / "environments" / "dev" / "pins.yaml").read_text())
+    qa = yaml.safe_load((EXAMPLE / "pins.yaml").read_text())
+    assert qa == {**dev, "templates": {"s0-core": "1.0.0", "s0-iam": "1.0.0",
+                                       "s1-runtime": "1.0.0"}}
