@@ -60,6 +60,9 @@ def test_qa_from_nothing_to_in_sync(seeded: Path, capsys: pytest.CaptureFixture[
     assert "clients/lai_weekly.yaml" in objects("vectora-inbox-config-qa", "clients/")
     record = run_records("vectora-inbox-data-qa")[-1]
     assert record["result"] == "succeeded"
+    assert record["summary"]["create_stack"] == 3
+    assert record["changes_done"] == len(plan["changes"])
+    assert f"qa: applied {len(plan['changes'])} change(s)" in out
     assert record["pins"]["templates"] == {"s0-core": "1.0.0", "s0-iam": "1.0.0",
                                            "s1-runtime": "1.0.0"}
     assert record["stacks"]["s0-iam"]["parameters"]["ConfigBucketName"] == \

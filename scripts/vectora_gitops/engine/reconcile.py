@@ -17,7 +17,7 @@ from vectora_gitops.desired.validate import Report, validate
 from vectora_gitops.engine import guards, lockedrun, retire, stackapply, stackplan
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
-from vectora_gitops.engine.changes import StackWrite
+from vectora_gitops.engine.changes import Change, StackWrite
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
@@ -115,8 +115,11 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
                                     frozenset(allow_replace))
     stackapply.check_allowed([c for c in plan.changes if isinstance(c, StackWrite)],
                              stack_run.allow_replace, "the plan")
+    summary = plan.summary()  # of the whole plan, stacks created before the lock included
     if _bootstrap(aws, env, plan):
-        plan = _stacks_first(planned, plan, stack_run, progress)
+        first, plan = _stacks_first(planned, plan, stack_run, progress)
+    else:
+        first = ()
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
                                        env.buckets.data))
     notes: dict[str, str | int] = {"changes_done": 0}
@@ -128,7 +131,7 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         notes["allow_replace"] = ", ".join(sorted(allow_replace))
         notes["replace_reason"] = replace_reason or ""
     created_first = bool(stack_run.done)
-    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=summary,
                       notes=notes, digests=planned.desired.digests)
 
     def work(run: Notes) -> Outcome:
@@ -143,7 +146,8 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         finally:
             if stack_run.done:
                 run.add_data("stacks", stack_run.done)
-        run.add("changes_done", len(outcome.done) + (len(stack_run.done) if created_first else 0))
+        outcome.done[:0] = first  # created before the lock (the data bucket did not exist)
+        run.add("changes_done", len(outcome.done))
         return outcome
 
     return locked_run(aws, env, opening, work)
@@ -164,15 +168,17 @@ def _bootstrap(aws: Aws, env: Environment, plan: Plan) -> bool:
 
 
 def _stacks_first(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
-                  progress: Progress | None) -> Plan:
+                  progress: Progress | None) -> tuple[tuple[Change, ...], Plan]:
     """Check the plan is fresh, create/update the stacks in order (CloudFormation refuses a
     second operation on a stack while one runs), and return the rest of the plan, which then
     runs under the lock in the data bucket the stacks created."""
     fresh = observe(planned.aws, planned.desired.env)
     check_fresh(replace(planned, actual=fresh), plan)
     first = tuple(c for c in plan.changes if c.phase == "stacks")
-    execute(planned.aws, planned.desired, first, fresh, progress=progress, stacks=stack_run)
-    return replace(plan, changes=tuple(c for c in plan.changes if c.phase != "stacks"))
+    done = execute(planned.aws, planned.desired, first, fresh, progress=progress,
+                   stacks=stack_run).done
+    return tuple(done), replace(plan, changes=tuple(c for c in plan.changes
+                                                    if c.phase != "stacks"))
 
 
 def settle_dead_run(planned: Planned) -> None:
