@@ -283,3 +283,27 @@ def test_stack_changes_round_trip_through_the_saved_plan(repo: Path) -> None:
         why=("template",)))
     changes.append(ProtectStack("s0-core", CORE))
     assert [from_json(json.loads(json.dumps(to_json(c)))) for c in changes] == changes
+
+
+# --- import: stacks made by hand come under git without being replaced --------------------------
+
+def test_import_adopts_stacks_as_pinned_templates(seeded: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes")[0] == 0
+    cfn = client("cloudformation")
+    before = {s["StackName"]: s["StackId"] for s in cfn.describe_stacks()["Stacks"]}
+    code, out, err = run(capsys, seeded, "import", "--env", "dev", "--stacks")
+    assert code == 0, out + err
+    assert "templates/s0-core/0.0.0-adopted.dev.yaml" in out
+    env_text = (seeded / "environments/dev/environment.yaml").read_text()
+    assert "stacks:\n  s0-core:\n    name: vectora-inbox-s0-core-dev\n" in env_text
+    assert "templates:\n  s0-core: 0.0.0-adopted.dev\n" in \
+        (seeded / "environments/dev/pins.yaml").read_text()
+    assert (seeded / "templates/s0-iam/0.0.0-adopted.dev.yaml").read_text() == \
+        cloudformation.get_template(Aws("eu-west-3"), "vectora-inbox-s0-iam-dev")
+    _commit(seeded, "adopt dev's stacks")
+    assert run(capsys, seeded, "validate")[0] == 0
+    code, out, err = run(capsys, seeded, "plan", "--env", "dev")
+    assert code == 0, out + err  # nothing to change: the stacks are git's now
+    after = {s["StackName"]: s["StackId"] for s in cfn.describe_stacks()["Stacks"]}
+    assert after == before

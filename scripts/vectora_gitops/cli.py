@@ -139,6 +139,9 @@ def _snapshots(sub: Any) -> None:
     p.add_argument("--yes", action="store_true")
     p = sub.add_parser("import", help="adopt a live environment into git")
     p.add_argument("--env", required=True)
+    p.add_argument("--stacks", action="store_true",
+                   help="only adopt the stacks listed by name as managed stacks (each one's "
+                        "template pinned as a version, its parameters and tags)")
 
 
 def _misc(sub: Any) -> None:

@@ -148,6 +148,7 @@ class StackSpec:
     key: str  # s0-core, s0-iam, s1-runtime: also the folder templates/<key>/
     name: str  # the stack's name in AWS
     parameters: Mapping[str, str | OutputRef]
+    tags: Mapping[str, str] | None = None  # None: the environment's tags
 
     def depends_on(self) -> tuple[str, ...]:
         """The stacks whose outputs it takes, sorted."""

@@ -190,7 +190,8 @@ def _stack_specs(stacks: Any) -> dict[str, StackSpec]:
     if not isinstance(stacks, Mapping):
         return {}
     return {key: StackSpec(key, str(spec["name"]),
-                           {p: _parameter(v) for p, v in (spec.get("parameters") or {}).items()})
+                           {p: _parameter(v) for p, v in (spec.get("parameters") or {}).items()},
+                           None if spec.get("tags") is None else dict(spec["tags"]))
             for key, spec in stacks.items()}
 
 

@@ -141,6 +141,7 @@ def _desired(env: Environment, spec: StackSpec, template: Template, version: str
     params.update(spec.parameters)
     return DesiredStack(key=spec.key, name=spec.name, template_version=version,
                         body=template.body, sha256=template.sha256,
-                        parameters=dict(sorted(params.items())), tags=dict(env.tags),
+                        parameters=dict(sorted(params.items())),
+                        tags=dict(env.tags if spec.tags is None else spec.tags),
                         resources=template.resources, outputs=template.outputs,
                         protect=env.termination_protected, source=template.path)

@@ -135,7 +135,8 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
         _allow("PublishLayers", ["lambda:PublishLayerVersion"], _layer_arns(env)),
         _allow("UpdateFunctions", ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
                _function_arns(env)),
-        _allow("ReadStacks", ["cloudformation:DescribeStacks"],
+        # import --stacks reads each stack's template
+        _allow("ReadStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
         # import: which stacks exist (AWS authorizes ListStacks on no resource)
         _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
