@@ -22,6 +22,7 @@ from vectora_gitops.aws import cloudformation
 from vectora_gitops.aws.client import Aws, add_request_hook
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.state import desired_state
+from vectora_gitops.engine import stackapply
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import (
     CreateStack,
@@ -307,3 +308,21 @@ def test_import_adopts_stacks_as_pinned_templates(seeded: Path,
     assert code == 0, out + err  # nothing to change: the stacks are git's now
     after = {s["StackName"]: s["StackId"] for s in cfn.describe_stacks()["Stacks"]}
     assert after == before
+
+
+def test_a_released_template_is_immutable(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    edit(repo, "templates/s1-runtime/1.0.0.yaml", "Timeout: 900", "Timeout: 600")
+    code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
+    assert code == 1
+    assert ("templates/s1-runtime/1.0.0.yaml: released version 1.0.0 is immutable; revert the "
+            "change and copy it to a new version file and pin that") in err
+
+
+def test_termination_protection_on_the_emulator_says_so(seeded: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _qa_applied(seeded, capsys)
+    said: list[str] = []
+    desired = desired_state(Repository(seeded), "qa", commit="c")
+    stackapply.protect(stackapply.StackRun(Aws("eu-west-3"), desired, said.append), CORE)
+    assert said == [f"sandbox: the emulator cannot turn on termination protection of {CORE} "
+                    "(UpdateTerminationProtection answers 500); on AWS it is turned on here"]

@@ -350,6 +350,8 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
             version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
             version, pinned_as = parts[1], selector_of("canonical")
+        elif parts[0] == "templates" and len(parts) == 3 and parts[2].endswith(".yaml"):
+            version, pinned_as = parts[2][:-5], selector_of("templates", parts[1])
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
@@ -361,9 +363,10 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):
+            how = "copy it to a new version file and pin that" if parts[0] == "templates" \
+                else "make a new version (`vectora-gitops new-version`)"
             report.problems.append(Problem(rel, f"released version {version} is immutable; "
-                                           "revert the change and make a new version "
-                                           "(`vectora-gitops new-version`)"))
+                                           f"revert the change and {how}"))
     _check_new_files_in_released_bundles(repo, base_files, report)
 
 

@@ -126,6 +126,10 @@ def _key(changes: Collection[ResourceChange]) -> list[tuple[str, str, bool]]:
 
 
 def protect(run: StackRun, name: str) -> None:
+    if emulator.is_emulator(run.aws):  # its answer is a 500 page (README, Stacks)
+        run.say(f"sandbox: the emulator cannot turn on termination protection of {name} "
+                "(UpdateTerminationProtection answers 500); on AWS it is turned on here")
+        return
     cloudformation.protect(run.aws, name)
     run.say(f"stack {name}: termination protection on")
 
