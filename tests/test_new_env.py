@@ -120,3 +120,19 @@ def test_the_example_pins_what_dev_pins() -> None:
     qa = yaml.safe_load((EXAMPLE / "pins.yaml").read_text())
     assert qa == {**dev, "templates": {"s0-core": "1.0.0", "s0-iam": "1.0.0",
                                        "s1-runtime": "1.0.0"}}
+
+
+def test_stacks_listed_by_name_that_do_not_exist_are_not_created(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """stage and prod before their pull requests: stacks listed by name, none of them exists."""
+    cfn, lam = client("cloudformation"), client("lambda")
+    for stack in ("vectora-inbox-s0-core-stage", "vectora-inbox-s0-iam-stage",
+                  "vectora-inbox-s1-runtime-stage"):
+        cfn.delete_stack(StackName=stack)
+    for fn in ("ingest", "normalize-score", "newsletter"):
+        lam.delete_function(FunctionName=f"vectora-inbox-{fn}-v2-stage")
+    code, out, err = run(capsys, seeded, "drift", "--env", "stage")
+    assert code == 2, err
+    assert "not created (its stacks do not exist)" in out
+    code, out, err = run(capsys, seeded, "status")
+    assert "not created: its stacks do not exist yet" in out + err
