@@ -136,3 +136,33 @@ def test_stacks_listed_by_name_that_do_not_exist_are_not_created(
     assert "not created (its stacks do not exist)" in out
     code, out, err = run(capsys, seeded, "status")
     assert "not created: its stacks do not exist yet" in out + err
+
+
+def test_stacks_of_a_new_environment_that_fail_are_recorded(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """s1-runtime refused (as AWS refuses a value outside AllowedValues): the run's record goes
+    to the data bucket s0-core created, with the stacks it did create."""
+    from botocore.exceptions import ClientError
+
+    from vectora_gitops.aws.client import add_request_hook
+
+    add_qa(seeded)
+
+    def refuse(service: str, operation: str, params: dict[str, object]) -> None:
+        if operation == "CreateStack" and params.get("StackName") == QA_STACKS[2]:
+            raise ClientError({"Error": {"Code": "ValidationError", "Message": "Parameter "
+                               "'LogRetentionDays' must be one of AllowedValues"}}, operation)
+
+    remove = add_request_hook(refuse)
+    try:
+        code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes")
+    finally:
+        remove()
+    assert code == 1 and "Traceback" not in err
+    assert ("CreateStack vectora-inbox-s1-runtime-qa: ValidationError: Parameter "
+            "'LogRetentionDays' must be one of AllowedValues") in err
+    [record] = run_records("vectora-inbox-data-qa")
+    assert record["result"] == "failed"
+    assert "LogRetentionDays" in record["error"]
+    assert sorted(record["stacks"]) == ["s0-core", "s0-iam"]
+    assert record["changes_done"] == 2

@@ -21,7 +21,7 @@ from vectora_gitops.engine.changes import Change, StackWrite
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
-from vectora_gitops.errors import AwsError, InputError, StalePlanError
+from vectora_gitops.errors import AwsError, FatalError, InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
@@ -175,10 +175,38 @@ def _stacks_first(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
     fresh = observe(planned.aws, planned.desired.env)
     check_fresh(replace(planned, actual=fresh), plan)
     first = tuple(c for c in plan.changes if c.phase == "stacks")
-    done = execute(planned.aws, planned.desired, first, fresh, progress=progress,
-                   stacks=stack_run).done
+    try:
+        done = execute(planned.aws, planned.desired, first, fresh, progress=progress,
+                       stacks=stack_run).done
+    except FatalError as exc:
+        _record_failed_stacks(planned, plan, stack_run, exc)
+        raise
     return tuple(done), replace(plan, changes=tuple(c for c in plan.changes
                                                     if c.phase != "stacks"))
+
+
+def _record_failed_stacks(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
+                          error: FatalError) -> None:
+    """The stacks of a new environment failed: when its data bucket now exists (with Object
+    Lock), the failed run gets its deployment record there, with the stacks it did create."""
+    env, aws = planned.desired.env, planned.aws
+    try:
+        guards.check_object_lock(aws, env)
+    except FatalError:
+        return  # nowhere to record it: the terminal and the stacks' events say what failed
+    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+                      notes={"changes_done": len(stack_run.done)},
+                      digests=planned.desired.digests)
+
+    def work(run: Notes) -> None:
+        run.add_data("stacks", stack_run.done)
+        raise error
+
+    try:
+        locked_run(aws, env, opening, work)
+    except FatalError as exc:
+        if exc is not error:
+            raise
 
 
 def settle_dead_run(planned: Planned) -> None:
