@@ -326,3 +326,19 @@ def test_termination_protection_on_the_emulator_says_so(seeded: Path,
     stackapply.protect(stackapply.StackRun(Aws("eu-west-3"), desired, said.append), CORE)
     assert said == [f"sandbox: the emulator cannot turn on termination protection of {CORE} "
                     "(UpdateTerminationProtection answers 500); on AWS it is turned on here"]
+
+
+def test_plan_renderers_show_resource_changes() -> None:
+    from vectora_gitops.engine.plan import Plan
+    from vectora_gitops.render import plan as render
+
+    change = UpdateStack("s0-core", CORE, "1.1.0", "sha", {"Env": "qa"}, {}, {}, (
+        ResourceChange("Modify", "Config`Bucket\n", "AWS::S3::Bucket", "True"),), why=("template",))
+    plan = Plan("qa", "c" * 40, "2026-12-01T00:00:00+00:00", False, {"canonical": "2.1.0"},
+                (change,), "o", "d", stack_notes=("warning: stack x exists in AWS but not in git",))
+    text = render.text(plan, color=False)
+    assert "      Modify Config`Bucket\\n (AWS::S3::Bucket) REPLACEMENT True [stateful]\n" in text
+    assert "stacks:\n  warning: stack x exists in AWS but not in git\n" in text
+    markdown = render.markdown(plan)
+    assert "      Modify Config`Bucket\\n (AWS::S3::Bucket) REPLACEMENT True [stateful]" in markdown
+    assert "**Stacks**:" in markdown
