@@ -342,3 +342,21 @@ def test_plan_renderers_show_resource_changes() -> None:
     markdown = render.markdown(plan)
     assert "      Modify Config`Bucket\\n (AWS::S3::Bucket) REPLACEMENT True [stateful]" in markdown
     assert "**Stacks**:" in markdown
+
+
+def test_a_stack_gone_from_git_is_reported_never_deleted(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _qa_applied(seeded, capsys)
+    text = (seeded / QA_ENV).read_text()
+    start = text.index("  s1-runtime:\n")
+    end = text.index("layers:\n", start)
+    (seeded / QA_ENV).write_text(text[:start] + text[end:])
+    edit(seeded, "environments/qa/pins.yaml", "  s1-runtime: 1.0.0\n", "")
+    _commit(seeded, "qa: s1-runtime no longer in git")
+    code, out, err = run(capsys, seeded, "plan", "--env", "qa")
+    assert code == 0, err
+    assert ("warning: stack vectora-inbox-s1-runtime-qa exists in AWS but not in git; never "
+            "deleted by this tool") in out
+    assert run(capsys, seeded, "apply", "--env", "qa", "--yes")[0] == 0
+    status = client("cloudformation").describe_stacks(StackName=STACKS[2])["Stacks"][0]
+    assert status["StackStatus"] == "CREATE_COMPLETE"
