@@ -360,3 +360,17 @@ def test_a_stack_gone_from_git_is_reported_never_deleted(
     assert run(capsys, seeded, "apply", "--env", "qa", "--yes")[0] == 0
     status = client("cloudformation").describe_stacks(StackName=STACKS[2])["Stacks"][0]
     assert status["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_a_template_setting_layers_or_variables_is_refused(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo, commit=False)
+    runtime = repo / "templates" / "s1-runtime"
+    shutil.copy(runtime / "1.0.0.yaml", runtime / "1.1.0.yaml")
+    edit(repo, "templates/s1-runtime/1.1.0.yaml", "      Timeout: 900\n",
+         "      Timeout: 900\n      Environment:\n        Variables:\n          ENV: qa\n")
+    edit(repo, "environments/qa/pins.yaml", "s1-runtime: 1.0.0", "s1-runtime: 1.1.0")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert ("templates/s1-runtime/1.1.0.yaml: Resources.IngestFunction.Properties.Environment: "
+            "owned by the function reconcile") in err

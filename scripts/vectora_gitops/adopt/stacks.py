@@ -15,7 +15,8 @@ from vectora_gitops.aws import cloudformation
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import yamledit
 from vectora_gitops.desired.repo import Repository, load_env
-from vectora_gitops.desired.stacks import template_path, template_versions
+from vectora_gitops.desired.stacks import ownership_problems, template_path, template_versions
+from vectora_gitops.desired.templates import parse
 from vectora_gitops.desired.yamledit import Value
 from vectora_gitops.engine import guards
 from vectora_gitops.model import Environment
@@ -80,6 +81,10 @@ def _write_template(repo: Repository, key: str, stack: ObservedStack, env: str,
     path = repo.root / template_path(key, version)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(stack.template_body, encoding="utf-8")
+    for problem in ownership_problems(parse(stack.template_body, path=template_path(key, version))):
+        result.errors.append(f"{problem}: edit the adopted file before planning; the stack update "
+                             "then clears the property and the same apply sets git's values "
+                             "right after it (functions come after stacks)")
     result.written.append(template_path(key, version))
     result.adopted.append(f"stack {stack.name}: template {template_path(key, version)}")
     return version

@@ -65,6 +65,8 @@ def read_stacks(repo: Repository, env: Environment, pins: Pins
     for key in sorted(pins.templates.keys() - env.managed_stacks.keys()):
         found.append(Problem(pins_file, f"templates.{key}: pinned but no stack `{key}` is "
                              "declared under stacks in environment.yaml"))
+    for template in templates.values():
+        found += ownership_problems(template)
     for key, spec in env.managed_stacks.items():
         if key in templates:
             found += _parameter_problems(env_file, spec, templates[key], templates,
@@ -77,6 +79,19 @@ def read_stacks(repo: Repository, env: Environment, pins: Pins
         return found, ()
     return [], tuple(_desired(env, env.managed_stacks[k], templates[k], pins.templates[k])
                      for k in order)
+
+
+# Function properties this tool's function reconcile owns (README, Stacks): a template setting
+# them would undo what apply sets at every stack update, and apply would undo the template.
+RECONCILED = {"AWS::Lambda::Function": ("Layers", "Environment")}
+
+
+def ownership_problems(template: Template) -> list[Problem]:
+    return [Problem(template.path, f"Resources.{res.logical_id}.Properties.{prop}: owned by the "
+                    "function reconcile (pins.yaml layers, environment.yaml functions.<f>."
+                    "environment); remove it from the template so that neither undoes the other")
+            for res in template.resources.values() for prop in RECONCILED.get(res.type, ())
+            if prop in res.properties]
 
 
 def _parameter_problems(where: str, spec: StackSpec, template: Template,
