@@ -2,7 +2,9 @@
 
 Cost of a no-op plan: one ListObjectsV2 page per 1,000 objects and prefix, one
 ListLayerVersions per layer, one GetFunction per function, plus a small constant
-(caller identity, bucket versioning, the written-state record).
+(caller identity, bucket versioning, the written-state record). With managed stacks
+(docs/architecture.md §10): one DescribeStacks and one GetTemplate per stack and one ListStacks
+page; a change set only for a stack that differs from git.
 """
 
 from __future__ import annotations
