@@ -374,3 +374,17 @@ def test_a_template_setting_layers_or_variables_is_refused(
     assert code == 1
     assert ("templates/s1-runtime/1.1.0.yaml: Resources.IngestFunction.Properties.Environment: "
             "owned by the function reconcile") in err
+
+
+def test_a_stuck_failure_says_what_to_do() -> None:
+    aws = Aws("eu-west-3")
+    with Stubber(aws.client("cloudformation")) as stub:
+        stub.add_response("describe_stack_events", {"StackEvents": [
+            {"StackId": "id", "EventId": "1", "StackName": CORE,
+             "LogicalResourceId": "DataBucket", "ResourceType": "AWS::S3::Bucket",
+             "Timestamp": datetime(2026, 12, 1, tzinfo=UTC), "ResourceStatus": "UPDATE_FAILED",
+             "ResourceStatusReason": "Access Denied"}]}, {"StackName": CORE})
+        text = failure(aws, CORE, "update", "UPDATE_ROLLBACK_FAILED")
+    assert text.startswith(f"stack {CORE}: the update failed: DataBucket (AWS::S3::Bucket) "
+                           "UPDATE_FAILED: Access Denied; the stack is now UPDATE_ROLLBACK_FAILED: "
+                           "continue the rollback (`aws cloudformation continue-update-rollback")

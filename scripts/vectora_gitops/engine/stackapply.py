@@ -12,7 +12,7 @@ from typing import Any
 from vectora_gitops.aws import cloudformation, emulator
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.changes import CreateStack, StackWrite, UpdateStack, destroys
-from vectora_gitops.engine.stackdiff import infer_replacements
+from vectora_gitops.engine.stackdiff import STUCK, infer_replacements
 from vectora_gitops.engine.stackplan import change_set_name
 from vectora_gitops.errors import AwsError, GuardError, StalePlanError
 from vectora_gitops.model import DesiredStack, DesiredState
@@ -161,8 +161,8 @@ def failure(aws: Aws, name: str, what: str, status: str) -> str:
               and e.logical_id != name]
     cause = (f"{failed[0].logical_id} ({failed[0].resource_type}) {failed[0].status}: "
              f"{failed[0].reason}") if failed else "no failed resource in its events"
-    if status.endswith("ROLLBACK_COMPLETE"):
-        state = f"the stack rolled back to {status} (nothing of this change stays)"
-    else:
-        state = f"the stack is now {status}"
-    return f"stack {name}: the {what} failed: {cause}; {state}. Fix the cause, then plan again"
+    if status.endswith("ROLLBACK_COMPLETE") and status != "ROLLBACK_COMPLETE":
+        return (f"stack {name}: the {what} failed: {cause}; the stack rolled back to {status} "
+                "(nothing of this change stays). Fix the cause, then plan again")
+    todo = STUCK.get(status, "look at its events in the console").format(name=name)
+    return f"stack {name}: the {what} failed: {cause}; the stack is now {status}: {todo}"
