@@ -388,3 +388,21 @@ def test_a_stuck_failure_says_what_to_do() -> None:
     assert text.startswith(f"stack {CORE}: the update failed: DataBucket (AWS::S3::Bucket) "
                            "UPDATE_FAILED: Access Denied; the stack is now UPDATE_ROLLBACK_FAILED: "
                            "continue the rollback (`aws cloudformation continue-update-rollback")
+
+
+def test_template_pins_are_promoted_like_any_pin() -> None:
+    from vectora_gitops.desired.yamledit import apply_edits
+    from vectora_gitops.model import Pins
+    from vectora_gitops.promotion.pins import changes
+
+    base = {"canonical": "2.1.0", "clients": {}, "layers": {}}
+    source = Pins.from_json({**base, "templates": {"s0-core": "1.1.0", "s0-iam": "1.0.0"}})
+    target = Pins.from_json({**base, "templates": {"s0-core": "1.0.0", "s0-iam": "1.0.0"}})
+    [change] = changes(source, target)
+    assert (change.selector, change.old, change.new) == ("templates/s0-core", "1.0.0", "1.1.0")
+    text = "canonical: 2.1.0\nclients: {}\nlayers: {}\ntemplates:\n  s0-core: 1.0.0  # core\n" \
+           "  s0-iam: 1.0.0\n"
+    assert apply_edits(text, change.edits, display="pins.yaml") == text.replace(
+        "s0-core: 1.0.0  # core", "s0-core: 1.1.0  # core")
+    assert [c.selector for c in changes(source, target, only=["templates/s0-core"])] == [
+        "templates/s0-core"]

@@ -99,7 +99,7 @@ def _promotion(sub: Any) -> None:
     p.add_argument("--from", dest="source", required=True)
     p.add_argument("--to", dest="target", required=True)
     p.add_argument("--only", action="append", default=[], metavar="SELECTOR",
-                   help="clients/<id>, canonical or layers/<name> (repeatable)")
+                   help="clients/<id>, canonical, layers/<name> or templates/<stack> (repeatable)")
     p.add_argument("--body-out", type=Path, metavar="FILE")
     p.add_argument("--commit", action="store_true", help="commit on a branch named after the pins")
     p.add_argument("--allow-downgrade", action="store_true")

@@ -50,7 +50,8 @@ def changes(source: Pins, target: Pins, only: Sequence[str] = ()) -> tuple[PinCh
     src, dst = source.identities(), target.identities()
     for selector in only:
         if not SELECTOR.match(selector):
-            raise UsageError(f"--only {selector}: write clients/<id>, canonical or layers/<name>")
+            raise UsageError(f"--only {selector}: write clients/<id>, canonical, layers/<name> or "
+                             "templates/<stack>")
         if selector not in src:
             raise UsageError(f"--only {selector}: not pinned in the source environment "
                              f"(pinned: {', '.join(sorted(src))})")
