@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 
 from helpers_repo import edit, git
 from stack_support import add_qa
-from support import client, run
+from support import client, run, run_records
 from vectora_gitops.aws import cloudformation
 from vectora_gitops.aws.client import Aws, add_request_hook
 from vectora_gitops.desired.repo import Repository
@@ -145,6 +145,15 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
     code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes", "--allow-replace",
                        "s0-core.NewslettersBucket")
     assert code == 1 and "--allow-replace needs --reason TEXT" in err
+
+    code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes", "--allow-replace",
+                       "s0-core.NewslettersBucket", "--reason", "rename agreed in review")
+    assert code == 0, err
+    record = run_records("vectora-inbox-data-qa")[-1]
+    assert (record["allow_replace"], record["replace_reason"]) == (
+        "s0-core.NewslettersBucket", "rename agreed in review")
+    assert record["stacks"]["s0-core"]["template"] == "1.1.0"
+    assert _change_sets() == []
 
 
 # --- unknown is never absent ---------------------------------------------------------------------
