@@ -123,6 +123,8 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
     edit(seeded, "templates/s0-core/1.1.0.yaml", '"vectora-inbox-newsletters-${Env}"',
          '"vectora-inbox-letters-${Env}"')
     edit(seeded, "environments/qa/pins.yaml", "s0-core: 1.0.0", "s0-core: 1.1.0")
+    edit(seeded, QA_ENV, "newsletters: vectora-inbox-newsletters-qa",
+         "newsletters: vectora-inbox-letters-qa")
     _commit(seeded, "s0-core 1.1.0")
     before = client("cloudformation").get_template(StackName=CORE)["TemplateBody"]
 
@@ -415,3 +417,15 @@ def test_template_pins_are_promoted_like_any_pin() -> None:
         "s0-core: 1.0.0  # core", "s0-core: 1.1.0  # core")
     assert [c.selector for c in changes(source, target, only=["templates/s0-core"])] == [
         "templates/s0-core"]
+
+
+def test_names_agree_with_what_the_stacks_create(repo: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    add_qa(repo, commit=False)
+    edit(repo, QA_ENV, "name: vectora-inbox-ingest-v2-qa", "name: vectora-inbox-ingest-v3-qa")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert ("environments/qa/environment.yaml: functions.ingest.name: vectora-inbox-ingest-v3-qa "
+            "is not a name its stacks create (they create vectora-inbox-ingest-v2-qa, "
+            "vectora-inbox-newsletter-v2-qa, vectora-inbox-normalize-score-v2-qa); make the two "
+            "agree") in err

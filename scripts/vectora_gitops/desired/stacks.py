@@ -5,6 +5,7 @@ dependency order (a cycle is a validation error). Pure: files in, values and pro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from vectora_gitops.desired.repo import Repository
@@ -77,8 +78,56 @@ def read_stacks(repo: Repository, env: Environment, pins: Pins
                              f"{' -> '.join(cycle)}); a stack cannot wait for itself"))
     if found:
         return found, ()
-    return [], tuple(_desired(env, env.managed_stacks[k], templates[k], pins.templates[k])
-                     for k in order)
+    stacks = tuple(_desired(env, env.managed_stacks[k], templates[k], pins.templates[k])
+                   for k in order)
+    return name_problems(env, stacks), stacks
+
+
+# The name property of the resources environment.yaml also names (buckets, functions, roles).
+NAMED = {"AWS::S3::Bucket": "BucketName", "AWS::Lambda::Function": "FunctionName",
+         "AWS::IAM::Role": "RoleName"}
+
+
+def created_names(stacks: tuple[DesiredStack, ...]) -> dict[str, set[str]]:
+    """resource type -> the names the stacks give (a plain string or a `Fn::Sub` of the stack's
+    own parameters; other forms are not evaluated)."""
+    out: dict[str, set[str]] = {t: set() for t in NAMED}
+    for stack in stacks:
+        for res in stack.resources.values():
+            prop = NAMED.get(res.type)
+            value = res.properties.get(prop) if prop else None
+            name = _evaluated(value, stack.parameters)
+            if prop and name:
+                out[res.type].add(name)
+    return out
+
+
+def _evaluated(value: object, params: Mapping[str, str | OutputRef]) -> str | None:
+    if isinstance(value, Mapping) and set(value) == {"Fn::Sub"}:
+        value = value["Fn::Sub"]
+    if not isinstance(value, str):
+        return None
+    out = value
+    for name in re.findall(r"\$\{([^}!]+)\}", value):
+        given = params.get(name)
+        if not isinstance(given, str):
+            return None
+        out = out.replace("${" + name + "}", given)
+    return out
+
+
+def name_problems(env: Environment, stacks: tuple[DesiredStack, ...]) -> list[Problem]:
+    """The buckets, functions and roles environment.yaml names are those its stacks create
+    (checked for each kind the stacks create at all): one name, one owner."""
+    where = f"environments/{env.name}/environment.yaml"
+    made = created_names(stacks)
+    named = [("AWS::S3::Bucket", f"buckets.{k}", v) for k, v in vars(env.buckets).items()]
+    named += [("AWS::Lambda::Function", f"functions.{k}.name", f.name)
+              for k, f in env.functions.items()]
+    named += [("AWS::IAM::Role", "role", r) for r in env.roles or (env.role,)]
+    return [Problem(where, f"{key}: {value} is not a name its stacks create (they create "
+                    f"{', '.join(sorted(made[kind]))}); make the two agree")
+            for kind, key, value in named if made[kind] and value not in made[kind]]
 
 
 # Function properties this tool's function reconcile owns (README, Stacks): a template setting
