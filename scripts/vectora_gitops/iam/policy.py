@@ -30,11 +30,11 @@ Statement = dict[str, Any]
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env) + _stacks_read(env)
+    statements = _read(env) + _stacks_read(env) + ([] if read_only else _stacks_write(env))
     if source is not None:
         statements += _evidence(source, env.promotion.gates.metrics)
     if not read_only:
-        statements += _write(env, pins) + _stacks_write(env)
+        statements += _write(env, pins)
     return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
 
 
