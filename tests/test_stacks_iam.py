@@ -57,3 +57,25 @@ def test_pass_role_only_for_the_stacks_function_roles(repo: Path,
     stack = Call("cloudformation:CreateChangeSet", "arn:aws:cloudformation:eu-west-3:"
                  "786469175371:stack/vectora-inbox-s0-core-dev/id")
     assert not allowed(write, stack)  # another environment's stack
+
+
+def test_the_linter_on_a_managed_environment(repo: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Read-only: nothing. Apply: only the two findings iam:PassRole brings (README, IAM: open
+    until a CloudFormation service role or the resource grants are chosen), nothing else."""
+    import warnings
+
+    from iam_check import lint
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from parliament import analyze_policy_string
+
+    add_qa(repo)
+    assert lint(_policy(capsys, repo, read_only=True)) == []
+    analyzed = analyze_policy_string(json.dumps(_policy(capsys, repo, read_only=False)),
+                                     include_community_auditors=True)
+    found = sorted((f.issue, json.dumps(f.location, sort_keys=True)) for f in analyzed.findings)
+    assert [issue for issue, _ in found] == ["PERMISSIONS_MANAGEMENT_ACTIONS",
+                                             "PRIVILEGE_ESCALATION"], found
+    assert all("iam:passrole" in where for _, where in found)
