@@ -35,6 +35,7 @@ ACTIONS = {
     ("s3", "HeadBucket"): ["s3:ListBucket"],
     ("s3", "CopyObject"): ["s3:PutObject", "s3:GetObjectVersion@source"],
     ("s3", "GetObjectLockConfiguration"): ["s3:GetBucketObjectLockConfiguration"],
+    ("s3", "PutObjectLockConfiguration"): ["s3:PutBucketObjectLockConfiguration"],
     ("lambda", "ListTags"): ["lambda:ListTags"],
 }
 

@@ -192,7 +192,11 @@ def _plan_apply(sub: Any, n: _Names) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--override-window", action="store_true",
                    help="apply inside a deny window (needs --reason)")
-    p.add_argument("--reason", help="why the deny window is overridden (kept in the record)")
+    p.add_argument("--reason", help="why the deny window is overridden, or the stateful "
+                   "resources replaced (kept in the record)")
+    p.add_argument("--allow-replace", action="append", default=[], metavar="STACK.RESOURCE",
+                   help="let a stack change remove or replace this stateful resource (bucket, "
+                        "log group, role), e.g. s0-core.ConfigBucket; repeatable; needs --reason")
     p.add_argument("--break-glass-reason", metavar="TEXT",
                    help="why the promotion check is bypassed (kept in the record; default: "
                         "$VECTORA_BREAK_GLASS_REASON)")
@@ -223,7 +227,7 @@ def _promotion(sub: Any, n: _Names) -> None:
     p.add_argument("--to", dest="target", required=True, metavar="ENV",
                    help=n.env_help("the environment to copy pins into (the next one)"))
     p.add_argument("--only", action="append", default=[], metavar="SELECTOR",
-                   help="clients/<id>, canonical or layers/<name> (repeatable)")
+                   help="clients/<id>, canonical, layers/<name> or templates/<stack> (repeatable)")
     p.add_argument("--body-out", type=Path, metavar="FILE",
                    help="write the pull request body (Markdown) to FILE")
     p.add_argument("--commit", action="store_true", help="commit on a branch named after the pins")
@@ -290,9 +294,12 @@ def _snapshots(sub: Any, n: _Names) -> None:
                    help="create: also write it to DIR (new or empty); restore: read it from DIR")
     p.add_argument("--yes", action="store_true", help="restore: do not ask for confirmation")
     p = _command(sub, n, "import", "adopt a live environment into git",
-                 [f"import --env {n.first}"], "done",
+                 [f"import --env {n.first}", f"import --env {n.first} --stacks"], "done",
                  "Only reads AWS; writes git so that the next plan is empty.")
     p.add_argument("--env", required=True, help=n.env_help("the environment to adopt"))
+    p.add_argument("--stacks", action="store_true",
+                   help="only adopt the stacks listed by name as managed stacks (each one's "
+                        "template pinned as a version, its parameters and tags)")
 
 
 def _misc(sub: Any, n: _Names) -> None:

@@ -21,7 +21,7 @@ def run(repo: Repository, *, base: str | None) -> int:
         def reader(rel: str) -> bytes | None:
             return gitrepo.show(repo.root, commit, rel)
         def paths() -> list[str]:
-            return gitrepo.files_at(repo.root, commit, "clients", "canonical")
+            return gitrepo.files_at(repo.root, commit, "clients", "canonical", "templates")
         def deleted(candidates: list[str]) -> dict[str, str]:
             return deleted_releases(repo, commit, candidates)
     report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted)

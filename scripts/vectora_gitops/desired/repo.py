@@ -28,8 +28,10 @@ from vectora_gitops.model import (
     LayerSpec,
     MetricGate,
     NameException,
+    OutputRef,
     Pins,
     Promotion,
+    StackSpec,
     Sync,
     Waiver,
 )
@@ -140,7 +142,8 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         buckets=Buckets(**data["buckets"]),
         role=roles[0],
         roles=roles,
-        stacks=tuple(data.get("stacks", ())),
+        stacks=_stack_names(data.get("stacks")),
+        managed_stacks=_stack_specs(data.get("stacks")),
         layers={k: LayerSpec(k, v["name"], tuple(v.get("compatible_runtimes", ())))
                 for k, v in data["layers"].items()},
         functions={k: FunctionSpec(k, v["name"], tuple(v.get("layers", ())),
@@ -177,3 +180,29 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         client_moves=tuple(ClientMove(cid, m["from"], m["step"])
                            for cid, m in (data.get("client_moves") or {}).items()),
     )
+
+
+def _stack_names(stacks: Any) -> tuple[str, ...]:
+    """Every stack's name: the listed ones, or the names of the managed ones."""
+    if isinstance(stacks, Mapping):
+        return tuple(str(s["name"]) for s in stacks.values())
+    return tuple(stacks or ())
+
+
+def _stack_specs(stacks: Any) -> dict[str, StackSpec]:
+    """The stacks this tool manages (`stacks` as a mapping; docs/architecture.md §10)."""
+    if not isinstance(stacks, Mapping):
+        return {}
+    return {key: StackSpec(key, str(spec["name"]),
+                           {p: _parameter(v) for p, v in (spec.get("parameters") or {}).items()},
+                           None if spec.get("tags") is None else dict(spec["tags"]))
+            for key, spec in stacks.items()}
+
+
+def _parameter(value: Any) -> str | OutputRef:
+    if isinstance(value, Mapping):
+        stack, _, output = str(value["output"]).partition(".")
+        return OutputRef(stack, output)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

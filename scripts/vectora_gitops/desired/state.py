@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.desired import digests, moves
+from vectora_gitops.desired import digests, moves, stacks
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
@@ -57,14 +57,17 @@ def desired_state(repo: Repository, env: str, *, commit: str,
         problems.extend(found)
         if legacy is not None:
             objects[legacy.key] = legacy
+    found, desired_stacks = stacks.read_stacks(repo, environment, pins)
+    problems.extend(found)
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
     found_digests["canonical"] = digests.bundle_digest(
         {k: o.sha256 for k, o in objects.items() if k.startswith("canonical/")})
     found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
+    found_digests.update((selector_of("templates", s.key), s.sha256) for s in desired_stacks)
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
                         deletions=moves.deletions(environment, pins),
-                        digests=dict(sorted(found_digests.items())))
+                        digests=dict(sorted(found_digests.items())), stacks=desired_stacks)
 
 
 def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:

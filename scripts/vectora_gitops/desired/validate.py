@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vectora_gitops.desired import codeowners, moves, schemas, versions
+from vectora_gitops.desired import codeowners, moves, schemas, stacks, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
@@ -74,6 +74,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     known = {(m.source, m.id) for f in envs.values() for m in f.env.client_moves}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+        report.problems.extend(stacks.problems(repo, files.env, files.pins))
         report.problems.extend(moves.pair_problems(files.env, files.pins, known))
     depth = {name: _depth(name, envs) for name in envs}
     for _doc, _bundle_index, pinned in report.pinned_in.values():
@@ -361,6 +362,8 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
             version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
             version, pinned_as = parts[1], selector_of("canonical")
+        elif parts[0] == "templates" and len(parts) == 3 and parts[2].endswith(".yaml"):
+            version, pinned_as = parts[2][:-5], selector_of("templates", parts[1])
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
@@ -372,9 +375,10 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):
+            how = "copy it to a new version file and pin that" if parts[0] == "templates" \
+                else "make a new version (`vectora-gitops new-version`)"
             report.problems.append(Problem(rel, f"released version {version} is immutable; "
-                                           "revert the change and make a new version "
-                                           "(`vectora-gitops new-version`)"))
+                                           f"revert the change and {how}"))
     _check_new_files_in_released_bundles(repo, base_files, report)
 
 

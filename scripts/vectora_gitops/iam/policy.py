@@ -38,7 +38,7 @@ Statement = dict[str, Any]
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env)
+    statements = _read(env) + _stacks_read(env) + ([] if read_only else _stacks_write(env))
     if source is not None:
         statements += _evidence(source, env.promotion.gates.metrics)
     if not read_only:
@@ -173,7 +173,8 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
         _allow("PublishLayers", ["lambda:PublishLayerVersion"], _layer_arns(env)),
         _allow("UpdateFunctions", ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
                _function_arns(env)),
-        _allow("ReadStacks", ["cloudformation:DescribeStacks"],
+        # import --stacks reads each stack's template
+        _allow("ReadStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
         # import: which stacks exist (AWS authorizes ListStacks on no resource)
         _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
@@ -226,3 +227,48 @@ def bucket_policy(env: Environment, writer: str) -> dict[str, Any]:
          "Condition": {"NumericGreaterThan": {
              "s3:object-lock-remaining-retention-days": str(RETENTION_DAYS_MAX)}}},
     ]}
+
+
+def _stack_arns(env: Environment) -> list[str]:
+    return [f"{_arns(env)['cfn']}:stack/{s.name}/*" for s in env.managed_stacks.values()]
+
+
+def _stacks_read(env: Environment) -> list[Statement]:
+    """The managed stacks (docs/architecture.md §10): plan and drift read them; a plan's change
+    set is created, described and deleted again."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    return [
+        _allow("ReadManagedStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+                                     "cloudformation:DescribeStackEvents",
+                                     "cloudformation:ListChangeSets"], stacks),
+        # AWS authorizes ListStacks on no resource (stacks of the environment not in git)
+        _allow("ListAllStacks", ["cloudformation:ListStacks"], "*"),
+    ]
+
+
+def _stacks_write(env: Environment) -> list[Statement]:
+    """Change sets and creation on the environment's own stacks only; iam:PassRole only for the
+    function roles its s0-iam stack creates, only to Lambda."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    account = env.account_id
+    roles = [f"arn:aws:iam::{account}:role/vectora-inbox-*-role-{env.name}"]
+    return [
+        _allow("ChangeOwnStacks", ["cloudformation:CreateChangeSet",
+                                   "cloudformation:DescribeChangeSet",
+                                   "cloudformation:DeleteChangeSet",
+                                   "cloudformation:ExecuteChangeSet",
+                                   "cloudformation:CreateStack",
+                                   "cloudformation:ListStackResources",
+                                   "cloudformation:UpdateTerminationProtection"], stacks),
+        # what the stacks made of the buckets (versioning, Object Lock), read after a creation
+        _allow("ReadOwnBucketSettings", ["s3:GetBucketVersioning",
+                                         "s3:GetBucketObjectLockConfiguration"],
+               [_bucket(b) for b in env.buckets.all()]),
+        {"Sid": "PassOwnFunctionRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": roles,
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+    ]

@@ -55,8 +55,8 @@ def changes(source: Pins, target: Pins, only: Sequence[str] = ()) -> tuple[PinCh
         meant = close_selector(selector, src)
         hint = f"; did you mean '{meant}'?" if meant and meant != selector else ""
         if not SELECTOR.match(selector):
-            raise UsageError(f"--only {selector}: write clients/<id>, canonical or "
-                             f"layers/<name>{hint}")
+            raise UsageError(f"--only {selector}: write clients/<id>, canonical, layers/<name> or "
+                             f"templates/<stack>{hint}")
         if selector not in src:
             raise UsageError(f"--only {selector}: not pinned in the source environment "
                              f"(pinned: {', '.join(sorted(src))}){hint}")

@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, load_env
+from vectora_gitops.drift.run import stacks_absent
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import records as engine_records
 from vectora_gitops.engine.reconcile import plan_env
-from vectora_gitops.errors import FatalError
+from vectora_gitops.errors import FatalError, GuardError
 from vectora_gitops.history import Record
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.promotion.gates import GateResult
@@ -32,10 +33,21 @@ def pin_versions(pins: Pins) -> dict[str, str]:
     return dict(pins.items())
 
 
+NOT_CREATED = "not created: its stacks do not exist yet"
+
+
 def live_state(repo: Repository, env: str, pinned: dict[str, str]) -> matrix.Live | str:
     """The live info of `env`, or the one-line reason it is unknown."""
     try:
-        planned = plan_env(repo, env)
+        try:
+            planned = plan_env(repo, env)
+        except GuardError:  # its stacks listed by name may not exist yet
+            environment = load_env(repo, env)[0]
+            if stacks_absent(Aws(environment.region), environment):
+                return NOT_CREATED
+            raise
+        if planned.actual.not_created:
+            return NOT_CREATED
         found = engine_records.list_history(planned.aws, planned.desired.env,
                                             limit=RECORDS_READ)
     except FatalError as exc:
