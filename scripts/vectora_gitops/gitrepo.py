@@ -63,12 +63,12 @@ def head_reader(root: Path) -> tuple[Callable[[str], bytes | None],
 def tree_reader(root: Path, commit: str) -> tuple[Callable[[str], bytes | None],
                                                    Callable[[], list[str]]]:
     """How validate reads a commit's tree: a file's bytes (None if absent) and the files under
-    clients/ and canonical/."""
+    clients/, canonical/ and templates/."""
     def read(rel: str) -> bytes | None:
         return show(root, commit, rel)
 
     def files() -> list[str]:
-        return files_at(root, commit, "clients", "canonical")
+        return files_at(root, commit, "clients", "canonical", "templates")
 
     return read, files
 

@@ -12,6 +12,7 @@ from vectora_gitops.commands.common import confirmed, repository
 from vectora_gitops.desired.repo import check_env_name
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import plan as plans
+from vectora_gitops.engine.changes import StackWrite
 from vectora_gitops.engine.reconcile import (
     apply_env,
     check_fresh,
@@ -19,6 +20,7 @@ from vectora_gitops.engine.reconcile import (
     settle_dead_run,
     utcnow,
 )
+from vectora_gitops.engine.stackapply import check_allowed
 from vectora_gitops.errors import UsageError
 from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
@@ -45,11 +47,12 @@ def one_line(given: str, where: str, why: str) -> str:
     return text
 
 
-def dirty_reason(args: Namespace) -> str | None:
-    """The reason of --allow-dirty (--reason), checked like the break-glass reason."""
+def dirty_reason(args: Namespace, *, replace: bool) -> str | None:
+    """The reason of --allow-dirty (--reason), checked like the break-glass reason. `--reason`
+    is shared: it goes with --override-window, --allow-replace (`replace`) or --allow-dirty."""
     allow = bool(getattr(args, "allow_dirty", False))
-    if args.reason and not (args.override_window or allow):
-        raise UsageError("--reason goes with --override-window or --allow-dirty")
+    if args.reason and not (args.override_window or replace or allow):
+        raise UsageError("--reason goes with --override-window, --allow-replace or --allow-dirty")
     if not allow:
         return None
     if not args.reason:
@@ -60,7 +63,10 @@ def dirty_reason(args: Namespace) -> str | None:
 
 
 def main(args: Namespace) -> int:
-    allow_dirty = dirty_reason(args)
+    allow = tuple(getattr(args, "allow_replace", None) or ())
+    allow_dirty = dirty_reason(args, replace=bool(allow))
+    if allow and (not args.reason or len(args.reason.strip()) < 3):
+        raise UsageError("--allow-replace needs --reason TEXT (kept in the deployment record)")
     glass = break_glass_reason(getattr(args, "break_glass_reason", None))
     repo = repository(args)
     check_env_name(args.env)
@@ -76,6 +82,8 @@ def main(args: Namespace) -> int:
         check_fresh(planned, saved)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
+    check_allowed([c for c in (saved or planned.plan).changes if isinstance(c, StackWrite)],
+                  allow, "the plan")
     plan = saved or planned.plan
     if plan.empty:
         settle_dead_run(planned)
@@ -89,7 +97,10 @@ def main(args: Namespace) -> int:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
                                     override_reason=args.reason if args.override_window
                                     else None, progress=advance, break_glass_reason=glass,
-                                    dirty_reason=allow_dirty if dirty else None)
+                                    allow_replace=allow,
+                                    replace_reason=args.reason if allow else None,
+                                    dirty_reason=allow_dirty if dirty else None,
+                                    say=console.err)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
                 f"{record.id}; {COUNTERS.retries} retried request(s)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from vectora_gitops.desired import codeowners, moves, schemas, versions
+from vectora_gitops.desired import codeowners, moves, schemas, stacks, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
@@ -23,12 +23,13 @@ from vectora_gitops.desired.references import (
     alternatives,
     index_lookup,
     kinds_label,
+    suggestion,
     walk,
 )
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.waivers import waive_all
 from vectora_gitops.desired.yamlfile import YamlDoc
-from vectora_gitops.errors import FatalError, Problem, cut
+from vectora_gitops.errors import FatalError, Problem, cut, did_you_mean
 from vectora_gitops.model import Environment, Pins, selector_of
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
@@ -81,6 +82,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     known = {(m.source, m.id) for f in envs.values() for m in f.env.client_moves}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+        report.problems.extend(stacks.problems(repo, files.env, files.pins))
         report.problems.extend(moves.pair_problems(files.env, files.pins, known))
     depth = {name: _depth(name, envs) for name in envs}
     for _doc, _bundle_index, pinned in report.pinned_in.values():
@@ -221,7 +223,8 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                                            "(`vectora-gitops release`)"))
     if pins.canonical not in bundles:
         report.problems.append(Problem(where, f"canonical: bundle {pins.canonical} does not exist "
-                                       f"(no canonical/{pins.canonical}/)"))
+                                       f"(no canonical/{pins.canonical}/)"
+                                       f"{did_you_mean(pins.canonical, bundles)}"))
     for key, spec in env.functions.items():
         for layer in spec.layers:
             if layer not in env.layers:
@@ -256,13 +259,21 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                                     for c, v in sorted(pins.legacy_clients.items()))]:
         if version not in clients.get(cid, {}):
             report.problems.append(Problem(where, f"{section}.{cid}: clients/{cid}/{version}.yaml "
-                                           "does not exist"))
+                                           f"does not exist{missing_hint(cid, version, clients)}"))
             continue
         doc = clients[cid][version]  # None: unreadable, its problems are reported already
         if doc is not None and bundle is not None:
             pair = report.pinned_in.setdefault((doc.path, bundle.version), (doc, bundle, []))
             pair[2].append(name)
     report.problems.extend(moves.problems(env, pins, lambda cid: _active(clients, pins, cid)))
+
+
+def missing_hint(cid: str, version: str, versions_of: Mapping[str, Collection[str]]) -> str:
+    """Which existing version (or client id) a pin naming no file probably meant."""
+    if cid in versions_of:
+        return did_you_mean(version, versions_of[cid])
+    found = did_you_mean(cid, versions_of)
+    return found.replace("; did you mean", "; no such client: did you mean") if found else ""
 
 
 def _active(clients: Mapping[str, Mapping[str, YamlDoc | None]], pins: Pins, cid: str) -> object:
@@ -315,9 +326,11 @@ def client_references(doc: YamlDoc, bundle: BundleIndex,
             elif not index_lookup(bundle.names, found.kind, found.name):
                 key = ".".join(map(str, found.key))
                 note = f"; {ref.note}" if ref.note else ""
+                hint = suggestion(bundle.names, found.kind, found.name)
                 problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
                                         f"'{cut(found.name)}' is not in canonical "
-                                        f"{bundle.version}{pinned}{note}", doc.line_of(found.key),
+                                        f"{bundle.version}{pinned}{note}{hint}",
+                                        doc.line_of(found.key),
                                         ref.severity, rule="reference"))
     return list(dict.fromkeys(problems))
 
@@ -356,7 +369,7 @@ def _check_chain(envs: Mapping[str, EnvFiles], report: Report) -> None:
 def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                      envs: Mapping[str, EnvFiles], report: Report, *,
                      uncommitted: bool = False) -> None:
-    """Released versions of `base_files` (clients, canonical bundles) as the tree read by `base`
+    """Released versions of `base_files` (clients, canonical bundles, templates) as the tree read by `base`
     has them: not deleted while pinned, not changed, no file added. `uncommitted`: that tree is
     HEAD, so a difference is an edit in the working tree."""
     pinned = {(sel, v) for f in envs.values() for sel, v in f.pins.items()}
@@ -366,6 +379,8 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
             version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
             version, pinned_as = parts[1], selector_of("canonical")
+        elif parts[0] == "templates" and len(parts) == 3 and parts[2].endswith(".yaml"):
+            version, pinned_as = parts[2][:-5], selector_of("templates", parts[1])
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
@@ -377,18 +392,22 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):
-            report.problems.append(Problem(rel, _edited(version, rel, uncommitted=uncommitted)))
+            template = parts[0] == "templates"
+            report.problems.append(Problem(rel, _edited(version, rel, template=template,
+                                                        uncommitted=uncommitted)))
     _check_new_files_in_released_bundles(repo, base_files, report, uncommitted=uncommitted)
     _check_layer_pins(base, envs, report, uncommitted=uncommitted)
 
 
-def _edited(version: str, rel: str, *, uncommitted: bool) -> str:
+def _edited(version: str, rel: str, *, template: bool, uncommitted: bool) -> str:
     if uncommitted:
+        how = "copy it to a new version file and pin that" if template \
+            else "make a new version with `vectora-gitops new-version`"
         return (f"released version {version} is immutable and this file differs from HEAD (an "
-                f"uncommitted edit); revert it (`git checkout -- {rel}`) and make a new version "
-                "with `vectora-gitops new-version`")
-    return (f"released version {version} is immutable; revert the change and make a new version "
-            "(`vectora-gitops new-version`)")
+                f"uncommitted edit); revert it (`git checkout -- {rel}`) and {how}")
+    how = "copy it to a new version file and pin that" if template \
+        else "make a new version (`vectora-gitops new-version`)"
+    return f"released version {version} is immutable; revert the change and {how}"
 
 
 def _released_layers(base: BaseReader, names: Collection[str]) -> dict[tuple[str, str], str]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vectora_gitops.observed import FunctionConfig, LayerVersion, S3Object
+from vectora_gitops.observed import FunctionConfig, LayerVersion, ObservedStack, ResourceChange, S3Object
 
 # What the tool wrote (key -> sha256, ETag), in the environment's data bucket. A hint of which
 # objects are worth reading S3's stored checksum for, never proof of identity (engine/identity.py).
@@ -26,6 +26,18 @@ class ActualState:
     # key -> the SHA-256 checksum S3 stores with the object (base64, '' none), read only for the
     # objects whose ETag cannot tell (engine/identity.needs_checksum)
     checksums: Mapping[str, str] = field(default_factory=dict)
+    # the managed stacks (docs/architecture.md §10): key -> the stack, None when CloudFormation
+    # says it does not exist (a stack that cannot be read fails the observation: unknown)
+    stacks: Mapping[str, ObservedStack | None] = field(default_factory=dict)
+    # key -> what a change set previews for a stack that differs from git (None: no changes)
+    previews: Mapping[str, tuple[ResourceChange, ...] | None] = field(default_factory=dict)
+    # stacks of this environment in AWS that git does not name (reported, never deleted)
+    unnamed_stacks: tuple[str, ...] = ()
+
+    @property
+    def not_created(self) -> bool:
+        """Git manages stacks and none of them exists yet: the environment is to be created."""
+        return bool(self.stacks) and all(s is None for s in self.stacks.values())
 
     def fingerprint(self) -> str:
         """Hash of everything observed that a plan depends on."""
@@ -39,4 +51,9 @@ class ActualState:
             "layer_code": dict(sorted(self.layer_code.items())),
             "checksums": dict(sorted(self.checksums.items())),
         }
+        if self.stacks:  # left out without managed stacks: fingerprints of older plans hold
+            data["stacks"] = {k: None if s is None else [s.status, s.updated, hashlib.sha256(
+                s.template_body.encode()).hexdigest(), dict(sorted(s.parameters.items())),
+                dict(sorted(s.tags.items())), s.termination_protection]
+                for k, s in sorted(self.stacks.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
