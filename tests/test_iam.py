@@ -122,7 +122,13 @@ def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple
         (("dev",), False, ("snapshot", "create", "--env", "dev", "--name", "iam-check",
                            "--export", str(tmp / "export")), (0,)),
         (("dev",), True, ("snapshot", "list", "--env", "dev"), (0,)),
+        (("dev",), False, ("snapshot", "show", "iam-check", "--env", "dev", "--output",
+                           "markdown"), (0,)),
+        (("dev",), False, ("snapshot", "export", "--env", "dev", "--name", "iam-check",
+                           str(tmp / "export-again")), (0,)),
         (("dev",), False, ("snapshot", "restore", "--env", "dev", "--name", "iam-check", "--yes"),
+         (0,)),
+        (("dev",), False, ("snapshot", "delete", "--env", "dev", "--name", "iam-check", "--yes"),
          (0,)),
         (("dev",), False, ("record-e2e", "--env", "dev", "--result", "pass"), (0,)),
         (("stage",), True, ("gates", "--from", "dev", "--to", "stage"), (0, 1)),
@@ -202,7 +208,8 @@ def test_read_only_policies_read_nothing_but_what_the_tool_reads(
         for other in ENVS:
             assert f"newsletters-{other}" not in text and f"lambda-code-{other}" not in text
         assert "curated" not in text
-        objects = {s3(f"data-{env}", "deployments/*")}
+        objects = {s3(f"data-{env}", "deployments/*"),
+                   s3(f"config-{env}", "backups/snapshots/*/summary.json")}
         if source[env]:
             objects |= {s3(f"data-{source[env]}", "deployments/*"),
                         s3(f"data-{source[env]}", "metrics/*/latest.json")}
@@ -262,6 +269,7 @@ def test_read_only_prod_probes(repo: Path, capsys: pytest.CaptureFixture[str]) -
         Call("s3:ListBucket", s3("config-prod"), "backups/snapshots/"),
         Call("s3:ListBucket", s3("data-prod"), "deployments/records/"),
         Call("s3:GetObject", s3("data-prod", "deployments/state.json")),
+        Call("s3:GetObject", s3("config-prod", "backups/snapshots/before/summary.json")),
         Call("s3:ListBucket", s3("data-stage"), "deployments/e2e/1/"),
         Call("s3:GetObject", s3("data-stage", "deployments/records/1.json")),
         Call("s3:GetObject", s3("data-stage", "metrics/lai_weekly/latest.json")),

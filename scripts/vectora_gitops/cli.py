@@ -127,12 +127,46 @@ def _versions(sub: Any) -> None:
 
 
 def _snapshots(sub: Any) -> None:
-    p = sub.add_parser("snapshot", help="create, list or restore snapshots")
-    p.add_argument("action", choices=("create", "list", "restore"))
-    p.add_argument("--env", required=True)
-    p.add_argument("--name")
-    p.add_argument("--export", type=Path, metavar="DIR")
-    p.add_argument("--yes", action="store_true")
+    snap = sub.add_parser("snapshot", help="create, list, show, export, delete or restore "
+                          "snapshots")
+    actions = snap.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    helps = {"create": "record AWS now (a manual snapshot: kept until deleted)",
+             "list": "every snapshot: name, created, kind, commit, objects, functions",
+             "show": "one snapshot's exact versions, client configs and last runs",
+             "export": "copy a snapshot and its objects' content to a new local folder",
+             "delete": "delete a snapshot on purpose (S3 versioning keeps its bytes)",
+             "restore": "put AWS back as a snapshot (or an export folder) recorded it"}
+    parsers = {}
+    for action, text in helps.items():
+        p = actions.add_parser(action, help=text, description=text)
+        p.add_argument("--env", required=True, help="the environment")
+        p.add_argument("--repo", type=Path, default=argparse.SUPPRESS,
+                       help="repository checkout to use (default: the current one)")
+        parsers[action] = p
+    parsers["create"].add_argument("--name", help="the snapshot's name (default: "
+                                   "<time>-manual-<hex>)")
+    parsers["create"].add_argument("--export", type=Path, metavar="DIR",
+                                   help="also export it to this new folder")
+    parsers["list"].add_argument("--output", choices=("text", "json"), default="text",
+                                 help="a table (default) or JSON for scripts")
+    show = parsers["show"]
+    show.add_argument("name", metavar="NAME", help="the snapshot (see `snapshot list`)")
+    show.add_argument("--output", choices=("text", "markdown"), default="text",
+                      help="markdown: the record to keep before a migration")
+    show.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE")
+    show.add_argument("--note", action="append", default=[], metavar="TEXT",
+                      help="a known issue to record with it (repeatable)")
+    parsers["export"].add_argument("--name", required=True, help="the snapshot to export")
+    parsers["export"].add_argument("folder", type=Path, metavar="DIR",
+                                   help="a new or empty folder")
+    parsers["delete"].add_argument("--name", required=True, help="the snapshot to delete")
+    parsers["delete"].add_argument("--yes", action="store_true",
+                                   help="do not ask for confirmation")
+    parsers["restore"].add_argument("--name", help="the snapshot to put back")
+    parsers["restore"].add_argument("--export", type=Path, metavar="DIR",
+                                    help="or an export folder to put back")
+    parsers["restore"].add_argument("--yes", action="store_true",
+                                    help="do not ask for confirmation")
     p = sub.add_parser("import", help="adopt a live environment into git")
     p.add_argument("--env", required=True)
 

@@ -6,7 +6,8 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the data bucket's `deployments/`, the source's evidence, layer versions and function
+manifests, the snapshots' summaries (never a manifest: they hold variable values), the data
+bucket's `deployments/`, the source's evidence, layer versions and function
 configurations; nothing of the newsletters bucket, of the curated data or of the layer
 artifacts.
 """
@@ -84,6 +85,8 @@ def _read(env: Environment) -> list[Statement]:
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
         _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        # `snapshot list` reads each snapshot's summary (counts, no values), never a manifest
+        _allow("ReadSnapshotSummaries", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*/summary.json"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
