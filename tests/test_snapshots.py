@@ -7,8 +7,10 @@ import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -27,6 +29,7 @@ from support import (
     run,
     run_records,
 )
+from vectora_gitops.aws.client import add_request_hook
 from vectora_gitops.masking import mask as masked
 from vectora_gitops.safetext import printable
 
@@ -138,20 +141,23 @@ def test_retention_prunes_automatic_snapshots_only(seeded: Path,
         legacy_manifest(legacy_auto, "before apply of 0123abc"))
     put(CONFIG, f"backups/snapshots/{AUTO}/manifest.json", legacy_manifest(AUTO, "manual"))
     put(CONFIG, "backups/snapshots/by-hand/manifest.json", b'{"clients": ["lai_weekly_v7"]}\n')
+    broken = "20250101T000000000000Z-pre-apply-0b0b"  # an automatic name, not JSON: kept
+    put(CONFIG, f"backups/snapshots/{broken}/manifest.json", b"{not json")
     for i in range(11):
         (seeded / GLOSSARY).write_text(f"# glossary {i}\n")
         assert cli(seeded, "apply", "--env", "dev", "--yes") == 0
     taken = [r["snapshot"] for r in run_records("vectora-inbox-data-dev")]
     assert len(taken) == 11 and all("-pre-apply-" in name for name in taken)
-    assert snapshot_names() == {"keep-me", AUTO, "by-hand", *taken[-10:]}
+    assert snapshot_names() == {"keep-me", AUTO, "by-hand", broken, *taken[-10:]}
     code, out, _ = run(capsys, seeded, "snapshot", "list", "--env", "dev")
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:]
             if line.split() and line.split()[0] in snapshot_names()}
     assert code == 0 and rows["keep-me"][1] == "manual" and rows[AUTO][1] == "manual"
     assert rows["by-hand"][1:] == ["manual", "?", "?", "?"]
     assert "by-hand: not a manifest of this tool (kept as manual)" in out
+    assert f"{broken}: not a manifest of this tool (kept as manual)" in out
     assert [r[1] for n, r in rows.items() if n in taken] == ["automatic"] * 10
-    assert ("dev: 13 snapshot(s); the newest 10 automatic ones are kept (snapshots.retention; "
+    assert ("dev: 14 snapshot(s); the newest 10 automatic ones are kept (snapshots.retention; "
             "10 now), manual ones until `snapshot delete`") in out
 
 
@@ -211,6 +217,30 @@ def test_list_is_a_table_and_json(applied: Path, capsys: pytest.CaptureFixture[s
     summary = json.loads(objects(CONFIG, "backups/snapshots/before-migration/summary.json")[
         "backups/snapshots/before-migration/summary.json"])
     assert "DEBUG" not in json.dumps(summary) and summary["objects"] == 20  # no values in it
+
+
+def test_list_with_a_role_that_may_not_read_manifests(applied: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The read-only role reads summaries only: a snapshot written before summaries is listed
+    with what is unknown marked, not an error (AccessDenied injected where S3 would answer it)."""
+    assert cli(applied, "snapshot", "create", "--env", "dev", "--name", "new") == 0
+    put(CONFIG, f"backups/snapshots/{AUTO}/manifest.json", legacy_manifest(AUTO, "manual"))
+
+    def deny(service: str, operation: str, params: dict[str, Any]) -> None:
+        if operation == "GetObject" and params["Key"].endswith("/manifest.json"):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "denied"}},
+                              "GetObject")
+
+    remove = add_request_hook(deny)
+    try:
+        code, out, err = run(capsys, applied, "snapshot", "list", "--env", "dev")
+    finally:
+        remove()
+    rows = {line.split()[0]: line.split()[2:] for line in out.splitlines()[1:4]}
+    assert code == 0 and err == "" and rows[AUTO] == ["?"] * 4  # its time: S3's for the object
+    assert rows["new"][0] == "manual" and rows["new"][2:] == ["20", "3"]
+    assert (f"{AUTO}: written before summaries: its manifest needs the apply role to be read"
+            in out)
 
 
 # ---- export of an existing snapshot -----------------------------------------------------------

@@ -14,7 +14,13 @@ from vectora_gitops.errors import AwsError
 from vectora_gitops.model import Environment
 from vectora_gitops.observed import S3Object
 from vectora_gitops.snapshots.export import kind_of
-from vectora_gitops.snapshots.take import PREFIX, commit_at, manifest_key, summary_key
+from vectora_gitops.snapshots.take import (
+    PREFIX,
+    commit_at,
+    json_or_none,
+    manifest_key,
+    summary_key,
+)
 from vectora_gitops.snapshots.values import Entry
 
 HISTORY = 200  # records read to find the commit of snapshots written before summaries
@@ -57,7 +63,7 @@ def _count(value: object) -> int | None:
 
 def _from_manifest(aws: Aws, env: Environment, name: str, written: str) -> Entry:
     try:
-        data = s3.get_json(aws, env.buckets.config, manifest_key(name))
+        data = json_or_none(s3.get_bytes(aws, env.buckets.config, manifest_key(name)))
     except AwsError as exc:
         if exc.code not in ("AccessDenied", "403"):
             raise

@@ -11,6 +11,7 @@ ones only, a manual one stays until `snapshot delete`.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import secrets
 from collections.abc import Iterable, Mapping
@@ -161,11 +162,19 @@ def prune_old(aws: Aws, env: Environment) -> list[str]:
     automatic = [n for n in list_snapshots(aws, env) if AUTO_NAME.match(n)]
     pruned = []
     for name in automatic[: max(0, len(automatic) - env.snapshot_retention)]:
-        data = s3.get_json(aws, env.buckets.config, manifest_key(name))
+        data = json_or_none(s3.get_bytes(aws, env.buckets.config, manifest_key(name)))
         if isinstance(data, dict) and kind_of(data, name) == AUTOMATIC:
             remove(aws, env, name)
             pruned.append(name)
     return pruned
+
+
+def json_or_none(raw: bytes | None) -> Any:
+    """A manifest's JSON; None when absent or not JSON (such a folder is kept, never pruned)."""
+    try:
+        return None if raw is None else json.loads(raw)
+    except ValueError:
+        return None
 
 
 def remove(aws: Aws, env: Environment, name: str) -> int:
