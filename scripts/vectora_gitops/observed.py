@@ -80,6 +80,9 @@ class FunctionConfig:
     handler: str
     code_sha256: str
     role: str = ""  # execution role ARN
+    # when Lambda last changed the function's code or configuration (its LastModified): the
+    # "since when" of a setting changed by hand; None when AWS did not say
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def run(repo: Repository, *, base: str | None) -> int:
             return deleted_releases(repo, commit, candidates)
     report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted)
     for problem in report.problems:
-        console.err(str(problem))
+        for line in problem.lines():
+            console.err(line)
     if report.errors:
         console.err(f"validate: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         return 1

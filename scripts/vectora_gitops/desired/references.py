@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.desired.yamlfile import Key
+from vectora_gitops.errors import did_you_mean
 
 WILDCARD = "*"
 
@@ -222,3 +223,8 @@ def _label(kind: str) -> str:
 
 def index_lookup(index: Mapping[str, frozenset[str]], kind: str, name: str) -> bool:
     return any(name in index.get(k, frozenset()) for k in alternatives(kind))
+
+
+def suggestion(index: Mapping[str, frozenset[str]], kind: str, name: str) -> str:
+    """`; did you mean 'x'?` naming the closest name of `kind` the bundle defines, or ''."""
+    return did_you_mean(name, (n for k in alternatives(kind) for n in index.get(k, frozenset())))

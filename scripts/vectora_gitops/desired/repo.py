@@ -9,14 +9,14 @@ first file with problems.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from vectora_gitops.desired import schemas
 from vectora_gitops.desired.yamlfile import YamlDoc, load_yaml
-from vectora_gitops.errors import FatalError, InputError, Problem, UsageError
+from vectora_gitops.errors import FatalError, InputError, Problem, UsageError, did_you_mean
 from vectora_gitops.model import (
     Buckets,
     ClientMove,
@@ -52,11 +52,14 @@ class Repository:
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
     def env_dir(self, env: str) -> Path:
-        check_env_name(env)
+        """The folder of environment `env`; a name that is not one says which one was meant."""
+        names = self.env_names()
+        check_env_name(env, names)
         path = self.root / "environments" / env
         if not (path / "environment.yaml").is_file():
-            known = ", ".join(self.env_names()) or "none"
-            raise UsageError(f"unknown environment '{env}' (known: {known})")
+            known = ", ".join(names) or "none"
+            raise UsageError(f"unknown environment '{env}' (known: {known})"
+                             f"{did_you_mean(env, names)}")
         return path
 
     def client_ids(self) -> list[str]:
@@ -83,9 +86,10 @@ class Repository:
         return load_yaml(path, root=self.root, display=self.rel(path))
 
 
-def check_env_name(env: str) -> None:
+def check_env_name(env: str, known: Sequence[str] = ()) -> None:
     if not ENV_NAME.match(env):
-        raise UsageError(f"'{env}' is not an environment name (lowercase letters and digits)")
+        raise UsageError(f"'{env}' is not an environment name (lowercase letters and digits)"
+                         f"{did_you_mean(env, known)}")
 
 
 def load_env(repo: Repository, env: str) -> tuple[Environment, Pins]:

@@ -13,7 +13,7 @@ from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references, client_schema
 from vectora_gitops.desired.waivers import waive
 from vectora_gitops.desired.yamlfile import read_bytes
-from vectora_gitops.errors import FatalError, InputError, Problem
+from vectora_gitops.errors import FatalError, InputError, Problem, did_you_mean
 from vectora_gitops.model import DesiredObject, DesiredState, Environment, Pins, selector_of
 
 
@@ -26,7 +26,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     bundle_dir = repo.bundle_dir(pins.canonical)
     if not bundle_dir.is_dir():
         raise InputError(f"environments/{env}/pins.yaml: canonical: bundle {pins.canonical} does "
-                         f"not exist (no canonical/{pins.canonical}/)")
+                         f"not exist (no canonical/{pins.canonical}/)"
+                         f"{did_you_mean(pins.canonical, repo.bundle_versions())}")
     index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
     problems.extend(_errors(waive(index.problems, environment)))
     objects: dict[str, DesiredObject] = {}
@@ -41,7 +42,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
         path = repo.client_path(cid, version)
         if not path.is_file():
             problems.append(Problem(f"environments/{env}/pins.yaml",
-                                    f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
+                                    f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"
+                                    f"{did_you_mean(version, repo.client_versions(cid))}"))
             continue
         doc = repo.load(path)
         found_digests[selector_of("clients", cid)] = digests.sha256(path.read_bytes())

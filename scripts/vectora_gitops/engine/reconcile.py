@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired.repo import Repository, check_env_name, load_env
+from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
 from vectora_gitops.engine import guards, lockedrun, retire
@@ -46,7 +46,7 @@ def validated(repo: Repository) -> Report:
 def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
              report: Report | None = None) -> Planned:
     """Validate (unless `report` says it was), then observe AWS while the files are hashed."""
-    check_env_name(env)
+    repo.env_dir(env)  # an unknown environment is refused before anything is read
     report = report or validated(repo)
     environment = load_env(repo, env)[0]
     aws = Aws(environment.region)

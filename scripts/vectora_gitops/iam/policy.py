@@ -6,10 +6,18 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the snapshots' summaries (never a manifest: they hold variable values), the data
-bucket's `deployments/`, the source's evidence, layer versions and function
-configurations; nothing of the newsletters bucket, of the curated data or of the layer
-artifacts.
+manifests, the snapshots' summaries (never a manifest: they hold variable values), the objects
+of the data bucket's `deployments/` (the evidence by version, with its Object Lock retention),
+the source's evidence, layer versions and function configurations, and the stable config a
+switched client move checks; no object of the newsletters bucket, of the curated data or of the
+layer artifacts.
+
+Where a role reads a key that may not exist and the answer "missing" means something (the state
+record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
+named by hand), S3 answers 404 instead of 403 only to a caller allowed s3:ListBucket on the
+bucket. AWS does not document which s3:prefix (if any) that check evaluates, so only a listing
+without a prefix condition is sure to count: such a bucket is listed whole (key names only), and
+the narrower listings of that bucket are then left out as redundant.
 """
 
 from __future__ import annotations
@@ -36,7 +44,20 @@ def policy(env: Environment, pins: Pins, *, read_only: bool,
         statements += _evidence(source, env.promotion.gates.metrics)
     if not read_only:
         statements += _write(env, pins)
-    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
+    kept = _without_covered_listings([s for s in statements if s["Resource"]])
+    return {"Version": "2012-10-17", "Statement": kept}
+
+
+def _without_covered_listings(statements: list[Statement]) -> list[Statement]:
+    """Leave out a listing limited by s3:prefix on buckets another statement lists whole."""
+    whole = {r for s in statements if s["Action"] == ["s3:ListBucket"] and "Condition" not in s
+             for r in _as_list(s["Resource"])}
+    return [s for s in statements if not (s["Action"] == ["s3:ListBucket"] and "Condition" in s
+                                          and set(_as_list(s["Resource"])) <= whole)]
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
 
 
 def _allow(sid: str, actions: Sequence[str], resources: str | list[str], *,
@@ -83,14 +104,22 @@ def _read(env: Environment) -> list[Statement]:
         _allow("ListLayerVersions", ["lambda:ListLayerVersions"], "*"),
         _allow("ListManagedObjects", ["s3:ListBucket"], [config],
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
-        _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+        # plan reads deployments/state.json, absent until the first apply (apply: the lock too);
+        # S3 answers "missing" only to a caller that may list the bucket (module docstring)
+        _allow("ListData", ["s3:ListBucket"], [data]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
         # `snapshot list` reads each snapshot's summary (counts, no values), never a manifest
         _allow("ReadSnapshotSummaries", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*/summary.json"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
-        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(env)),
+        # the gates trust a version only under Object Lock retention, which S3 shows (in the
+        # GetObject answer) only to a caller allowed s3:GetObjectRetention (docs/evidence.md)
+        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+               _evidence_arns(env)),
+        # `move-client retire` (a switched move) checks the stable config is active as deployed
+        _allow("ReadSwitchedClientConfigs", ["s3:GetObject"],
+               [f"{config}/{m.key}" for m in env.client_moves if m.step == "switched"]),
         _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
         # GetFunction returns the tags only to a caller allowed lambda:ListTags
         _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
@@ -102,12 +131,18 @@ def _evidence(source: Environment, metrics: tuple[MetricGate, ...]) -> list[Stat
     data = _bucket(source.buckets.data)
     documents = sorted({f"{data}/{m.key.replace('{client}', '*')}"
                         for m in metrics if m.source == "s3"})
-    out = [_allow("ListPromotionEvidence", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+    # a missing metrics document fails its gate: S3 says "missing" only to a caller that may
+    # list the bucket (module docstring); without one, the deployments/ listing is enough
+    listing = _allow("ListPromotionEvidence", ["s3:ListBucket"], [data],
+                     prefixes=None if documents else [DEPLOYMENTS])
+    out = [listing,
            _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents]),
-           # records and E2E results are read by version (the first one written: S3's time)
+           # records and E2E results are read by version (the first one written: S3's time),
+           # with their Object Lock retention (shown only with s3:GetObjectRetention)
            _allow("ListPromotionEvidenceVersions", ["s3:ListBucketVersions"], [data],
                   prefixes=list(EVIDENCE_PREFIXES)),
-           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(source))]
+           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+                  _evidence_arns(source))]
     if any(m.source == "cloudwatch" for m in metrics):
         out.append(_allow("ReadMetrics", ["cloudwatch:GetMetricStatistics"], "*"))
     return out
@@ -118,19 +153,22 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
     code = _bucket(env.buckets.lambda_code)
     managed = [f"{config}/{p}*" for p in env.sync.managed_prefixes]
     sources = {p.artifact_bucket for p in pins.layers.values()}  # where apply copies zips from
-    artifacts = sorted(f"{_bucket(b)}/{ARTIFACTS}*" for b in {env.buckets.lambda_code, *sources})
+    code_buckets = sorted(_bucket(b) for b in {env.buckets.lambda_code, *sources})
+    artifacts = [f"{b}/{ARTIFACTS}*" for b in code_buckets]
     return [
         _allow("CheckVersioning", ["s3:GetBucketVersioning"], [config, data, code]),
+        # reads that may find nothing (module docstring): a snapshot named by hand, a zip not
+        # copied yet or missing at its source (the data bucket, listed whole by _read, holds
+        # the lock, the state record and the curated objects snapshots name)
+        _allow("ListForMissingKeys", ["s3:ListBucket"], [config, *code_buckets]),
         # snapshots record versions, restores and exports read them; import reads the objects
         _allow("ListManagedVersions", ["s3:ListBucketVersions"], [config],
                prefixes=env.sync.managed_prefixes),
         _allow("ReadManagedObjects", ["s3:GetObject", "s3:GetObjectVersion"], managed),
         _allow("ReadSnapshots", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*"]),
-        _allow("ListCurated", ["s3:ListBucket"], [data], prefixes=[CURATED]),
         _allow("HeadCurated", ["s3:GetObject"], [f"{data}/{CURATED}*"]),
         # apply verifies the zips it copies and publishes (Lambda reads them as the caller);
-        # import looks for a layer's zip by listing them
-        _allow("ListLayerArtifacts", ["s3:ListBucket"], [code], prefixes=[ARTIFACTS]),
+        # import looks for a layer's zip by listing them (ListForMissingKeys)
         _allow("ReadLayerArtifacts", ["s3:GetObject"], artifacts),
         _allow("WriteManagedObjects", ["s3:PutObject", "s3:DeleteObject"],
                [*managed, f"{config}/{SNAPSHOTS}*", f"{data}/{DEPLOYMENTS}*"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from vectora_gitops.model import Gates, identity_version, selector_name
@@ -73,6 +73,9 @@ class GateResult:
     name: str
     status: str
     evidence: str
+    # a failing soak: the day it passes if the source keeps running what is promoted (None: it
+    # cannot pass by waiting, or it does not fail)
+    ready_on: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,32 @@ def _aws_gate(inputs: Inputs, name: str, fn: _Check) -> GateResult:
     if inputs.evidence.unreachable:
         return GateResult(name, UNKNOWN, f"evidence unavailable: {inputs.evidence.unreachable}")
     status, text = fn(inputs)
-    return GateResult(name, status, text)
+    ready = _soak_ready(inputs) if name == "soak" and status == FAIL else None
+    return GateResult(name, status, text, ready)
+
+
+def _soak_ready(inputs: Inputs) -> datetime | None:
+    """When every promoted pin will have soaked, if the source keeps running them; None when one
+    of them does not run there now (waiting alone cannot make the gate pass)."""
+    failing = [c for c in inputs.changes if soak_line(
+        c.selector, c.identity, inputs.content.get(c.selector), inputs.evidence.deployments,
+        inputs.now, inputs.source, inputs.gates.soak_days)[0] != PASS]
+    found = [soak_ready(c.selector, c.identity, inputs.content.get(c.selector),
+                        inputs.evidence.deployments, inputs.now, inputs.gates.soak_days)
+             for c in failing]
+    return None if not found or None in found else max(d for d in found if d)
+
+
+def soak_ready(selector: str, identity: str, digest: str | None,
+               deployments: Sequence[Deployment], now: datetime, need: int) -> datetime | None:
+    """When `identity` will have soaked `need` days, if it runs now with that content but not
+    for long enough yet (the start of its current run + `need` days); None otherwise."""
+    if digest is None:
+        return None
+    current = [r for r in runs(selector, identity, digest, deployments, now) if r.current]
+    if not current or current[0].days >= need:
+        return None
+    return current[0].start + timedelta(days=need)
 
 
 def _soak(inputs: Inputs) -> tuple[str, str]:

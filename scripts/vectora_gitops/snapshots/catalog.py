@@ -42,7 +42,7 @@ def entries(aws: Aws, env: Environment) -> list[Entry]:
             out.append(_from_summary(name, summary))
             continue
         entry = _from_manifest(aws, env, name, written)
-        if entry.kind and not entry.commit:
+        if entry.kind and not entry.commit and not entry.note:
             history = records.list_records(aws, env, limit=HISTORY) if history is None else history
             entry = Entry(entry.name, entry.created_at, entry.kind,
                           commit_at(history, entry.created_at), entry.objects, entry.functions,
