@@ -6,10 +6,11 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the objects of the data bucket's `deployments/` (the evidence by version, with its
-Object Lock retention), the source's evidence, layer versions and function configurations, and
-the stable config a switched client move checks; no object of the newsletters bucket, of the
-curated data or of the layer artifacts.
+manifests, the snapshots' summaries (never a manifest: they hold variable values), the objects
+of the data bucket's `deployments/` (the evidence by version, with its Object Lock retention),
+the source's evidence, layer versions and function configurations, and the stable config a
+switched client move checks; no object of the newsletters bucket, of the curated data or of the
+layer artifacts.
 
 Where a role reads a key that may not exist and the answer "missing" means something (the state
 record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
@@ -107,6 +108,8 @@ def _read(env: Environment) -> list[Statement]:
         # S3 answers "missing" only to a caller that may list the bucket (module docstring)
         _allow("ListData", ["s3:ListBucket"], [data]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        # `snapshot list` reads each snapshot's summary (counts, no values), never a manifest
+        _allow("ReadSnapshotSummaries", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*/summary.json"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
