@@ -53,7 +53,7 @@ def ok(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> str:
 
 
 def test_client_new_version_then_release(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
-    out = ok(capsys, repo, "new-version", "client", "lai_weekly", "--minor")
+    out = ok(capsys, repo, "new-version", "client", "lai_weekly", "--minor", "--force-new")
     assert "created client lai_weekly 7.2.0-dev.2 (copied from 7.2.0-dev.1)" in out
     assert "release client lai_weekly 7.2.0-dev.2" in out
     new = repo / "clients/lai_weekly/7.2.0-dev.2.yaml"

@@ -103,6 +103,8 @@ def _promotion(sub: Any) -> None:
     p = sub.add_parser("gates", help="evaluate the promotion gates of the target environment")
     p.add_argument("--from", dest="source")
     p.add_argument("--to", dest="target")
+    p.add_argument("--only", action="append", default=[], metavar="SELECTOR",
+                   help="only these pins, as promote --only (repeatable)")
     p.add_argument("--check-pr", action="store_true")
     p.add_argument("--base", metavar="REF")
     p = sub.add_parser("record-e2e", help="record an end-to-end test result")
@@ -118,6 +120,8 @@ def _versions(sub: Any) -> None:
     bump = p.add_mutually_exclusive_group()
     for flag in ("--major", "--minor", "--patch"):
         bump.add_argument(flag, dest="bump", action="store_const", const=flag[2:])
+    p.add_argument("--force-new", action="store_true",
+                   help="start another prerelease of a line that has an unreleased one")
     p = sub.add_parser("release", help="turn a prerelease into its immutable release")
     p.add_argument("kind", choices=("client", "canonical", "layer"))
     p.add_argument("args", nargs="+", metavar="[ID] PRERELEASE | NAME VERSION")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from vectora_gitops.model import Gates, identity_version, selector_name
@@ -69,10 +69,34 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class GateLine:
+    """One pin (soak) or one reading (metric) of a gate: what the terminal shows on one line."""
+
+    status: str
+    text: str
+    ready_on: datetime | None = None  # when a soak that is too short so far will be long enough
+
+
+@dataclass(frozen=True)
 class GateResult:
     name: str
     status: str
-    evidence: str
+    evidence: str  # every line of the gate joined (Markdown bodies, check-pr)
+    lines: tuple[GateLine, ...] = ()  # one per pin or reading, when the gate has several
+
+    @property
+    def ready_on(self) -> datetime | None:
+        """When a failing gate will pass if nothing changes: only when every failing line is a
+        soak that needs more time."""
+        failing = [line for line in self.lines if line.status != PASS]
+        if self.status == PASS or not failing or any(f.ready_on is None for f in failing):
+            return None
+        return max(f.ready_on for f in failing if f.ready_on is not None)
+
+
+def ready_text(when: datetime) -> str:
+    """`2026-12-04 15:02 UTC`: the minute a soak is long enough."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)
@@ -101,11 +125,14 @@ class Inputs:
     content: Mapping[str, str] = field(default_factory=dict)  # selector -> digest promoted
 
 
-_Check = Callable[["Inputs"], tuple[str, str]]
+_Check = Callable[["Inputs"], tuple[str, tuple["GateLine", ...]]]
 
 
 def succeeded(deployments: Sequence[Deployment]) -> list[Deployment]:
-    return sorted((d for d in deployments if d.result == "succeeded"), key=lambda d: d.applied_at)
+    """Successful deployments, oldest first; two stored in the same second (S3 keeps seconds)
+    are ordered by their record ids, which start with the time the run started."""
+    return sorted((d for d in deployments if d.result == "succeeded"),
+                  key=lambda d: (d.applied_at, d.id))
 
 
 def runs(selector: str, identity: str, digest: str | None, deployments: Sequence[Deployment],
@@ -141,22 +168,38 @@ def evaluate(inputs: Inputs) -> tuple[GateResult, ...]:
 
 def _aws_gate(inputs: Inputs, name: str, fn: _Check) -> GateResult:
     if inputs.evidence.unreachable:
-        return GateResult(name, UNKNOWN, f"evidence unavailable: {inputs.evidence.unreachable}")
-    status, text = fn(inputs)
-    return GateResult(name, status, text)
+        text = f"evidence unavailable: {inputs.evidence.unreachable}"
+        return GateResult(name, UNKNOWN, text, (GateLine(UNKNOWN, text),))
+    status, lines = fn(inputs)
+    return GateResult(name, status, "; ".join(line.text for line in lines) or "no pin changes",
+                      lines)
 
 
-def _soak(inputs: Inputs) -> tuple[str, str]:
+def _soak(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
     need, src = inputs.gates.soak_days, inputs.source
-    lines, statuses = [], set()
+    lines = []
     for change in inputs.changes:
-        status, text = soak_line(change.selector, change.identity,
-                                 inputs.content.get(change.selector),
+        digest = inputs.content.get(change.selector)
+        status, text = soak_line(change.selector, change.identity, digest,
                                  inputs.evidence.deployments, inputs.now, src, need)
-        statuses.add(status)
-        lines.append(text)
+        lines.append(GateLine(status, text, soak_ready(change.selector, change.identity, digest,
+                                                       inputs.evidence.deployments, inputs.now,
+                                                       need)))
+    statuses = {line.status for line in lines}
     status = FAIL if FAIL in statuses else UNKNOWN if UNKNOWN in statuses else PASS
-    return status, "; ".join(lines) or "no pin changes"
+    return status, tuple(lines)
+
+
+def soak_ready(selector: str, identity: str, digest: str | None,
+               deployments: Sequence[Deployment], now: datetime, need: int) -> datetime | None:
+    """When `identity` will have soaked `need` days, if it runs now with that content but not
+    for long enough yet (the start of its current run + `need` days); None otherwise."""
+    if digest is None:
+        return None
+    current = [r for r in runs(selector, identity, digest, deployments, now) if r.current]
+    if not current or current[0].days >= need:
+        return None
+    return current[0].start + timedelta(days=need)
 
 
 def soak_line(selector: str, identity: str, digest: str | None,
@@ -177,8 +220,9 @@ def soak_line(selector: str, identity: str, digest: str | None,
     run = current[0]
     sha = f"sha256 {digest[:12]}"
     if run.days < need:
-        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need} "
-                      f"({sha}, since {run.start.isoformat()}, record {run.record_id})")
+        ready = ready_text(run.start + timedelta(days=need))
+        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need}: ready on "
+                      f"{ready} ({sha}, since {run.start.isoformat()}, record {run.record_id})")
     return PASS, (f"{what} ran in {source} for {int(run.days)} days (>= {need}) with the same "
                   f"content ({sha}) since {run.start.isoformat()}, record {run.record_id}")
 
@@ -209,23 +253,28 @@ def _not_running(selector: str, identity: str, digest: str, done: Sequence[Deplo
     return FAIL, f"{what} never ran in {source} (no successful apply)"
 
 
-def _metric(inputs: Inputs, *, name: str, maximum: float) -> tuple[str, str]:
+
+def _metric(inputs: Inputs, *, name: str, maximum: float) -> tuple[str, tuple[GateLine, ...]]:
     readings = [r for r in inputs.evidence.metrics if r.gate == name]
     if not readings:
-        return FAIL, f"no reading of {name} (nothing to measure it on)"
-    status, lines = PASS, []
+        return FAIL, (GateLine(FAIL, f"no reading of {name} (nothing to measure it on)"),)
+    lines = []
     for r in readings:
         if r.value is None:
-            status = FAIL
-            lines.append(f"{r.where}: {r.error or 'no value'}")
+            lines.append(GateLine(FAIL, f"{r.where}: {r.error or 'no value'}"))
         else:
             ok = r.value <= maximum
-            status = status if ok else FAIL
-            lines.append(f"{r.where} = {r.value:g} ({'<=' if ok else '>'} max {maximum:g})")
-    return status, "; ".join(lines)
+            lines.append(GateLine(PASS if ok else FAIL, f"{r.where} = {r.value:g} "
+                                  f"({'<=' if ok else '>'} max {maximum:g})"))
+    return (FAIL if any(line.status == FAIL for line in lines) else PASS), tuple(lines)
 
 
-def _e2e(inputs: Inputs) -> tuple[str, str]:
+def _e2e(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
+    status, text = _e2e_text(inputs)
+    return status, (GateLine(status, text),)
+
+
+def _e2e_text(inputs: Inputs) -> tuple[str, str]:
     done = succeeded(inputs.evidence.deployments)
     if not done:
         return FAIL, f"no successful deployment in {inputs.source} to test"
@@ -250,8 +299,10 @@ def _integrity(inputs: Inputs) -> GateResult:
     if inputs.integrity:
         shown = "; ".join(inputs.integrity[:3])
         more = f" (+{len(inputs.integrity) - 3} more)" if len(inputs.integrity) > 3 else ""
-        return GateResult("integrity", FAIL, f"{shown}{more}")
-    return GateResult("integrity", PASS, "validate finds no new problem after the copy")
+        return GateResult("integrity", FAIL, f"{shown}{more}",
+                          tuple(GateLine(FAIL, p) for p in inputs.integrity))
+    text = "validate finds no new problem after the copy"
+    return GateResult("integrity", PASS, text, (GateLine(PASS, text),))
 
 
 def verdict(results: Sequence[GateResult], *, strict: bool) -> bool:

@@ -19,6 +19,7 @@ from vectora_gitops.model import (
     identity_version,
     selector_name,
     selector_order,
+    split_selector,
 )
 
 MAX_BRANCH = 120
@@ -72,17 +73,39 @@ def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> No
                      f"(chain: {chain.text()}); promote {declared} -> {target} instead")
 
 
-def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:
+def check_prerelease(found: Sequence[PinChange], target: Environment, *, source: str = "",
+                     only: Sequence[str] = ()) -> None:
+    """Refuse prereleases where the target does not allow them, naming both ways out: release
+    them (the exact commands), or promote the other pins with `--only` (the exact command)."""
     if target.promotion.allow_prerelease:
         return
-    for change in found:
-        version = identity_version(change.new)
-        if versions.is_prerelease(version):
-            how = f"release layer {change.name} <version>" if \
-                change.selector.startswith("layers/") else "release"
-            raise GuardError(f"{change.selector}: {version} is a prerelease and "
-                             f"{target.name} does not allow prereleases (allow_prerelease: false); "
-                             f"release it first (`vectora-gitops {how}`)")
+    pre = [c for c in found if versions.is_prerelease(identity_version(c.new))]
+    if not pre:
+        return
+    what = " and ".join(f"{c.selector}: {identity_version(c.new)}" for c in pre)
+    verb = "is a prerelease" if len(pre) == 1 else "are prereleases"
+    releases = "; ".join(f"`vectora-gitops {release_command(c)}`" for c in pre)
+    rest = [c.selector for c in found if c not in pre]
+    if only:
+        rest = [s for s in only if s in rest]
+    start = f"vectora-gitops promote --from {source} --to {target.name}"
+    other = (f"or promote the rest without it: `{start}{''.join(f' --only {s}' for s in rest)}`"
+             if rest else "nothing else differs, so releasing is the only way")
+    raise GuardError(f"{what} {verb} and {target.name} does not allow prereleases "
+                     f"(allow_prerelease: false); either release it: {releases} (commit, let "
+                     f"{source or 'the source'} apply and soak it, then promote again), {other}")
+
+
+def release_command(change: PinChange) -> str:
+    """The `release` command that turns the prerelease `change` promotes into a release."""
+    kind, name = split_selector(change.selector)
+    version = identity_version(change.new)
+    if kind == "layers":  # an adopted layer (0.0.0-adopted.N) has no release yet: choose one
+        final = str(versions.sort_key(version).finalize_version())
+        return f"release layer {name} {'<version>' if final == '0.0.0' else final}"
+    if kind == "clients":
+        return f"release client {name} {version}"
+    return f"release canonical {version}"
 
 
 def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | None) -> None:
