@@ -13,6 +13,8 @@ from vectora_gitops.desired.yamledit import ScalarEdit, apply_edits, is_plain_sa
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import LayerPin, Pins
 from vectora_gitops.promotion import pins
+from vectora_gitops.promotion.body import Body, render
+from vectora_gitops.promotion.gates import GateResult
 
 PINS = """\
 # header comment
@@ -227,7 +229,9 @@ def test_a_prerelease_names_both_ways_out(capsys: pytest.CaptureFixture[str], re
         "rest without it: `vectora-gitops promote --from dev --to stage --only canonical`")
     code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage", "--only",
                        "clients/lai_weekly")
-    assert code == 1 and "nothing else differs, so releasing is the only way" in err
+    assert code == 1 and err.strip().endswith(
+        "release it: `vectora-gitops release client lai_weekly 7.2.0-dev.1` (commit, let dev "
+        "apply and soak it, then promote again); nothing else differs, so that is the only way")
     code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage", "--only",
                        "canonical")  # the way out, as printed, works
     assert code == 0, err
@@ -277,3 +281,12 @@ def test_body_shows_each_changed_file_and_where_it_reaches(capsys: pytest.Captur
     assert "   Brands: - Uzedy\n" in shown and "+  - Erzofri\n" in shown
     assert "{{ref:" not in shown[shown.index("```diff"):]
     assert "<details>" not in shown  # short: not folded
+
+
+def test_body_says_plainly_which_gates_fail() -> None:
+    results = (GateResult("soak", "fail", "x"), GateResult("e2e", "pass", "y"),
+               GateResult("metric noise_rate", "fail", "z"))
+    body = render(Body("dev", "stage", (), gates=results))
+    assert "**2 of 3 gates fail** (soak, metric noise\\_rate): the pull request's `gates` check " \
+        "fails until they pass." in body
+    assert "gates fail" not in render(Body("dev", "stage", (), gates=results[1:2]))

@@ -47,6 +47,8 @@ def gates(repo: Repository, source: str | None, target: str, only: tuple[str, ..
     is_strict = strict(chain, target)
     console.out(shown.summary(results, target, strict=is_strict))
     ok = verdict(results, strict=is_strict)
+    if not ok:
+        console.err(f"gates {source} -> {target}: failed")
     if ok and any(r.status == "unknown" for r in results):
         console.err(f"warning: some gates of {target} are unknown; they block only at the end of "
                     "the chain")
@@ -54,7 +56,6 @@ def gates(repo: Repository, source: str | None, target: str, only: tuple[str, ..
     if ok:
         console.out(f"next: vectora-gitops promote --from {source} --to {target}{selectors}")
         return 0
-    console.err(f"gates {source} -> {target}: failed")
     when = shown.ready_on(results)
     again = f"vectora-gitops gates --from {source} --to {target}{selectors}"
     console.out(f"next: run `{again}` again on or after {ready_text(when)}" if when else

@@ -91,7 +91,11 @@ def _bundle_lines(diff: FilesDiff) -> list[str]:
 def _gate_lines(results: Sequence[GateResult], strict: bool) -> list[str]:
     if not results:
         return ["No gate declared."]
-    out = ["| Gate | Result | Evidence |", "|---|---|---|"]
+    failing = [r for r in results if r.status == "fail"]
+    out = [f"**{len(failing)} of {len(results)} gates fail** "
+           f"({', '.join(md_text(r.name) for r in failing)}): the pull request's `gates` check "
+           "fails until they pass.", ""] if failing else []
+    out += ["| Gate | Result | Evidence |", "|---|---|---|"]
     out += [f"| {md_text(r.name)} | {ICONS.get(r.status) or md_text(r.status)} | "
             f"{md_code(r.evidence, LONG)} |" for r in results]
     if any(r.status == "unknown" for r in results):

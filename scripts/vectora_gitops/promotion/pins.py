@@ -89,11 +89,14 @@ def check_prerelease(found: Sequence[PinChange], target: Environment, *, source:
     if only:
         rest = [s for s in only if s in rest]
     start = f"vectora-gitops promote --from {source} --to {target.name}"
-    other = (f"or promote the rest without it: `{start}{''.join(f' --only {s}' for s in rest)}`"
-             if rest else "nothing else differs, so releasing is the only way")
-    raise GuardError(f"{what} {verb} and {target.name} does not allow prereleases "
-                     f"(allow_prerelease: false); either release it: {releases} (commit, let "
-                     f"{source or 'the source'} apply and soak it, then promote again), {other}")
+    then = f"(commit, let {source or 'the source'} apply and soak it, then promote again)"
+    head = (f"{what} {verb} and {target.name} does not allow prereleases "
+            "(allow_prerelease: false); ")
+    if not rest:
+        raise GuardError(f"{head}release it: {releases} {then}; nothing else differs, so that "
+                         "is the only way")
+    raise GuardError(f"{head}either release it: {releases} {then}, or promote the rest without "
+                     f"it: `{start}{''.join(f' --only {s}' for s in rest)}`")
 
 
 def release_command(change: PinChange) -> str:
