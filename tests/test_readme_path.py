@@ -162,3 +162,24 @@ def test_readme_path_to_prod(capsys: pytest.CaptureFixture[str], seeded: Path,
     gates = walk.outputs["vectora-gitops gates --from stage --to prod --only canonical"]
     assert re.search(r"^pass     soak: canonical 2\.2\.0 ran in stage for 16 days \(>= 14\)", gates,
                      re.M)
+
+
+def console_outputs(title: str) -> dict[str, str]:
+    """`$ command` -> the lines after it, from the `console` blocks of a README section."""
+    out: dict[str, str] = {}
+    for block in re.findall(r"```console\n(.*?)\n```", section(title), re.S):
+        for chunk in ("\n" + block).split("\n$ ")[1:]:
+            command, _, shown = chunk.partition("\n")
+            out[command] = shown.rstrip("\n")
+    return out
+
+
+def test_readme_shows_the_real_output_of_new_version_and_release(
+        capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    """The outputs the README shows for `new-version` and `release` are what they print."""
+    shown = console_outputs("Promotion and gates")
+    for command in ("vectora-gitops new-version canonical --minor",
+                    "vectora-gitops new-version client lai_weekly",
+                    "vectora-gitops release canonical 2.2.0-dev.1"):
+        _, out, err = run(capsys, repo, *shlex.split(command)[1:])
+        assert (out + err).rstrip("\n") == shown[command], command
