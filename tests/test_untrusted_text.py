@@ -530,3 +530,13 @@ def test_promotion_diffs_keep_their_structure() -> None:
         f"<details><summary>{total} lines of diff of clients/&lt;/details&gt;&lt;b&gt;x.yaml"
         "</summary>", "</details>"]
     assert parsed.links() == []
+
+
+def test_promotion_diffs_stop_at_the_body_budget() -> None:
+    lines = tuple(f"+line {n}" for n in range(400))
+    diffs = tuple(FileDiff("canonical", f"canonical/2.2.0/prompts/t/p{n}.yaml", lines, 0, True,
+                           (), ("dev",), "stage", ()) for n in range(5))
+    src = render_body(Body("dev", "stage", (), diffs=diffs))
+    assert len(Parsed(src).fences()) == 3  # 1,200 lines; a fourth would pass 1,500
+    assert ("Not shown, to keep this body readable (2 file(s)): "
+            "`canonical/2.2.0/prompts/t/p3.yaml`, `canonical/2.2.0/prompts/t/p4.yaml`") in src

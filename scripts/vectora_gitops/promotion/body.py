@@ -17,6 +17,7 @@ ICONS = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "⚠️ unknown"}
 MAX_FILES = 50
 LONG = 1000  # characters of a gate's evidence or a reason shown
 FOLD = 40  # a diff longer than this many lines is folded in a <details> block
+MAX_DIFF_LINES = 1500  # diff lines in one body (GitHub keeps 65,536 characters); then names only
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,15 @@ def render(body: Body) -> str:
         lines += ["", "### Canonical bundle", "", *_bundle_lines(body.bundle)]
     if body.diffs:
         lines += ["", "### What changes, file by file"]
-        for diff in body.diffs:
+        budget = MAX_DIFF_LINES
+        for at, diff in enumerate(body.diffs):
+            if len(diff.lines) > budget:
+                rest = body.diffs[at:]
+                lines += ["", f"Not shown, to keep this body readable ({len(rest)} file(s)): "
+                          + ", ".join(_code(d.path) for d in rest[:MAX_FILES])
+                          + "; run `git diff` between the two versions."]
+                break
+            budget -= len(diff.lines)
             lines += ["", *_diff_lines(diff)]
     lines += ["", f"### Gates of {dst}", "", *_gate_lines(body.gates, body.strict)]
     lines += ["", "### Roll back", "",
