@@ -244,7 +244,8 @@ def test_soak_says_when_it_is_ready_pin_by_pin() -> None:
         ("pass", "canonical 2.1.0"), ("fail", "lai_weekly 7.1.0")]
     ready = NOW - timedelta(days=5) + timedelta(days=14)
     assert soak.lines[1].ready_on == ready and soak.ready_on == ready
-    assert "ran in stage for 5 days, needs 14: ready on 2026-11-29 12:00 UTC" in soak.lines[1].text
+    assert soak.lines[1].text.startswith("lai_weekly 7.1.0 ran in stage for 5 days, needs 14 (")
+    assert soak.lines[1].text.endswith("record r2); ready on 2026-11-29 12:00 UTC")
     never = Evidence((dep("r1", 20, {"canonical": "2.1.0"}),))
     [soak, *_] = evaluate(Inputs("stage", GATES, (CHANGE, client), never, NOW, (), content))
     assert soak.status == "fail" and soak.lines[1].ready_on is None and soak.ready_on is None
@@ -260,7 +261,8 @@ def test_gates_print_one_line_per_gate_and_pin(capsys: pytest.CaptureFixture[str
     assert [line.split(" ran ")[0] for line in soak] == [
         "fail     soak: canonical 2.1.0", "fail     soak: lai_weekly 7.1.0",
         "fail     soak: vectora-core 1.4.1 (575fed2b)"]
-    assert all("ran in stage for 3 days, needs 14: ready on 2026-12-01 12:00 UTC" in line
+    assert all("ran in stage for 3 days, needs 14 (" in line and
+               line.endswith("record 20261001T000000Z-0001); ready on 2026-12-01 12:00 UTC")
                for line in soak)
     assert out.splitlines()[-2:] == [
         "gates of prod: FAIL: 4 pass, 1 fail (soak: ready on 2026-12-01 12:00 UTC)",

@@ -221,8 +221,8 @@ def soak_line(selector: str, identity: str, digest: str | None,
     sha = f"sha256 {digest[:12]}"
     if run.days < need:
         ready = ready_text(run.start + timedelta(days=need))
-        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need}: ready on "
-                      f"{ready} ({sha}, since {run.start.isoformat()}, record {run.record_id})")
+        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need} ({sha}, "
+                      f"since {run.start.isoformat()}, record {run.record_id}); ready on {ready}")
     return PASS, (f"{what} ran in {source} for {int(run.days)} days (>= {need}) with the same "
                   f"content ({sha}) since {run.start.isoformat()}, record {run.record_id}")
 
