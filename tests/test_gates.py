@@ -285,3 +285,12 @@ def test_gates_that_pass_name_the_promote_command(capsys: pytest.CaptureFixture[
         "gates of prod: PASS: 5 pass",
         "next: vectora-gitops promote --from stage --to prod --only canonical --only "
         "layers/vectora-core"]
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_with_nothing_to_promote_say_so(capsys: pytest.CaptureFixture[str],
+                                              repo: Path) -> None:
+    code, out, _ = run(capsys, repo, "gates", "--from", "dev", "--to", "stage", "--only",
+                       "layers/common-deps")
+    assert code == 0 and out.splitlines()[0] == "gates dev -> stage: 0 pin(s) to promote"
+    assert out.splitlines()[-1] == "next: nothing to promote: stage already runs what dev pins"

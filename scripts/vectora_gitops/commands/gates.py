@@ -6,13 +6,14 @@ previous one). 0 when every gate passes, 1 otherwise."""
 from __future__ import annotations
 
 from argparse import Namespace
+from collections.abc import Sequence
 
 from vectora_gitops import console
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.errors import UsageError
 from vectora_gitops.promotion import checkpr, pins
-from vectora_gitops.promotion.gates import ready_text, verdict
+from vectora_gitops.promotion.gates import GateResult, ready_text, verdict
 from vectora_gitops.promotion.run_gates import load_chain, strict, with_integrity
 from vectora_gitops.render import gates as shown
 from vectora_gitops.safetext import printable
@@ -52,15 +53,22 @@ def gates(repo: Repository, source: str | None, target: str, only: tuple[str, ..
     if ok and any(r.status == "unknown" for r in results):
         console.err(f"warning: some gates of {target} are unknown; they block only at the end of "
                     "the chain")
+    console.out(_next(results, source, target, only, found=bool(found), ok=ok))
+    return 0 if ok else 1
+
+
+def _next(results: Sequence[GateResult], source: str, target: str, only: tuple[str, ...], *,
+          found: bool, ok: bool) -> str:
+    """The next step: promote when the gates pass, else when (or after what) to look again."""
     selectors = "".join(f" --only {s}" for s in only)
+    if not found:
+        return f"next: nothing to promote: {target} already runs what {source} pins"
     if ok:
-        console.out(f"next: vectora-gitops promote --from {source} --to {target}{selectors}")
-        return 0
+        return f"next: vectora-gitops promote --from {source} --to {target}{selectors}"
     when = shown.ready_on(results)
     again = f"vectora-gitops gates --from {source} --to {target}{selectors}"
-    console.out(f"next: run `{again}` again on or after {ready_text(when)}" if when else
-                f"next: fix what fails above, then run `{again}` again")
-    return 1
+    return (f"next: run `{again}` again on or after {ready_text(when)}" if when else
+            f"next: fix what fails above, then run `{again}` again")
 
 
 def check_pr(repo: Repository, base: str) -> int:

@@ -14,8 +14,9 @@ WIDTH = 8  # the status column
 
 
 def lines(results: Sequence[GateResult]) -> list[str]:
-    """`fail     soak: canonical 2.2.0 ran in dev for 0 days, needs 2: ready on …`; evidence may
-    quote what S3 or a caller wrote, so each line goes through `printable`."""
+    """`fail     soak: canonical 2.2.0 ran in dev for 0 days, needs 2 (…); ready on …`, one line
+    per gate and pin; evidence may quote what S3 or a caller wrote, so each line goes through
+    `printable`."""
     out = []
     for result in results:
         for line in result.lines or ():
@@ -34,7 +35,8 @@ def ready_on(results: Sequence[GateResult]) -> datetime | None:
 
 
 def summary(results: Sequence[GateResult], target: str, *, strict: bool) -> str:
-    """`gates of stage: 1 pass, 3 fail (soak: ready on …, metric noise_rate, e2e)`."""
+    """`gates of stage: FAIL: 1 pass, 3 fail (soak: ready on …, metric noise_rate fail, e2e
+    fail)`: the verdict first, then the counts and each gate that does not pass."""
     if not results:
         return f"gates of {target}: none declared"
     counts = [f"{sum(r.status == s for r in results)} {s}" for s in (PASS, FAIL, UNKNOWN)
