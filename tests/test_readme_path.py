@@ -18,6 +18,7 @@ import pytest
 from evidence_support import stage_metrics
 from helpers_repo import REPO_ROOT, git
 from support import client, run
+from vectora_gitops.cli import main
 
 README = REPO_ROOT / "README.md"
 URL = "https://ci.example.com/vectora/runs/42"
@@ -79,8 +80,10 @@ class Path2Prod:
         self.outputs: dict[str, str] = {}
 
     def command(self, line: str) -> str:
-        args = [os.path.expandvars(a) for a in shlex.split(line)][1:]
-        code, out, err = run(self.capsys, self.repo, *args)
+        """`line` as a shell runs it in the checkout: words split, `$VARS` expanded, no --repo."""
+        self.capsys.readouterr()
+        code = main([os.path.expandvars(a) for a in shlex.split(line)][1:])
+        out, err = self.capsys.readouterr()
         assert code == 0, f"{line}\n{out}{err}"
         self.outputs[line] = out + err
         return out + err
