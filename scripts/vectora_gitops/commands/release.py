@@ -27,10 +27,15 @@ def main(args: Namespace) -> int:
         console.out(f"added a metadata.changelog entry for {done.version}; review its wording")
     for env in done.repinned:
         console.out(f"re-pinned {env}: {done.prerelease} -> {done.version}")
-    changed = "its version field and changelog" if args.kind == "client" else \
-        "the bundle's README heading"
+    if args.kind == "client":
+        logged = " and changelog" if done.changelog else ""
+        why = f"the release changed the bytes (its version field{logged})"
+    elif (repo.bundle_dir(done.version) / "README.md").is_file():
+        why = "the release changed the bytes (the bundle's README heading)"
+    else:
+        why = "its pin names a new version"
     selector = selector_of("clients", done.name) if args.kind == "client" else "canonical"
-    _apply_again(repo, done.repinned, f"the release changed the bytes ({changed})", selector)
+    _apply_again(repo, done.repinned, why, selector)
     return 0
 
 
