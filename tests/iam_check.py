@@ -35,8 +35,14 @@ ACTIONS = {
     ("s3", "HeadBucket"): ["s3:ListBucket"],
     ("s3", "CopyObject"): ["s3:PutObject", "s3:GetObjectVersion@source"],
     ("s3", "GetObjectLockConfiguration"): ["s3:GetBucketObjectLockConfiguration"],
+    ("s3", "PutObjectLockConfiguration"): ["s3:PutBucketObjectLockConfiguration"],
     ("lambda", "ListTags"): ["lambda:ListTags"],
 }
+
+
+# The objects whose Object Lock retention the tool reads (docs/evidence.md): S3 returns the
+# x-amz-object-lock-* headers of a GetObject only to a caller allowed s3:GetObjectRetention.
+EVIDENCE = ("deployments/records/", "deployments/e2e/")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Call:
     action: str
     resource: str
     prefix: str | None = None  # the s3:prefix of a listing; None when the request has none
+    missing: str = ""  # s3://bucket/key whose absence this listing authorization lets S3 say
 
 
 def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
@@ -70,6 +77,8 @@ def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]
 def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
     """Authorizations AWS checks besides the operation's own action."""
     lam = f"arn:aws:lambda:{REGION}:{ACCOUNT}"
+    if service == "s3" and operation in ("GetObject", "HeadObject"):
+        return _object_read(params)
     if (service, operation) == ("lambda", "GetFunction"):  # the tags come only with ListTags
         return [Call("lambda:ListTags", f"{lam}:function:{params['FunctionName']}")]
     if (service, operation) == ("lambda", "PublishLayerVersion") and "S3Bucket" in params["Content"]:
@@ -78,6 +87,19 @@ def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
     if (service, operation) == ("lambda", "UpdateFunctionConfiguration"):  # attaching a layer
         return [Call("lambda:GetLayerVersion", arn) for arn in params.get("Layers", ())]
     return []
+
+
+def _object_read(params: dict[str, Any]) -> list[Call]:
+    """A read of one object: every read without a version (aws/s3.py's get_* and head) takes
+    "no such key" as None, so it may find nothing, and S3 answers that (404, not 403) only to a
+    caller allowed s3:ListBucket on the bucket; AWS does not document which s3:prefix that check
+    evaluates, so it counts here as a listing with none. A read of evidence by version shows
+    its Object Lock retention only with s3:GetObjectRetention."""
+    bucket, key = params["Bucket"], params["Key"]
+    if params.get("VersionId"):
+        evidence = key.startswith(EVIDENCE)
+        return [Call("s3:GetObjectRetention", f"arn:aws:s3:::{bucket}/{key}")] if evidence else []
+    return [Call("s3:ListBucket", f"arn:aws:s3:::{bucket}", None, missing=f"s3://{bucket}/{key}")]
 
 
 def resource_types(action: str) -> list[str]:

@@ -39,7 +39,9 @@ from vectora_gitops.safetext import (
     printable,
     safe_url,
 )
+from vectora_gitops.status import details
 from vectora_gitops.status import matrix as m
+from vectora_gitops.status.details import Detail
 
 MD = MarkdownIt("commonmark").enable("table")  # GitHub's Markdown: CommonMark and GFM tables
 DRIFT_MARKER = "<!-- vectora-gitops-drift:dev fingerprint:" + "0" * 64 + " -->"
@@ -353,24 +355,35 @@ HOSTILE_URLS = ("javascript:alert(1)", 'https://x.example/" onmouseover="alert(1
 
 
 def hostile_records() -> tuple[Record, ...]:
-    return tuple(Record(f"r{i}", "apply", "stage", v, {"canonical": v}, {"put_object": 1}, v,
-                        HOSTILE_URLS[i % 3], NOW, NOW, v or "succeeded")
+    return tuple(Record(f"r{i}{v}", "apply", "stage", v, {"canonical": v}, {"put_object": 1}, v,
+                        HOSTILE_URLS[i % 3], NOW, NOW, v or "succeeded",
+                        extra={"dirty": "true"} if i % 2 else {})
                  for i, v in enumerate(HOSTILE[:8]))
 
 
-def hostile_matrix() -> m.Matrix:
-    columns = (m.Column("dev", None, False, "\r\n# AWS said <details>" + DRIFT_MARKER, 0, ()),
-               m.Column("stage", "dev", True, "", 3, hostile_records()))
-    rows = tuple(m.Row(v, (m.Cell(v, m.State.DRIFT, NOW, 1, "stage", "fail"),
+def hostile_details(value: str) -> tuple[Detail, ...]:
+    """What a drift cell says, every field from AWS: an object key, a variable name and value."""
+    return (Detail(details.OBJECT_CHANGED, value, since=NOW),
+            Detail(details.ENV_CHANGED, value, value, value, value, NOW),
+            Detail(details.TAG_MISSING, value, value, git=value))
+
+
+def hostile_matrix(repo_url: str = "") -> m.Matrix:
+    other = (Detail(details.OBJECT_EXTRA, HOSTILE[0], git=HOSTILE[1]),)
+    columns = (m.Column("dev", None, False, "\r\n# AWS said <details>" + DRIFT_MARKER, (), ()),
+               m.Column("stage", "dev", True, "", other, hostile_records()))
+    rows = tuple(m.Row(v, (m.Cell(v, m.State.DRIFT, NOW, 1, "stage",
+                                  (m.Gate(v, "fail", NOW), m.Gate("e2e", v)),
+                                  hostile_details(v), "dev"),
                            m.Cell(None, m.State.NOT_PINNED))) for v in HOSTILE)
-    return m.Matrix(columns, rows, "c" * 40, NOW)
+    return m.Matrix(columns, rows, "c" * 40, NOW, repo_url)
 
 
 def test_status_markdown_keeps_its_structure() -> None:
     src = status_markdown.markdown(hostile_matrix())
     parsed = Parsed(src)
     assert_own_lines(src)
-    assert parsed.headings() == ["Vectora Inbox environments"]
+    assert parsed.headings() == ["Vectora Inbox environments", "Deployments"]
     assert set(parsed.html()) == {"<br>"} and parsed.links() == []
     [table] = parsed.tables()
     assert len(table) == 1 + len(HOSTILE) and {len(row) for row in table} == {3}
@@ -378,22 +391,28 @@ def test_status_markdown_keeps_its_structure() -> None:
         assert is_code(row[0], value)
         first = [c for c in row[1].children or () if c.type == "code_inline"]
         assert first and first[0].content == (printable(value, MAX_CHARS) or " ")
-    assert parsed.count("list_item_open") == 2  # one note per column
+    # dev: unknown; stage: never applied (no record succeeded), its other change; the latest
+    # deployment of stage
+    assert parsed.count("list_item_open") == 4
 
 
-def test_status_page_keeps_its_structure() -> None:
-    page = status_html.html(hostile_matrix())
+@pytest.mark.parametrize("repo_url", ["", "https://github.com/o/r", "javascript:alert(1)//"])
+def test_status_page_keeps_its_structure(repo_url: str) -> None:
+    page = status_html.html(hostile_matrix(repo_url))
     tags = Tags(page)
     names = {t for t, _ in tags.tags}
     assert names <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "div", "code",
-                     "p", "span", "table", "thead", "tbody", "tr", "th", "td", "a", "br"}, names
+                     "p", "span", "table", "thead", "tbody", "tr", "th", "td", "a", "br", "ul",
+                     "li"}, names
     links = [attrs.get("href") for t, attrs in tags.tags if t == "a"]
-    assert links and set(links) == {"https://github.com/o/r/actions/runs/1"}
+    commit = [f"https://github.com/o/r/commit/{'c' * 40}"] if repo_url.startswith("https") else []
+    assert links and set(links) == {"https://github.com/o/r/actions/runs/1", *commit}
     assert all(set(attrs) <= {"class", "id", "href", "lang", "charset", "name", "content"}
                for _, attrs in tags.tags)
     rows = sum(1 for t, _ in tags.tags if t == "tr")
     records = min(len(hostile_records()), status_html.HISTORY_ROWS)
     assert rows == (1 + len(HOSTILE)) + (1 + records)
+    assert sum(1 for t, _ in tags.tags if t == "li") == len(HOSTILE) * 3
     assert "\r" not in page and "\x1b" not in page
 
 

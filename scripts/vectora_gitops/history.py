@@ -52,6 +52,15 @@ class Record:
     def break_glass_reason(self) -> str:
         return self.extra.get("break_glass_reason", "")
 
+    @property
+    def dirty(self) -> bool:
+        """Applied from a working tree with uncommitted changes (its commit ends in `-dirty`)."""
+        return self.commit.endswith("-dirty") or bool(self.extra.get("dirty"))
+
+    @property
+    def allow_dirty_reason(self) -> str:
+        return self.extra.get("allow_dirty_reason", "")
+
 
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
@@ -96,7 +105,8 @@ def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
         extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
-                                         "break_glass_reason") if data.get(k)},
+                                         "break_glass_reason", "dirty", "allow_dirty_reason")
+               if data.get(k)},
         digests=digests_of(data),
         written_at=written_at,
         locked=locked,

@@ -11,7 +11,9 @@ from vectora_gitops.aws.client import COUNTERS
 from vectora_gitops.commands.common import confirmed, repository
 from vectora_gitops.engine import guards
 from vectora_gitops.engine import plan as plans
+from vectora_gitops.engine.changes import StackWrite
 from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
+from vectora_gitops.engine.stackapply import check_allowed
 from vectora_gitops.errors import UsageError
 from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
@@ -35,8 +37,11 @@ def break_glass_reason(flag: str | None) -> str | None:
 
 
 def main(args: Namespace) -> int:
-    if args.reason and not args.override_window:
-        raise UsageError("--reason goes with --override-window")
+    allow = tuple(getattr(args, "allow_replace", None) or ())
+    if args.reason and not (args.override_window or allow):
+        raise UsageError("--reason goes with --override-window or --allow-replace")
+    if allow and (not args.reason or len(args.reason.strip()) < 3):
+        raise UsageError("--allow-replace needs --reason TEXT (kept in the deployment record)")
     glass = break_glass_reason(getattr(args, "break_glass_reason", None))
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
@@ -45,6 +50,8 @@ def main(args: Namespace) -> int:
         guards.check_changes(planned.desired.env, saved.changes, planned.actual.objects)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
+    check_allowed([c for c in (saved or planned.plan).changes if isinstance(c, StackWrite)],
+                  allow, "the plan")
     plan = saved or planned.plan
     if plan.empty:
         settle_dead_run(planned)
@@ -56,8 +63,11 @@ def main(args: Namespace) -> int:
         return 1
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
-                                    override_reason=args.reason, progress=advance,
-                                    break_glass_reason=glass)
+                                    override_reason=args.reason if args.override_window else None,
+                                    progress=advance, break_glass_reason=glass,
+                                    allow_replace=allow,
+                                    replace_reason=args.reason if allow else None,
+                                    say=console.err)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
                 f"{record.id}; {COUNTERS.retries} retried request(s)")

@@ -24,12 +24,13 @@ def run(repo: Repository, *, base: str | None) -> int:
         def reader(rel: str) -> bytes | None:
             return gitrepo.show(repo.root, commit, rel)
         def paths() -> list[str]:
-            return gitrepo.files_at(repo.root, commit, "clients", "canonical")
+            return gitrepo.files_at(repo.root, commit, "clients", "canonical", "templates")
         def deleted(candidates: list[str]) -> dict[str, str]:
             return deleted_releases(repo, commit, candidates)
     report = validate(repo, base=reader, base_paths=paths, base_deleted=deleted)
     for problem in report.problems:
-        console.err(str(problem))
+        for line in problem.lines():
+            console.err(line)
     if report.errors:
         console.err(f"validate: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         return 1

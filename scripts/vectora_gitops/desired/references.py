@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.desired.yamlfile import Key
+from vectora_gitops.errors import did_you_mean
 
 WILDCARD = "*"
 
@@ -249,3 +250,8 @@ def expand(text: str, values: Mapping[str, str]) -> str:
 
         out.append(PLACEHOLDER.sub(value, line))
     return "".join(out)
+
+
+def suggestion(index: Mapping[str, frozenset[str]], kind: str, name: str) -> str:
+    """`; did you mean 'x'?` naming the closest name of `kind` the bundle defines, or ''."""
+    return did_you_mean(name, (n for k in alternatives(kind) for n in index.get(k, frozenset())))

@@ -26,6 +26,8 @@ KINDS = {
     "env_changed": "environment variable changed",
     "tag_missing": "tag missing",
     "tag_changed": "tag changed",
+    "env_not_created": "not created (its stacks do not exist)",
+    "stack_changed": "stack differs from git",
 }
 
 

@@ -68,6 +68,12 @@ class Notes:
             raise ValueError(f"record field {name} belongs to the locked-run protocol")
         self._record[name] = value
 
+    def add_data(self, name: str, value: Mapping[str, Any]) -> None:
+        """A structured field (JSON object), e.g. the stacks an apply created or updated."""
+        if name in PROTOCOL_FIELDS:
+            raise ValueError(f"record field {name} belongs to the locked-run protocol")
+        self._record[name] = dict(value)
+
 
 def locked_run(aws: Aws, env: Environment, opening: Opening,
                work: Callable[[Notes], T]) -> tuple[T, Closed]:

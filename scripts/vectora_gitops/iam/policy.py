@@ -6,9 +6,17 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the data bucket's `deployments/`, the source's evidence, layer versions and function
-configurations; nothing of the newsletters bucket, of the curated data or of the layer
-artifacts.
+manifests, the objects of the data bucket's `deployments/` (the evidence by version, with its
+Object Lock retention), the source's evidence, layer versions and function configurations, and
+the stable config a switched client move checks; no object of the newsletters bucket, of the
+curated data or of the layer artifacts.
+
+Where a role reads a key that may not exist and the answer "missing" means something (the state
+record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
+named by hand), S3 answers 404 instead of 403 only to a caller allowed s3:ListBucket on the
+bucket. AWS does not document which s3:prefix (if any) that check evaluates, so only a listing
+without a prefix condition is sure to count: such a bucket is listed whole (key names only), and
+the narrower listings of that bucket are then left out as redundant.
 """
 
 from __future__ import annotations
@@ -30,12 +38,25 @@ Statement = dict[str, Any]
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env)
+    statements = _read(env) + _stacks_read(env) + ([] if read_only else _stacks_write(env))
     if source is not None:
         statements += _evidence(source, env.promotion.gates.metrics)
     if not read_only:
         statements += _write(env, pins)
-    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
+    kept = _without_covered_listings([s for s in statements if s["Resource"]])
+    return {"Version": "2012-10-17", "Statement": kept}
+
+
+def _without_covered_listings(statements: list[Statement]) -> list[Statement]:
+    """Leave out a listing limited by s3:prefix on buckets another statement lists whole."""
+    whole = {r for s in statements if s["Action"] == ["s3:ListBucket"] and "Condition" not in s
+             for r in _as_list(s["Resource"])}
+    return [s for s in statements if not (s["Action"] == ["s3:ListBucket"] and "Condition" in s
+                                          and set(_as_list(s["Resource"])) <= whole)]
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
 
 
 def _allow(sid: str, actions: Sequence[str], resources: str | list[str], *,
@@ -82,12 +103,20 @@ def _read(env: Environment) -> list[Statement]:
         _allow("ListLayerVersions", ["lambda:ListLayerVersions"], "*"),
         _allow("ListManagedObjects", ["s3:ListBucket"], [config],
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
-        _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+        # plan reads deployments/state.json, absent until the first apply (apply: the lock too);
+        # S3 answers "missing" only to a caller that may list the bucket (module docstring)
+        _allow("ListData", ["s3:ListBucket"], [data]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
-        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(env)),
+        # the gates trust a version only under Object Lock retention, which S3 shows (in the
+        # GetObject answer) only to a caller allowed s3:GetObjectRetention (docs/evidence.md)
+        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+               _evidence_arns(env)),
+        # `move-client retire` (a switched move) checks the stable config is active as deployed
+        _allow("ReadSwitchedClientConfigs", ["s3:GetObject"],
+               [f"{config}/{m.key}" for m in env.client_moves if m.step == "switched"]),
         _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
         # GetFunction returns the tags only to a caller allowed lambda:ListTags
         _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
@@ -99,12 +128,18 @@ def _evidence(source: Environment, metrics: tuple[MetricGate, ...]) -> list[Stat
     data = _bucket(source.buckets.data)
     documents = sorted({f"{data}/{m.key.replace('{client}', '*')}"
                         for m in metrics if m.source == "s3"})
-    out = [_allow("ListPromotionEvidence", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+    # a missing metrics document fails its gate: S3 says "missing" only to a caller that may
+    # list the bucket (module docstring); without one, the deployments/ listing is enough
+    listing = _allow("ListPromotionEvidence", ["s3:ListBucket"], [data],
+                     prefixes=None if documents else [DEPLOYMENTS])
+    out = [listing,
            _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents]),
-           # records and E2E results are read by version (the first one written: S3's time)
+           # records and E2E results are read by version (the first one written: S3's time),
+           # with their Object Lock retention (shown only with s3:GetObjectRetention)
            _allow("ListPromotionEvidenceVersions", ["s3:ListBucketVersions"], [data],
                   prefixes=list(EVIDENCE_PREFIXES)),
-           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(source))]
+           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+                  _evidence_arns(source))]
     if any(m.source == "cloudwatch" for m in metrics):
         out.append(_allow("ReadMetrics", ["cloudwatch:GetMetricStatistics"], "*"))
     return out
@@ -115,19 +150,22 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
     code = _bucket(env.buckets.lambda_code)
     managed = [f"{config}/{p}*" for p in env.sync.managed_prefixes]
     sources = {p.artifact_bucket for p in pins.layers.values()}  # where apply copies zips from
-    artifacts = sorted(f"{_bucket(b)}/{ARTIFACTS}*" for b in {env.buckets.lambda_code, *sources})
+    code_buckets = sorted(_bucket(b) for b in {env.buckets.lambda_code, *sources})
+    artifacts = [f"{b}/{ARTIFACTS}*" for b in code_buckets]
     return [
         _allow("CheckVersioning", ["s3:GetBucketVersioning"], [config, data, code]),
+        # reads that may find nothing (module docstring): a snapshot named by hand, a zip not
+        # copied yet or missing at its source (the data bucket, listed whole by _read, holds
+        # the lock, the state record and the curated objects snapshots name)
+        _allow("ListForMissingKeys", ["s3:ListBucket"], [config, *code_buckets]),
         # snapshots record versions, restores and exports read them; import reads the objects
         _allow("ListManagedVersions", ["s3:ListBucketVersions"], [config],
                prefixes=env.sync.managed_prefixes),
         _allow("ReadManagedObjects", ["s3:GetObject", "s3:GetObjectVersion"], managed),
         _allow("ReadSnapshots", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*"]),
-        _allow("ListCurated", ["s3:ListBucket"], [data], prefixes=[CURATED]),
         _allow("HeadCurated", ["s3:GetObject"], [f"{data}/{CURATED}*"]),
         # apply verifies the zips it copies and publishes (Lambda reads them as the caller);
-        # import looks for a layer's zip by listing them
-        _allow("ListLayerArtifacts", ["s3:ListBucket"], [code], prefixes=[ARTIFACTS]),
+        # import looks for a layer's zip by listing them (ListForMissingKeys)
         _allow("ReadLayerArtifacts", ["s3:GetObject"], artifacts),
         _allow("WriteManagedObjects", ["s3:PutObject", "s3:DeleteObject"],
                [*managed, f"{config}/{SNAPSHOTS}*", f"{data}/{DEPLOYMENTS}*"]),
@@ -135,7 +173,8 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
         _allow("PublishLayers", ["lambda:PublishLayerVersion"], _layer_arns(env)),
         _allow("UpdateFunctions", ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
                _function_arns(env)),
-        _allow("ReadStacks", ["cloudformation:DescribeStacks"],
+        # import --stacks reads each stack's template
+        _allow("ReadStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
         # import: which stacks exist (AWS authorizes ListStacks on no resource)
         _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
@@ -188,3 +227,48 @@ def bucket_policy(env: Environment, writer: str) -> dict[str, Any]:
          "Condition": {"NumericGreaterThan": {
              "s3:object-lock-remaining-retention-days": str(RETENTION_DAYS_MAX)}}},
     ]}
+
+
+def _stack_arns(env: Environment) -> list[str]:
+    return [f"{_arns(env)['cfn']}:stack/{s.name}/*" for s in env.managed_stacks.values()]
+
+
+def _stacks_read(env: Environment) -> list[Statement]:
+    """The managed stacks (docs/architecture.md §10): plan and drift read them; a plan's change
+    set is created, described and deleted again."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    return [
+        _allow("ReadManagedStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+                                     "cloudformation:DescribeStackEvents",
+                                     "cloudformation:ListChangeSets"], stacks),
+        # AWS authorizes ListStacks on no resource (stacks of the environment not in git)
+        _allow("ListAllStacks", ["cloudformation:ListStacks"], "*"),
+    ]
+
+
+def _stacks_write(env: Environment) -> list[Statement]:
+    """Change sets and creation on the environment's own stacks only; iam:PassRole only for the
+    function roles its s0-iam stack creates, only to Lambda."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    account = env.account_id
+    roles = [f"arn:aws:iam::{account}:role/vectora-inbox-*-role-{env.name}"]
+    return [
+        _allow("ChangeOwnStacks", ["cloudformation:CreateChangeSet",
+                                   "cloudformation:DescribeChangeSet",
+                                   "cloudformation:DeleteChangeSet",
+                                   "cloudformation:ExecuteChangeSet",
+                                   "cloudformation:CreateStack",
+                                   "cloudformation:ListStackResources",
+                                   "cloudformation:UpdateTerminationProtection"], stacks),
+        # what the stacks made of the buckets (versioning, Object Lock), read after a creation
+        _allow("ReadOwnBucketSettings", ["s3:GetBucketVersioning",
+                                         "s3:GetBucketObjectLockConfiguration"],
+               [_bucket(b) for b in env.buckets.all()]),
+        {"Sid": "PassOwnFunctionRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": roles,
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+    ]

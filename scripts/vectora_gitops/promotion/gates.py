@@ -82,16 +82,10 @@ class GateResult:
     name: str
     status: str
     evidence: str  # every line of the gate joined (Markdown bodies, check-pr)
+    # a failing soak: when it passes if the source keeps running what is promoted (None: it
+    # cannot pass by waiting, or it does not fail)
+    ready_on: datetime | None = None
     lines: tuple[GateLine, ...] = ()  # one per pin or reading, when the gate has several
-
-    @property
-    def ready_on(self) -> datetime | None:
-        """When a failing gate will pass if nothing changes: only when every failing line is a
-        soak that needs more time."""
-        failing = [line for line in self.lines if line.status != PASS]
-        if self.status == PASS or not failing or any(f.ready_on is None for f in failing):
-            return None
-        return max(f.ready_on for f in failing if f.ready_on is not None)
 
 
 def ready_text(when: datetime) -> str:
@@ -169,10 +163,19 @@ def evaluate(inputs: Inputs) -> tuple[GateResult, ...]:
 def _aws_gate(inputs: Inputs, name: str, fn: _Check) -> GateResult:
     if inputs.evidence.unreachable:
         text = f"evidence unavailable: {inputs.evidence.unreachable}"
-        return GateResult(name, UNKNOWN, text, (GateLine(UNKNOWN, text),))
+        return GateResult(name, UNKNOWN, text, lines=(GateLine(UNKNOWN, text),))
     status, lines = fn(inputs)
     return GateResult(name, status, "; ".join(line.text for line in lines) or "no pin changes",
-                      lines)
+                      _ready(lines) if status == FAIL else None, lines)
+
+
+def _ready(lines: Sequence[GateLine]) -> datetime | None:
+    """When every line that does not pass will pass by waiting (soaks that run, not for long
+    enough yet); None when one of them cannot."""
+    failing = [line.ready_on for line in lines if line.status != PASS]
+    if not failing or any(when is None for when in failing):
+        return None
+    return max(when for when in failing if when is not None)
 
 
 def _soak(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
@@ -300,9 +303,9 @@ def _integrity(inputs: Inputs) -> GateResult:
         shown = "; ".join(inputs.integrity[:3])
         more = f" (+{len(inputs.integrity) - 3} more)" if len(inputs.integrity) > 3 else ""
         return GateResult("integrity", FAIL, f"{shown}{more}",
-                          tuple(GateLine(FAIL, p) for p in inputs.integrity))
+                          lines=tuple(GateLine(FAIL, p) for p in inputs.integrity))
     text = "validate finds no new problem after the copy"
-    return GateResult("integrity", PASS, text, (GateLine(PASS, text),))
+    return GateResult("integrity", PASS, text, lines=(GateLine(PASS, text),))
 
 
 def verdict(results: Sequence[GateResult], *, strict: bool) -> bool:

@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.yamledit import ScalarEdit
-from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.errors import GuardError, UsageError, closest
 from vectora_gitops.model import (
+    PIN_KINDS,
     SELECTOR,
     Environment,
     Pins,
     identity_version,
     selector_name,
+    selector_of,
     selector_order,
     split_selector,
 )
@@ -50,15 +52,34 @@ def changes(source: Pins, target: Pins, only: Sequence[str] = ()) -> tuple[PinCh
     """Pins of `source` (all, or the selectors in `only`) that differ from `target`."""
     src, dst = source.identities(), target.identities()
     for selector in only:
+        meant = close_selector(selector, src)
+        hint = f"; did you mean '{meant}'?" if meant and meant != selector else ""
         if not SELECTOR.match(selector):
-            raise UsageError(f"--only {selector}: write clients/<id>, canonical or layers/<name>")
+            raise UsageError(f"--only {selector}: write clients/<id>, canonical, layers/<name> or "
+                             f"templates/<stack>{hint}")
         if selector not in src:
             raise UsageError(f"--only {selector}: not pinned in the source environment "
-                             f"(pinned: {', '.join(sorted(src))})")
+                             f"(pinned: {', '.join(sorted(src))}){hint}")
     chosen = sorted((s for s in src if not only or s in only), key=selector_order)
     return tuple(PinChange(s, dst.get(s), src[s], src[s],
                            tuple(ScalarEdit(path, value) for path, value in source.scalars(s)))
                  for s in chosen if dst.get(s) != src[s])
+
+
+def close_selector(selector: str, pinned: Collection[str]) -> str | None:
+    """The pinned selector `selector` probably meant (`clinets/x` -> `clients/<the one>`)."""
+    found = closest(selector, pinned)
+    if found:
+        return found
+    kind, _, name = selector.partition("/")
+    kind = closest(kind, PIN_KINDS) or kind
+    same_kind = sorted(s for s in pinned if split_selector(s)[0] == kind)
+    if kind == "canonical" and "canonical" in pinned:
+        return "canonical"
+    named = closest(name, [split_selector(s)[1] for s in same_kind]) if name else None
+    if named:
+        return selector_of(kind, named)
+    return same_kind[0] if len(same_kind) == 1 else None
 
 
 def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Mapping
@@ -74,7 +75,22 @@ def build_manifest(aws: Aws, env: Environment, *, name: str, reason: str) -> dic
         "bucket": env.buckets.config, "objects": objects, "functions": functions,
         "layers": layer_shas, "curated": _curated(aws, env),
         "stacks": {s: cloudformation.stack_outputs(aws, s) for s in env.stacks},
+        **({"managed_stacks": _managed_stacks(aws, env)} if env.managed_stacks else {}),
     }
+
+
+def _managed_stacks(aws: Aws, env: Environment) -> dict[str, Any]:
+    """The managed stacks as they run (docs/architecture.md §10): template (its sha256: the
+    version pinned is in the deployment records), parameters, outputs, status."""
+    out: dict[str, Any] = {}
+    for key, spec in env.managed_stacks.items():
+        stack = cloudformation.describe_stack(aws, spec.name)
+        out[key] = None if stack is None else {
+            "name": stack.name, "status": stack.status,
+            "template_sha256": hashlib.sha256(stack.template_body.encode()).hexdigest(),
+            "parameters": dict(sorted(stack.parameters.items())),
+            "outputs": dict(sorted(stack.outputs.items()))}
+    return out
 
 
 def _curated(aws: Aws, env: Environment) -> dict[str, Any]:
