@@ -295,3 +295,17 @@ def test_body_says_plainly_which_gates_fail() -> None:
     assert "**2 of 3 gates fail** (soak, metric noise\\_rate): the pull request's `gates` check " \
         "fails until they pass." in body
     assert "gates fail" not in render(Body("dev", "stage", (), gates=results[1:2]))
+
+
+def test_release_steps_name_the_exact_command() -> None:
+    def change(selector: str, version: str) -> pins.PinChange:
+        return pins.PinChange(selector, None, version, version, ())
+    assert [pins.release_step(change(s, v)) for s, v in (
+        ("clients/lai_weekly", "7.2.0-dev.1"), ("canonical", "2.2.0-dev.3"),
+        ("layers/vectora-core", "1.5.0-dev.1"), ("layers/core-b", "0.0.0-adopted.2"),
+        ("templates/s0-core", "1.1.0-dev.1"))] == [
+        "`vectora-gitops release client lai_weekly 7.2.0-dev.1`",
+        "`vectora-gitops release canonical 2.2.0-dev.3`",
+        "`vectora-gitops release layer vectora-core 1.5.0`",
+        "`vectora-gitops release layer core-b <version>`",
+        "rename templates/s0-core/1.1.0-dev.1.yaml to templates/s0-core/1.1.0.yaml and pin that"]

@@ -105,7 +105,7 @@ def check_prerelease(found: Sequence[PinChange], target: Environment, *, source:
         return
     what = " and ".join(f"{c.selector}: {identity_version(c.new)}" for c in pre)
     verb = "is a prerelease" if len(pre) == 1 else "are prereleases"
-    releases = "; ".join(f"`vectora-gitops {release_command(c)}`" for c in pre)
+    releases = "; ".join(release_step(c) for c in pre)
     rest = [c.selector for c in found if c not in pre]
     if only:
         rest = [s for s in only if s in rest]
@@ -118,6 +118,18 @@ def check_prerelease(found: Sequence[PinChange], target: Environment, *, source:
                          "is the only way")
     raise GuardError(f"{head}either release it: {releases} {then}, or promote the rest without "
                      f"it: `{start}{''.join(f' --only {s}' for s in rest)}`")
+
+
+def release_step(change: PinChange) -> str:
+    """How to release what `change` promotes: the exact command, or for a template (which has
+    no `release` command) the file to rename."""
+    kind, name = split_selector(change.selector)
+    if kind == "templates":
+        version = identity_version(change.new)
+        final = versions.sort_key(version).finalize_version()
+        return (f"rename templates/{name}/{version}.yaml to templates/{name}/{final}.yaml and "
+                "pin that")
+    return f"`vectora-gitops {release_command(change)}`"
 
 
 def release_command(change: PinChange) -> str:
