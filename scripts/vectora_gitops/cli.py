@@ -242,6 +242,8 @@ def _promotion(sub: Any, n: _Names) -> None:
                    help=n.env_help("the environment promoted from (default: the target's source)"))
     p.add_argument("--to", dest="target", metavar="ENV",
                    help=n.env_help("the environment whose gates are evaluated"))
+    p.add_argument("--only", action="append", default=[], metavar="SELECTOR",
+                   help="only these pins, as promote --only (repeatable)")
     p.add_argument("--check-pr", action="store_true",
                    help="check every new pin of a pull request against the gates (needs --base)")
     p.add_argument("--base", metavar="REF", help="with --check-pr: the pull request's base")
@@ -267,6 +269,8 @@ def _versions(sub: Any, n: _Names) -> None:
         bump.add_argument(flag, dest="bump", action="store_const", const=flag[2:],
                           help=f"bump the {flag[2:]} number" + (" (default)" if flag == "--minor"
                                                                 else ""))
+    p.add_argument("--force-new", action="store_true",
+                   help="start another prerelease of a line whose first is not released")
     p = _command(sub, n, "release", "turn a prerelease into its immutable release",
                  ["release canonical 2.2.0-dev.1", "release client lai_weekly 7.2.0-dev.1",
                   "release layer vectora-core 1.4.1 --zip build/vectora-core.zip"], "done")
