@@ -127,9 +127,13 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
          "newsletters: vectora-inbox-letters-qa")
     _commit(seeded, "s0-core 1.1.0")
     before = client("cloudformation").get_template(StackName=CORE)["TemplateBody"]
+    sent: list[tuple[str, str | None]] = []  # (operation, RoleARN) of each change set made
+    remove = add_request_hook(lambda service, operation, params: sent.append(
+        (operation, params.get("RoleARN"))) if operation == "CreateChangeSet" else None)
 
     code, out, err = run(capsys, seeded, "plan", "--env", "qa")
     assert code == 2, err
+    assert sent == [("CreateChangeSet", None)]  # a preview passes no role (never executed)
     assert "~ update stack vectora-inbox-s0-core-qa to templates/s0-core/1.1.0.yaml: template" in out
     assert ("Modify NewslettersBucket (AWS::S3::Bucket) REPLACEMENT True (from the templates: "
             "BucketName changed) [stateful]") in out
@@ -150,7 +154,12 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
 
     code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes", "--allow-replace",
                        "s0-core.NewslettersBucket", "--reason", "rename agreed in review")
+    remove()
     assert code == 0, err
+    # apply's change set is executed with the environment's service role (ExecuteChangeSet
+    # takes none: CloudFormation uses the change set's)
+    assert sent[-1] == ("CreateChangeSet", "arn:aws:iam::786469175371:role/"
+                                           "vectora-gitops-cloudformation-qa")
     record = run_records("vectora-inbox-data-qa")[-1]
     assert (record["allow_replace"], record["replace_reason"]) == (
         "s0-core.NewslettersBucket", "rename agreed in review")
