@@ -438,3 +438,29 @@ def test_names_agree_with_what_the_stacks_create(repo: Path,
             "is not a name its stacks create (they create vectora-inbox-ingest-v2-qa, "
             "vectora-inbox-newsletter-v2-qa, vectora-inbox-normalize-score-v2-qa); make the two "
             "agree") in err
+
+
+# --- a deleted template release never comes back ---------------------------------------------------
+
+def test_a_deleted_template_release_cannot_come_back(repo: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Like clients and bundles (docs/evidence.md): a released template version deleted in the
+    history is refused by `validate --base` when it is added again, whatever its content."""
+    core = repo / "templates" / "s0-core"
+    shutil.copy(core / "1.0.0.yaml", core / "1.1.0.yaml")
+    _commit(repo, "release s0-core 1.1.0")
+    git(repo, "rm", "-q", "templates/s0-core/1.1.0.yaml")
+    _commit(repo, "drop s0-core 1.1.0")
+    sha = git(repo, "log", "-1", "--format=%H").strip()
+    date = git(repo, "log", "-1", "--format=%cs").strip()
+    shutil.copy(core / "1.0.0.yaml", core / "1.1.0.yaml")
+    edit(repo, "templates/s0-core/1.1.0.yaml", "Default: 90", "Default: 60")  # other content
+    code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
+    assert code == 1
+    assert (f"templates/s0-core/1.1.0.yaml: released templates/s0-core 1.1.0 was deleted in "
+            f"{sha[:12]} ({date}); a deleted release never comes back, whatever its content: "
+            "make a new version (copy the template to a new version file in templates/s0-core/ "
+            "and pin that)") in err, err
+    shutil.move(core / "1.1.0.yaml", core / "1.2.0.yaml")  # a new version is fine
+    code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
+    assert code == 0, err
