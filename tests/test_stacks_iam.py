@@ -79,8 +79,10 @@ def test_apply_passes_only_the_service_role(repo: Path,
     read = _policy(capsys, repo, read_only=True)
     actions = {a for s in read["Statement"] for a in s["Action"]}
     assert "iam:PassRole" not in actions
-    assert not any(a.startswith("cloudformation:") and not a.startswith(
-        ("cloudformation:Describe", "cloudformation:Get", "cloudformation:List")) for a in actions)
+    # reads, and the preview change sets of a plan (created and deleted, never executed)
+    assert {a for a in actions if a.startswith("cloudformation:") and not a.startswith(
+        ("cloudformation:Describe", "cloudformation:Get", "cloudformation:List"))} == {
+        "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet"}
     stack = Call("cloudformation:CreateChangeSet", f"arn:aws:cloudformation:{REGION}:"
                  f"{ACCOUNT}:stack/vectora-inbox-s0-core-dev/id")
     assert not allowed(write, stack)  # another environment's stack
@@ -193,3 +195,24 @@ def test_the_linter_on_a_managed_environment(repo: Path, tmp_path: Path,
     files["more"].write_text(json.dumps(more))
     result = lint_iam("--as", "stack-role", "qa", files["more"])
     assert result.returncode == 1 and "iam:attachrolepolicy" in result.stdout, result
+
+
+def test_a_plan_of_a_changed_stack_is_allowed_read_only(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A stack whose parameters differ from git gets a preview change set: the plan roles may
+    create, describe and delete change sets of their own stacks (never execute one), and pass
+    no role."""
+    from helpers_repo import edit, git
+
+    add_qa(seeded)
+    assert cli(seeded, "apply", "--env", "qa", "--yes") == 0
+    edit(seeded, "environments/qa/environment.yaml", "LogRetentionDays: 14",
+         "LogRetentionDays: 30")
+    git(seeded, "commit", "-q", "-am", "qa: keep logs 30 days")
+    read = _policy(capsys, seeded, read_only=True)
+    with recording() as calls:
+        assert cli(seeded, "plan", "--env", "qa") == 2
+    assert "cloudformation:CreateChangeSet" in {c.action for c in calls}
+    assert [c for c in calls if not allowed(read, c)] == []
+    assert not allowed(read, Call("cloudformation:ExecuteChangeSet", f"arn:aws:cloudformation:"
+                                  f"{REGION}:{ACCOUNT}:stack/vectora-inbox-s1-runtime-qa/id"))

@@ -245,6 +245,11 @@ def _stacks_read(env: Environment) -> list[Statement]:
                                      "cloudformation:ListChangeSets"], stacks),
         # AWS authorizes ListStacks on no resource (stacks of the environment not in git)
         _allow("ListAllStacks", ["cloudformation:ListStacks"], "*"),
+        # a plan previews a stack that differs from git with a change set it deletes again;
+        # never executed (ExecuteChangeSet is the apply role's), and no role is passed
+        _allow("PreviewOwnStacks", ["cloudformation:CreateChangeSet",
+                                    "cloudformation:DescribeChangeSet",
+                                    "cloudformation:DeleteChangeSet"], stacks),
     ]
 
 
@@ -257,10 +262,8 @@ def _stacks_write(env: Environment) -> list[Statement]:
         return []
     stacks = _stack_arns(env)
     return [
-        _allow("ChangeOwnStacks", ["cloudformation:CreateChangeSet",
-                                   "cloudformation:DescribeChangeSet",
-                                   "cloudformation:DeleteChangeSet",
-                                   "cloudformation:ExecuteChangeSet",
+        # (change sets are created, described and deleted as a plan's are: _stacks_read)
+        _allow("ChangeOwnStacks", ["cloudformation:ExecuteChangeSet",
                                    "cloudformation:CreateStack",
                                    "cloudformation:ListStackResources",
                                    "cloudformation:UpdateTerminationProtection"], stacks),
