@@ -461,6 +461,14 @@ def test_a_deleted_template_release_cannot_come_back(repo: Path,
             f"{sha[:12]} ({date}); a deleted release never comes back, whatever its content: "
             "make a new version (copy the template to a new version file in templates/s0-core/ "
             "and pin that)") in err, err
+    # gates --check-pr: a pin naming it is refused too (looked for at templates/<key>/)
+    from vectora_gitops.promotion.checkpr import _gone_before
+
+    assert _gone_before(Repository(repo), git(repo, "rev-parse", "HEAD").strip(),
+                        {"templates/s0-core": "1.1.0", "templates/s0-iam": "1.0.0"}) == [
+        ("templates/s0-core", f"templates/s0-core 1.1.0: templates/s0-core/1.1.0.yaml was "
+         f"deleted in {sha[:12]} ({date}); a deleted release never comes back, whatever its "
+         "content: make a new version")]
     shutil.move(core / "1.1.0.yaml", core / "1.2.0.yaml")  # a new version is fine
     code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
     assert code == 0, err
