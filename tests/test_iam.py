@@ -410,7 +410,7 @@ def test_a_retirement_plan_lists_the_stable_id_s_run_outputs_with_the_read_only_
 LINT_IAM = Path(__file__).resolve().parents[1] / "bin" / "lint-iam"
 
 
-def lint_iam(*files: Path) -> subprocess.CompletedProcess[str]:
+def lint_iam(*files: Path | str) -> subprocess.CompletedProcess[str]:
     """bin/lint-iam on policy files, with this interpreter's scripts (parliament) on PATH."""
     path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     return subprocess.run([str(LINT_IAM), *map(str, files)], capture_output=True, text=True,

@@ -368,7 +368,9 @@ def _misc(sub: Any, n: _Names) -> None:
                    help="show at most N records (default 20)")
     p = _command(sub, n, "iam-policy", "least-privilege IAM policy for an environment's role",
                  [f"iam-policy --env {n.last}", f"iam-policy --env {n.last} --read-only",
-                  f"iam-policy --env {n.last} --bucket-policy"], "done")
+                  f"iam-policy --env {n.last} --bucket-policy",
+                  f"iam-policy --env {n.last} --stack-role",
+                  f"iam-policy --env {n.last} --stack-role --trust"], "done")
     p.add_argument("--env", required=True, help=n.env_help("the environment"))
     p.add_argument("--read-only", action="store_true",
                    help="the policy of a role that only reads (plan, drift, status)")
@@ -378,6 +380,12 @@ def _misc(sub: Any, n: _Names) -> None:
     p.add_argument("--writer-role", metavar="NAME",
                    help="with --bucket-policy: the apply role's name (default "
                         "vectora-gitops-apply-ENV)")
+    p.add_argument("--stack-role", action="store_true",
+                   help="the policy of the CloudFormation service role instead (environment.yaml "
+                        "stack_role): what the managed stacks' templates create, on this "
+                        "environment's names only")
+    p.add_argument("--trust", action="store_true",
+                   help="with --stack-role: its trust policy (cloudformation.amazonaws.com)")
     p = _command(sub, n, "sandbox", "local AWS emulator on 127.0.0.1",
                  ["sandbox up", "sandbox status", "sandbox down"], "sandbox",
                  "`sandbox up` prints the export lines that point the other commands at it.")
