@@ -51,6 +51,7 @@ class Call:
     resource: str
     prefix: str | None = None  # the s3:prefix of a listing; None when the request has none
     missing: str = ""  # s3://bucket/key whose absence this listing authorization lets S3 say
+    passed_to: str = ""  # iam:PassRole: the service the role is passed to (iam:PassedToService)
 
 
 def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
@@ -86,6 +87,9 @@ def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
         return [Call("s3:GetObject", f"arn:aws:s3:::{content['S3Bucket']}/{content['S3Key']}")]
     if (service, operation) == ("lambda", "UpdateFunctionConfiguration"):  # attaching a layer
         return [Call("lambda:GetLayerVersion", arn) for arn in params.get("Layers", ())]
+    if service == "cloudformation" and params.get("RoleARN"):  # the stack's service role
+        return [Call("iam:PassRole", str(params["RoleARN"]),
+                     passed_to="cloudformation.amazonaws.com")]
     return []
 
 
@@ -140,10 +144,14 @@ def allowed(policy: dict[str, Any], call: Call) -> bool:
 
 
 def _condition_holds(condition: dict[str, Any] | None, call: Call) -> bool:
-    """No condition, or `StringLike` on `s3:prefix` matching the listing's prefix; any other
+    """No condition, `StringLike` on `s3:prefix` matching the listing's prefix, or
+    `StringEquals` on `iam:PassedToService` naming the service a role is passed to; any other
     condition is one this checker does not know, so it grants nothing."""
     if condition is None:
         return True
+    if list(condition) == ["StringEquals"] and list(condition["StringEquals"]) == [
+            "iam:PassedToService"]:
+        return call.passed_to in _as_list(condition["StringEquals"]["iam:PassedToService"])
     if list(condition) != ["StringLike"] or list(condition["StringLike"]) != ["s3:prefix"]:
         return False
     patterns = _as_list(condition["StringLike"]["s3:prefix"])

@@ -73,17 +73,17 @@ def test_the_walk_finds_what_is_missing() -> None:
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     bare = sub.add_parser("bare")
     bare.add_argument("thing")
-    nested = commands(parser)["snapshot"].add_subparsers(dest="what")
+    nested = commands(parser)["history"].add_subparsers(dest="what")
     nested.add_parser("export", help="export one", epilog="environments: dev, stage, prod\n\n"
-                      "examples:\n  vectora-gitops snapshot export x\n\nexit codes: 0 done",
+                      "examples:\n  vectora-gitops history export x\n\nexit codes: 0 done",
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     nested.add_parser("show")
     assert undocumented(parser) == [
         "bare: no help line in the list of commands",
-        "snapshot show: no help line in the list of commands",
+        "history show: no help line in the list of commands",
         "plan --brand-new-flag: no help", "plan: no example",
-        "snapshot show: no example", "snapshot show: no environment names",
-        "snapshot show: no exit codes", "snapshot show: the examples would be rewrapped",
+        "history show: no example", "history show: no environment names",
+        "history show: no exit codes", "history show: the examples would be rewrapped",
         "bare thing: no help", "bare: no example", "bare: no environment names",
         "bare: no exit codes", "bare: the examples would be rewrapped"]
 

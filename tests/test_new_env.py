@@ -166,3 +166,45 @@ def test_stacks_of_a_new_environment_that_fail_are_recorded(
     assert "LogRetentionDays" in record["error"]
     assert sorted(record["stacks"]) == ["s0-core", "s0-iam"]
     assert record["changes_done"] == 2
+
+
+def test_s0_core_that_fails_leaves_a_local_record_and_says_so(
+        seeded: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """s0-core refused: no data bucket, so no deployment record in S3; apply says so, and why,
+    and keeps the failed run's record in a local file ($VECTORA_GITOPS_RECORD_DIR), which it
+    says is not evidence."""
+    from botocore.exceptions import ClientError
+
+    from vectora_gitops.aws.client import add_request_hook
+
+    add_qa(seeded)
+    monkeypatch.setenv("VECTORA_GITOPS_RECORD_DIR", str(tmp_path / "records"))
+
+    def refuse(service: str, operation: str, params: dict[str, object]) -> None:
+        if operation == "CreateStack" and params.get("StackName") == QA_STACKS[0]:
+            raise ClientError({"Error": {"Code": "ValidationError", "Message": "Parameter "
+                               "'NoncurrentVersionDays' must be a number not less than 7"}},
+                              operation)
+
+    remove = add_request_hook(refuse)
+    try:
+        code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes")
+    finally:
+        remove()
+    assert code == 1 and "Traceback" not in err
+    assert ("CreateStack vectora-inbox-s0-core-qa: ValidationError: Parameter "
+            "'NoncurrentVersionDays' must be a number not less than 7") in err
+    [path] = sorted((tmp_path / "records").iterdir())
+    record = json.loads(path.read_text())
+    assert path.name == f"qa-{record['id']}.json"
+    assert ("qa: no deployment record could be kept in S3: bucket vectora-inbox-data-qa does "
+            "not exist") in err, err
+    assert (f"This failed run's record {record['id']} is written to {path}; it is not evidence "
+            "(no Object Lock) and the gates do not read it") in err, err
+    assert (record["env"], record["result"], record["changes_done"], record["stacks"]) == (
+        "qa", "failed", 0, {})
+    assert "NoncurrentVersionDays" in record["error"]
+    assert record["kept"].startswith("locally only")
+    buckets = {b["Name"] for b in client("s3").list_buckets()["Buckets"]}
+    assert "vectora-inbox-data-qa" not in buckets

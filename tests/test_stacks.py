@@ -127,9 +127,13 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
          "newsletters: vectora-inbox-letters-qa")
     _commit(seeded, "s0-core 1.1.0")
     before = client("cloudformation").get_template(StackName=CORE)["TemplateBody"]
+    sent: list[tuple[str, str | None]] = []  # (operation, RoleARN) of each change set made
+    remove = add_request_hook(lambda service, operation, params: sent.append(
+        (operation, params.get("RoleARN"))) if operation == "CreateChangeSet" else None)
 
     code, out, err = run(capsys, seeded, "plan", "--env", "qa")
     assert code == 2, err
+    assert sent == [("CreateChangeSet", None)]  # a preview passes no role (never executed)
     assert "~ update stack vectora-inbox-s0-core-qa to templates/s0-core/1.1.0.yaml: template" in out
     assert ("Modify NewslettersBucket (AWS::S3::Bucket) REPLACEMENT True (from the templates: "
             "BucketName changed) [stateful]") in out
@@ -150,7 +154,12 @@ def test_replacing_a_bucket_is_refused_without_allow_replace(
 
     code, _, err = run(capsys, seeded, "apply", "--env", "qa", "--yes", "--allow-replace",
                        "s0-core.NewslettersBucket", "--reason", "rename agreed in review")
+    remove()
     assert code == 0, err
+    # apply's change set is executed with the environment's service role (ExecuteChangeSet
+    # takes none: CloudFormation uses the change set's)
+    assert sent[-1] == ("CreateChangeSet", "arn:aws:iam::786469175371:role/"
+                                           "vectora-gitops-cloudformation-qa")
     record = run_records("vectora-inbox-data-qa")[-1]
     assert (record["allow_replace"], record["replace_reason"]) == (
         "s0-core.NewslettersBucket", "rename agreed in review")
@@ -429,3 +438,37 @@ def test_names_agree_with_what_the_stacks_create(repo: Path,
             "is not a name its stacks create (they create vectora-inbox-ingest-v2-qa, "
             "vectora-inbox-newsletter-v2-qa, vectora-inbox-normalize-score-v2-qa); make the two "
             "agree") in err
+
+
+# --- a deleted template release never comes back ---------------------------------------------------
+
+def test_a_deleted_template_release_cannot_come_back(repo: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Like clients and bundles (docs/evidence.md): a released template version deleted in the
+    history is refused by `validate --base` when it is added again, whatever its content."""
+    core = repo / "templates" / "s0-core"
+    shutil.copy(core / "1.0.0.yaml", core / "1.1.0.yaml")
+    _commit(repo, "release s0-core 1.1.0")
+    git(repo, "rm", "-q", "templates/s0-core/1.1.0.yaml")
+    _commit(repo, "drop s0-core 1.1.0")
+    sha = git(repo, "log", "-1", "--format=%H").strip()
+    date = git(repo, "log", "-1", "--format=%cs").strip()
+    shutil.copy(core / "1.0.0.yaml", core / "1.1.0.yaml")
+    edit(repo, "templates/s0-core/1.1.0.yaml", "Default: 90", "Default: 60")  # other content
+    code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
+    assert code == 1
+    assert (f"templates/s0-core/1.1.0.yaml: released templates/s0-core 1.1.0 was deleted in "
+            f"{sha[:12]} ({date}); a deleted release never comes back, whatever its content: "
+            "make a new version (copy the template to a new version file in templates/s0-core/ "
+            "and pin that)") in err, err
+    # gates --check-pr: a pin naming it is refused too (looked for at templates/<key>/)
+    from vectora_gitops.promotion.checkpr import _gone_before
+
+    assert _gone_before(Repository(repo), git(repo, "rev-parse", "HEAD").strip(),
+                        {"templates/s0-core": "1.1.0", "templates/s0-iam": "1.0.0"}) == [
+        ("templates/s0-core", f"templates/s0-core 1.1.0: templates/s0-core/1.1.0.yaml was "
+         f"deleted in {sha[:12]} ({date}); a deleted release never comes back, whatever its "
+         "content: make a new version")]
+    shutil.move(core / "1.1.0.yaml", core / "1.2.0.yaml")  # a new version is fine
+    code, _, err = run(capsys, repo, "validate", "--base", "HEAD")
+    assert code == 0, err

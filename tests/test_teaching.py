@@ -60,10 +60,10 @@ def test_mistyped_commands_and_choices_suggest_the_closest(
 
 
 @pytest.mark.parametrize(("only", "message"), [
-    ("clinets/x", "--only clinets/x: write clients/<id>, canonical, layers/<name> or templates/<stack>; did you mean "
-                  "'clients/lai_weekly'?"),
-    ("canonicl", "--only canonicl: write clients/<id>, canonical, layers/<name> or templates/<stack>; did you mean "
-                 "'canonical'?"),
+    ("clinets/x", "--only clinets/x: write clients/<id>, canonical, layers/<name> or "
+                  "templates/<stack>; did you mean 'clients/lai_weekly'?"),
+    ("canonicl", "--only canonicl: write clients/<id>, canonical, layers/<name> or "
+                 "templates/<stack>; did you mean 'canonical'?"),
     ("clients/lai_weekli", "--only clients/lai_weekli: not pinned in the source environment "
      "(pinned: canonical, clients/lai_weekly, layers/common-deps, layers/vectora-core); did you "
      "mean 'clients/lai_weekly'?"),

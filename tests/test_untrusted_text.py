@@ -23,6 +23,7 @@ from vectora_gitops.engine.plan import Plan
 from vectora_gitops.history import Record
 from vectora_gitops.promotion.body import Body
 from vectora_gitops.promotion.body import render as render_body
+from vectora_gitops.promotion.diffs import FileDiff
 from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.pins import PinChange
 from vectora_gitops.promotion.summary import FilesDiff, KeyChange
@@ -483,7 +484,13 @@ def test_hostile_e2e_url_in_the_promotion_body(moto: object, repo: Path, tmp_pat
     assert_own_lines(src)
     assert not any("all prod gates passed" in h for h in parsed.headings())
     assert parsed.headings()[0] == "Promote stage → prod" and parsed.headings()[-1] == "Roll back"
-    assert (parsed.html(), parsed.links()) == ([], [])
+    # the only HTML is the writer's own folding of long diffs (a client file, a new prompt)
+    assert parsed.html() == [
+        "<details><summary>98 lines of diff of "
+        "canonical/2.1.0/prompts/domain_scoring/lai_domain_scoring.yaml</summary>", "</details>",
+        "<details><summary>71 lines of diff of clients/lai_weekly/7.1.0.yaml</summary>",
+        "</details>"]
+    assert parsed.links() == []
     gate_table = parsed.tables()[-1]
     assert [plain(row[0]) for row in gate_table] == [
         "Gate", "soak", "metric noise_rate", "metric bedrock_cost_per_run_usd", "e2e", "integrity"]
@@ -514,3 +521,41 @@ def test_hand_edited_function_stays_a_one_row_finding(applied: Path, tmp_path: P
     assert [plain(row[0]) for row in table[1:]] == ["function:ingest:env:LOG_LEVEL",
                                                     "function:ingest:env:NOTE"]
     assert "Drift resolved" not in src and "</table>" not in src  # values AWS holds are masked
+
+
+def test_promotion_diffs_keep_their_structure() -> None:
+    """Hostile lines of a prompt or client file, and a hostile file name, in the body's diffs:
+    each diff is one fenced block holding exactly its lines; the only HTML is the writer's fold."""
+    lines = tuple(f"+{value}" for value in HOSTILE)
+    short = FileDiff("canonical", "canonical/2.2.0/prompts/x/`a`.yaml", lines[:20], 0, True,
+                     (("lai_weekly", "bedrock_config.editorial_prompt"),), ("dev",), "stage",
+                     ("prod",))
+    long = FileDiff("clients/lai_weekly", "clients/</details><b>x.yaml", lines * 2, 3, False,
+                    (("lai_weekly", "its own config"),), ("dev",), "stage", ("prod",))
+    src = render_body(Body("dev", "stage", (PinChange("canonical", "2.1.0", "2.2.0", "2.2.0", ()),),
+                           diffs=(short, long)))
+    parsed = Parsed(src)
+    assert_own_lines(src)
+    assert parsed.headings() == ["Promote dev → stage", "What changes, file by file",
+                                 "canonical/2.2.0/prompts/x/`a`.yaml",
+                                 "clients/</details><b>x.yaml", "Gates of stage", "Roll back"]
+    fences = parsed.fences()
+    assert [f.info for f in fences] == ["diff", "diff"]
+    assert fences[0].content == "".join(f"{printable(line, 1000)}\n" for line in lines[:20])
+    assert fences[1].content == "".join(f"{printable(line, 1000)}\n" for line in lines * 2) + \
+        "… 3 more line(s)\n"
+    total = 2 * len(HOSTILE) + 1
+    assert parsed.html() == [
+        f"<details><summary>{total} lines of diff of clients/&lt;/details&gt;&lt;b&gt;x.yaml"
+        "</summary>", "</details>"]
+    assert parsed.links() == []
+
+
+def test_promotion_diffs_stop_at_the_body_budget() -> None:
+    lines = tuple(f"+line {n}" for n in range(400))
+    diffs = tuple(FileDiff("canonical", f"canonical/2.2.0/prompts/t/p{n}.yaml", lines, 0, True,
+                           (), ("dev",), "stage", ()) for n in range(5))
+    src = render_body(Body("dev", "stage", (), diffs=diffs))
+    assert len(Parsed(src).fences()) == 3  # 1,200 lines; a fourth would pass 1,500
+    assert ("Not shown, to keep this body readable (2 file(s)): "
+            "`canonical/2.2.0/prompts/t/p3.yaml`, `canonical/2.2.0/prompts/t/p4.yaml`") in src

@@ -245,6 +245,8 @@ def _promotion(sub: Any, n: _Names) -> None:
                    help=n.env_help("the environment promoted from (default: the target's source)"))
     p.add_argument("--to", dest="target", metavar="ENV",
                    help=n.env_help("the environment whose gates are evaluated"))
+    p.add_argument("--only", action="append", default=[], metavar="SELECTOR",
+                   help="only these pins, as promote --only (repeatable)")
     p.add_argument("--check-pr", action="store_true",
                    help="check every new pin of a pull request against the gates (needs --base)")
     p.add_argument("--base", metavar="REF", help="with --check-pr: the pull request's base")
@@ -270,6 +272,8 @@ def _versions(sub: Any, n: _Names) -> None:
         bump.add_argument(flag, dest="bump", action="store_const", const=flag[2:],
                           help=f"bump the {flag[2:]} number" + (" (default)" if flag == "--minor"
                                                                 else ""))
+    p.add_argument("--force-new", action="store_true",
+                   help="start another prerelease of a line whose first is not released")
     p = _command(sub, n, "release", "turn a prerelease into its immutable release",
                  ["release canonical 2.2.0-dev.1", "release client lai_weekly 7.2.0-dev.1",
                   "release layer vectora-core 1.4.1 --zip build/vectora-core.zip"], "done")
@@ -284,18 +288,40 @@ def _versions(sub: Any, n: _Names) -> None:
 
 
 def _snapshots(sub: Any, n: _Names) -> None:
-    p = _command(sub, n, "snapshot", "create, list or restore snapshots",
-                 [f"snapshot create --env {n.first} --name before-migration",
-                  f"snapshot list --env {n.first}",
-                  f"snapshot restore --env {n.first} --name before-migration"], "done")
-    p.add_argument("action", choices=("create", "list", "restore"),
-                   help="create, list or restore")
-    p.add_argument("--env", required=True, help=n.env_help("the environment"))
-    p.add_argument("--name", help="the snapshot's name (create: default a time-stamped name; "
-                   "restore: the one to restore)")
-    p.add_argument("--export", type=Path, metavar="DIR",
-                   help="create: also write it to DIR (new or empty); restore: read it from DIR")
-    p.add_argument("--yes", action="store_true", help="restore: do not ask for confirmation")
+    e = n.first
+    p = _command(sub, n, "snapshot", "create, list, show, export, delete or restore snapshots",
+                 [f"snapshot create --env {e} --name before-migration",
+                  f"snapshot list --env {e}",
+                  f"snapshot restore --env {e} --name before-migration"], "done",
+                 "Manual snapshots stay until `snapshot delete`; snapshots.retention prunes "
+                 "automatic ones only.")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                               metavar="ACTION")
+    specs = {
+        "create": ("record AWS now (a manual snapshot: kept until deleted)",
+                   [f"create --env {e} --name before-migration",
+                    f"create --env {e} --name before-migration --export ./dev-backup"]),
+        "list": ("every snapshot: name, created, kind, commit, objects, functions",
+                 [f"list --env {e}", f"list --env {e} --output json"]),
+        "show": ("one snapshot's exact versions, client configs and last runs",
+                 [f"show before-migration --env {e} --output markdown --out record.md "
+                  "--note 'known issue'"]),
+        "export": ("copy a snapshot and its objects' content to a new local folder",
+                   [f"export --env {e} --name before-migration ./dev-backup"]),
+        "delete": ("delete a snapshot on purpose (S3 versioning keeps its bytes)",
+                   [f"delete --env {e} --name before-migration"]),
+        "restore": ("put AWS back as a snapshot (or an export folder) recorded it",
+                    [f"restore --env {e} --name before-migration",
+                     f"restore --env {e} --export ./dev-backup --yes"]),
+    }
+    parsers = {}
+    for action, (summary, examples) in specs.items():
+        q = _command(actions, n, action, summary, [f"snapshot {x}" for x in examples], "done")
+        q.add_argument("--env", required=True, help=n.env_help("the environment"))
+        q.add_argument("--repo", type=Path, default=argparse.SUPPRESS,
+                       help="repository checkout to use (default: the current one)")
+        parsers[action] = q
+    _snapshot_options(parsers)
     p = _command(sub, n, "import", "adopt a live environment into git",
                  [f"import --env {n.first}", f"import --env {n.first} --stacks"], "done",
                  "Only reads AWS; writes git so that the next plan is empty.")
@@ -303,6 +329,33 @@ def _snapshots(sub: Any, n: _Names) -> None:
     p.add_argument("--stacks", action="store_true",
                    help="only adopt the stacks listed by name as managed stacks (each one's "
                         "template pinned as a version, its parameters and tags)")
+
+
+def _snapshot_options(parsers: dict[str, argparse.ArgumentParser]) -> None:
+    parsers["create"].add_argument("--name", help="the snapshot's name (default: "
+                                   "<time>-manual-<hex>)")
+    parsers["create"].add_argument("--export", type=Path, metavar="DIR",
+                                   help="also export it to this new or empty folder")
+    parsers["list"].add_argument("--output", choices=("text", "json"), default="text",
+                                 help="a table (default) or JSON for scripts")
+    show = parsers["show"]
+    show.add_argument("name", metavar="NAME", help="the snapshot (see `snapshot list`)")
+    show.add_argument("--output", choices=("text", "markdown"), default="text",
+                      help="text (default) or markdown: the record to keep before a migration")
+    show.add_argument("--out", type=Path, metavar="FILE", help="write it to FILE instead")
+    show.add_argument("--note", action="append", default=[], metavar="TEXT",
+                      help="a known issue to record with it (repeatable)")
+    parsers["export"].add_argument("--name", required=True, help="the snapshot to export")
+    parsers["export"].add_argument("folder", type=Path, metavar="DIR",
+                                   help="a new or empty folder")
+    parsers["delete"].add_argument("--name", required=True, help="the snapshot to delete")
+    parsers["delete"].add_argument("--yes", action="store_true",
+                                   help="do not ask for confirmation")
+    parsers["restore"].add_argument("--name", help="the snapshot to put back")
+    parsers["restore"].add_argument("--export", type=Path, metavar="DIR",
+                                    help="or the export folder to put back")
+    parsers["restore"].add_argument("--yes", action="store_true",
+                                    help="do not ask for confirmation")
 
 
 def _misc(sub: Any, n: _Names) -> None:
@@ -318,7 +371,9 @@ def _misc(sub: Any, n: _Names) -> None:
                    help="show at most N records (default 20)")
     p = _command(sub, n, "iam-policy", "least-privilege IAM policy for an environment's role",
                  [f"iam-policy --env {n.last}", f"iam-policy --env {n.last} --read-only",
-                  f"iam-policy --env {n.last} --bucket-policy"], "done")
+                  f"iam-policy --env {n.last} --bucket-policy",
+                  f"iam-policy --env {n.last} --stack-role",
+                  f"iam-policy --env {n.last} --stack-role --trust"], "done")
     p.add_argument("--env", required=True, help=n.env_help("the environment"))
     p.add_argument("--read-only", action="store_true",
                    help="the policy of a role that only reads (plan, drift, status)")
@@ -328,6 +383,12 @@ def _misc(sub: Any, n: _Names) -> None:
     p.add_argument("--writer-role", metavar="NAME",
                    help="with --bucket-policy: the apply role's name (default "
                         "vectora-gitops-apply-ENV)")
+    p.add_argument("--stack-role", action="store_true",
+                   help="the policy of the CloudFormation service role instead (environment.yaml "
+                        "stack_role): what the managed stacks' templates create, on this "
+                        "environment's names only")
+    p.add_argument("--trust", action="store_true",
+                   help="with --stack-role: its trust policy (cloudformation.amazonaws.com)")
     p = _command(sub, n, "sandbox", "local AWS emulator on 127.0.0.1",
                  ["sandbox up", "sandbox status", "sandbox down"], "sandbox",
                  "`sandbox up` prints the export lines that point the other commands at it.")

@@ -179,6 +179,19 @@ class Environment:
     # the stacks this tool creates and updates (environment.yaml `stacks` as a mapping); empty
     # when `stacks` lists names only (stacks made by hand, read-only for this tool)
     managed_stacks: Mapping[str, StackSpec] = field(default_factory=dict)
+    # environment.yaml `stack_role`: the CloudFormation service role the managed stacks are
+    # created and changed with ("" : the default name, see `cloudformation_role`)
+    stack_role: str = ""
+
+    @property
+    def cloudformation_role(self) -> str:
+        """The name of the service role CloudFormation acts with on the managed stacks
+        (docs/architecture.md §10): apply passes it, and only it, to CloudFormation."""
+        return self.stack_role or f"vectora-gitops-cloudformation-{self.name}"
+
+    @property
+    def cloudformation_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.cloudformation_role}"
 
     @property
     def termination_protected(self) -> bool:

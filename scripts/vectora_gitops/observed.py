@@ -53,6 +53,7 @@ class ObjectVersion:
     is_latest: bool
     is_delete_marker: bool
     last_modified: str
+    size: int = -1  # bytes; -1 for a delete marker
 
 
 @dataclass(frozen=True)

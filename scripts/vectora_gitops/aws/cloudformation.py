@@ -110,12 +110,21 @@ def _tags(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
 
 
+def _role(role_arn: str | None) -> dict[str, str]:
+    """CloudFormation acts with the service role `role_arn` (docs/architecture.md §10); without
+    one, with the stack's role (a plan's preview) or the caller's credentials."""
+    return {"RoleARN": role_arn} if role_arn else {}
+
+
 def create_change_set(aws: Aws, name: str, change_set: str, *, body: str,
-                      parameters: Mapping[str, str], tags: Mapping[str, str]) -> None:
+                      parameters: Mapping[str, str], tags: Mapping[str, str],
+                      role_arn: str | None = None) -> None:
+    """A change set of the stack; `role_arn`: the service role it is executed with (apply).
+    A plan's preview sends none: it is never executed, and the plan role may not pass a role."""
     call(f"CreateChangeSet {name}", aws.client("cloudformation").create_change_set,
          StackName=name, ChangeSetName=change_set, ChangeSetType="UPDATE", TemplateBody=body,
          Parameters=_params(parameters), Tags=_tags(tags), Capabilities=list(CAPABILITIES),
-         Description="vectora-gitops")
+         Description="vectora-gitops", **_role(role_arn))
 
 
 def describe_change_set(aws: Aws, name: str, change_set: str, *,
@@ -175,12 +184,13 @@ def execute_change_set(aws: Aws, name: str, change_set: str) -> None:
 
 
 def create_stack(aws: Aws, name: str, *, body: str, parameters: Mapping[str, str],
-                 tags: Mapping[str, str], protect: bool) -> str:
-    """Create the stack (rolled back on failure); returns its id."""
+                 tags: Mapping[str, str], protect: bool, role_arn: str | None = None) -> str:
+    """Create the stack (rolled back on failure), CloudFormation acting with the service role
+    `role_arn`; returns its id."""
     response = call(f"CreateStack {name}", aws.client("cloudformation").create_stack,
                     StackName=name, TemplateBody=body, Parameters=_params(parameters),
                     Tags=_tags(tags), Capabilities=list(CAPABILITIES), OnFailure="ROLLBACK",
-                    EnableTerminationProtection=protect)
+                    EnableTerminationProtection=protect, **_role(role_arn))
     return str(response.get("StackId", name))
 
 

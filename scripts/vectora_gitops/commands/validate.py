@@ -9,6 +9,9 @@ from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.validate import validate
 
+NEXT = ("next: commit, open a pull request (CI validates it against its base, checks the gates "
+        "of changed pins and posts each environment's plan), then merge")
+
 
 def main(args: Namespace) -> int:
     return run(repository(args), base=args.base)
@@ -31,6 +34,8 @@ def run(repo: Repository, *, base: str | None) -> int:
         console.err(f"validate: {len(report.errors)} error(s), {len(report.warnings)} warning(s)")
         return 1
     console.out(f"validate: ok ({len(report.warnings)} warning(s))")
+    if base is None:
+        console.out(NEXT)
     return 0
 
 

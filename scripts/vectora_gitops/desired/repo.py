@@ -144,6 +144,7 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         roles=roles,
         stacks=_stack_names(data.get("stacks")),
         managed_stacks=_stack_specs(data.get("stacks")),
+        stack_role=str(data.get("stack_role") or ""),
         layers={k: LayerSpec(k, v["name"], tuple(v.get("compatible_runtimes", ())))
                 for k, v in data["layers"].items()},
         functions={k: FunctionSpec(k, v["name"], tuple(v.get("layers", ())),

@@ -453,6 +453,11 @@ def released_again(repo: Repository, base_files: list[str],
                   if _released(v) and f"clients/{cid}/{v}.yaml" not in known}
     candidates.update({f"canonical/{v}": ("canonical", v) for v in repo.bundle_versions()
                        if _released(v) and v not in bundles})
+    folder = repo.root / "templates"
+    keys = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    candidates.update({stacks.template_path(k, v): (selector_of("templates", k), v)
+                       for k in keys for v in stacks.template_versions(repo, k)
+                       if _released(v) and stacks.template_path(k, v) not in known})
     if not candidates:
         return []
     try:
@@ -462,8 +467,14 @@ def released_again(repo: Repository, base_files: list[str],
         return [Problem(first, f"cannot check whether released versions were deleted before: {exc}")]
     return [Problem(path, f"released {candidates[path][0]} {candidates[path][1]} was deleted "
                     f"{when}; a deleted release never comes back, whatever its content: make a "
-                    "new version (`vectora-gitops new-version`)")
+                    f"new version ({_new_version_hint(path)})")
             for path, when in sorted(found.items())]
+
+
+def _new_version_hint(path: str) -> str:
+    if path.startswith("templates/"):
+        return f"copy the template to a new version file in {path.rsplit('/', 1)[0]}/ and pin that"
+    return "`vectora-gitops new-version`"
 
 
 def _released(version: str) -> bool:

@@ -14,7 +14,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, lockedrun, retire, stackapply, stackplan
+from vectora_gitops.engine import guards, lockedrun, records, retire, stackapply, stackplan
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.changes import Change, StackWrite
@@ -227,8 +227,9 @@ def _record_failed_stacks(planned: Planned, plan: Plan, stack_run: stackapply.St
     env, aws = planned.desired.env, planned.aws
     try:
         guards.check_object_lock(aws, env)
-    except FatalError:
-        return  # nowhere to record it: the terminal and the stacks' events say what failed
+    except FatalError as why:
+        _record_locally(planned, plan, stack_run, error, why, notes)
+        return
     opening = Opening(kind="apply", commit=planned.desired.commit, pins=plan.pins,
                       summary=plan.summary(), notes={**notes, "changes_done": len(stack_run.done)},
                       digests=planned.desired.digests)
@@ -242,6 +243,26 @@ def _record_failed_stacks(planned: Planned, plan: Plan, stack_run: stackapply.St
     except FatalError as exc:
         if exc is not error:
             raise
+
+
+def _record_locally(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
+                    error: FatalError, why: FatalError, notes: Mapping[str, str | int]) -> None:
+    """No data bucket to hold the record (its stack failed to create): say so plainly, and keep
+    the record in a local file (records.write_local), which is not evidence."""
+    env = planned.desired.env
+    record = records.new_record(env, commit=planned.desired.commit, pins=dict(plan.pins),
+                                summary=plan.summary(), digests=planned.desired.digests)
+    record.update(notes)
+    record.update(result="failed", error=str(error), ended_at=records.now_iso(),
+                  changes_done=len(stack_run.done), stacks=dict(stack_run.done),
+                  kept="locally only: the data bucket that holds the deployment records does "
+                       "not exist or has no Object Lock")
+    path = records.write_local(record)
+    where = f"written to {path}" if path is not None else \
+        f"nor written locally (no writable folder; set {records.LOCAL_DIR_ENV})"
+    stack_run.say(f"{env.name}: no deployment record could be kept in S3: {why}. This failed "
+                  f"run's record {record['id']} is {where}; it is not evidence (no Object Lock) "
+                  "and the gates do not read it")
 
 
 def settle_dead_run(planned: Planned) -> None:

@@ -72,7 +72,8 @@ def create(run: StackRun, change: CreateStack) -> None:
     params = run.parameters(change)
     run.say(f"stack {change.name}: creating from {stack.source}")
     cloudformation.create_stack(run.aws, change.name, body=stack.body, parameters=params,
-                                tags=change.tags, protect=change.protect)
+                                tags=change.tags, protect=change.protect,
+                                role_arn=run.desired.env.cloudformation_role_arn)
     _finish(run, change, params, "creation")
     for note in emulator.after_stack(run.aws, stack):
         run.say(note)
@@ -82,8 +83,10 @@ def update(run: StackRun, change: UpdateStack) -> None:
     stack = _same_template(run, change)
     params = run.parameters(change)
     name = change_set_name("apply")
+    # ExecuteChangeSet takes no role: the change set is executed with the one it was made with
     cloudformation.create_change_set(run.aws, change.name, name, body=stack.body,
-                                     parameters=params, tags=change.tags)
+                                     parameters=params, tags=change.tags,
+                                     role_arn=run.desired.env.cloudformation_role_arn)
     found = cloudformation.describe_change_set(run.aws, change.name, name)
     if found is None:
         cloudformation.delete_change_set(run.aws, change.name, name)

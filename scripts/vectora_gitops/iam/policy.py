@@ -6,11 +6,11 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the managed objects (HeadObject, for the SHA-256 checksum S3 stores), the objects of
-the data bucket's `deployments/` (the evidence by version, with its Object Lock retention), the
-source's evidence, layer versions and function configurations, and the stable config a switched
-client move checks; no object of the newsletters bucket, of the curated data or of the layer
-artifacts.
+manifests, the managed objects (HeadObject, for the SHA-256 checksum S3 stores), the snapshots'
+summaries (never a manifest: they hold variable values), the objects of the data bucket's
+`deployments/` (the evidence by version, with its Object Lock retention), the source's evidence,
+layer versions and function configurations, and the stable config a switched client move
+checks; no object of the newsletters bucket, of the curated data or of the layer artifacts.
 
 Where a role reads a key that may not exist and the answer "missing" means something (the state
 record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
@@ -114,6 +114,8 @@ def _read(env: Environment) -> list[Statement]:
         # S3 answers "missing" only to a caller that may list the bucket (module docstring)
         _allow("ListData", ["s3:ListBucket"], [data]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        # `snapshot list` reads each snapshot's summary (counts, no values), never a manifest
+        _allow("ReadSnapshotSummaries", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*/summary.json"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
@@ -252,22 +254,25 @@ def _stacks_read(env: Environment) -> list[Statement]:
                                      "cloudformation:ListChangeSets"], stacks),
         # AWS authorizes ListStacks on no resource (stacks of the environment not in git)
         _allow("ListAllStacks", ["cloudformation:ListStacks"], "*"),
+        # a plan previews a stack that differs from git with a change set it deletes again;
+        # never executed (ExecuteChangeSet is the apply role's), and no role is passed
+        _allow("PreviewOwnStacks", ["cloudformation:CreateChangeSet",
+                                    "cloudformation:DescribeChangeSet",
+                                    "cloudformation:DeleteChangeSet"], stacks),
     ]
 
 
 def _stacks_write(env: Environment) -> list[Statement]:
-    """Change sets and creation on the environment's own stacks only; iam:PassRole only for the
-    function roles its s0-iam stack creates, only to Lambda."""
+    """Change sets and creation on the environment's own stacks only. CloudFormation creates
+    and changes their resources with the environment's service role (`stack_role_policy`), not
+    with the apply role's credentials: the apply role may pass that one role, only to
+    CloudFormation, and holds none of the resource-level actions itself."""
     if not env.managed_stacks:
         return []
     stacks = _stack_arns(env)
-    account = env.account_id
-    roles = [f"arn:aws:iam::{account}:role/vectora-inbox-*-role-{env.name}"]
     return [
-        _allow("ChangeOwnStacks", ["cloudformation:CreateChangeSet",
-                                   "cloudformation:DescribeChangeSet",
-                                   "cloudformation:DeleteChangeSet",
-                                   "cloudformation:ExecuteChangeSet",
+        # (change sets are created, described and deleted as a plan's are: _stacks_read)
+        _allow("ChangeOwnStacks", ["cloudformation:ExecuteChangeSet",
                                    "cloudformation:CreateStack",
                                    "cloudformation:ListStackResources",
                                    "cloudformation:UpdateTerminationProtection"], stacks),
@@ -275,7 +280,75 @@ def _stacks_write(env: Environment) -> list[Statement]:
         _allow("ReadOwnBucketSettings", ["s3:GetBucketVersioning",
                                          "s3:GetBucketObjectLockConfiguration"],
                [_bucket(b) for b in env.buckets.all()]),
-        {"Sid": "PassOwnFunctionRoles", "Effect": "Allow", "Action": ["iam:PassRole"],
+        {"Sid": "PassTheStackServiceRole", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": [env.cloudformation_role_arn],
+         "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}},
+    ]
+
+
+def stack_role_trust(env: Environment) -> dict[str, Any]:
+    """The trust policy of the environment's CloudFormation service role."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "CloudFormationOnly", "Effect": "Allow",
+         "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def stack_role_policy(env: Environment) -> dict[str, Any]:
+    """The permissions of the environment's CloudFormation service role (docs/architecture.md
+    §10): exactly what the templates of templates/ need to create and update their resources
+    (s0-core: buckets; s0-iam: the functions' roles; s1-runtime: functions, log groups,
+    schedules), each on the names of this environment only. Never granted: deleting a bucket
+    or a log group (they are kept, `DeletionPolicy: Retain`, also when a creation rolls back),
+    changing a function's code (the engine's deploy owns it) and anything on another
+    environment's names."""
+    if not env.managed_stacks:
+        return {"Version": "2012-10-17", "Statement": []}
+    account, region = env.account_id, env.region
+    buckets = sorted(_bucket(b) for b in env.buckets.all())
+    roles = [f"arn:aws:iam::{account}:role/{r}" for r in sorted(env.roles or (env.role,))]
+    functions = sorted(_function_arns(env))
+    groups = sorted(f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{f.name}"
+                    for f in env.functions.values())
+    rules = [f"arn:aws:events:{region}:{account}:rule/vectora-inbox-*-{env.name}"]
+    statements = [
+        _allow("Buckets", ["s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation",
+                           "s3:PutBucketVersioning", "s3:GetBucketVersioning",
+                           "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
+                           "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+                           "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration",
+                           "s3:PutBucketObjectLockConfiguration",
+                           "s3:GetBucketObjectLockConfiguration",
+                           "s3:PutBucketTagging", "s3:GetBucketTagging"], buckets),
+        # the functions' roles and their inline policies (s0-iam); deleted only when their
+        # creation rolls back or a reviewed change removes one (--allow-replace)
+        _allow("FunctionRoles", ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole",
+                                 "iam:UpdateAssumeRolePolicy",
+                                 "iam:PutRolePolicy", "iam:GetRolePolicy",
+                                 "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+                                 "iam:ListAttachedRolePolicies", "iam:TagRole", "iam:UntagRole",
+                                 "iam:ListRoleTags"], roles),
+        {"Sid": "PassFunctionRolesToLambda", "Effect": "Allow", "Action": ["iam:PassRole"],
          "Resource": roles,
          "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+        _allow("Functions", ["lambda:CreateFunction", "lambda:GetFunction",
+                             "lambda:GetFunctionConfiguration",
+                             "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction",
+                             "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+                             "lambda:GetFunctionCodeSigningConfig",
+                             "lambda:GetRuntimeManagementConfig",
+                             "lambda:AddPermission", "lambda:RemovePermission",
+                             "lambda:GetPolicy"], functions),
+        _allow("LogGroups", ["logs:CreateLogGroup", "logs:PutRetentionPolicy",
+                             "logs:DeleteRetentionPolicy", "logs:TagResource",
+                             "logs:UntagResource", "logs:ListTagsForResource",
+                             "logs:TagLogGroup", "logs:UntagLogGroup", "logs:ListTagsLogGroup"],
+               groups),
+        # AWS authorizes DescribeLogGroups on no resource (it lists names only)
+        _allow("FindLogGroups", ["logs:DescribeLogGroups"], "*"),
+        _allow("Schedules", ["events:PutRule", "events:DescribeRule", "events:DeleteRule",
+                             "events:EnableRule", "events:DisableRule", "events:PutTargets",
+                             "events:RemoveTargets", "events:ListTargetsByRule",
+                             "events:TagResource", "events:UntagResource",
+                             "events:ListTagsForResource"], rules),
     ]
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -94,17 +94,54 @@ def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> No
                      f"(chain: {chain.text()}); promote {declared} -> {target} instead")
 
 
-def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:
+def check_prerelease(found: Sequence[PinChange], target: Environment, *, source: str = "",
+                     only: Sequence[str] = ()) -> None:
+    """Refuse prereleases where the target does not allow them, naming both ways out: release
+    them (the exact commands), or promote the other pins with `--only` (the exact command)."""
     if target.promotion.allow_prerelease:
         return
-    for change in found:
+    pre = [c for c in found if versions.is_prerelease(identity_version(c.new))]
+    if not pre:
+        return
+    what = " and ".join(f"{c.selector}: {identity_version(c.new)}" for c in pre)
+    verb = "is a prerelease" if len(pre) == 1 else "are prereleases"
+    releases = "; ".join(release_step(c) for c in pre)
+    rest = [c.selector for c in found if c not in pre]
+    if only:
+        rest = [s for s in only if s in rest]
+    start = f"vectora-gitops promote --from {source} --to {target.name}"
+    then = f"(commit, let {source or 'the source'} apply and soak it, then promote again)"
+    head = (f"{what} {verb} and {target.name} does not allow prereleases "
+            "(allow_prerelease: false); ")
+    if not rest:
+        raise GuardError(f"{head}release it: {releases} {then}; nothing else differs, so that "
+                         "is the only way")
+    raise GuardError(f"{head}either release it: {releases} {then}, or promote the rest without "
+                     f"it: `{start}{''.join(f' --only {s}' for s in rest)}`")
+
+
+def release_step(change: PinChange) -> str:
+    """How to release what `change` promotes: the exact command, or for a template (which has
+    no `release` command) the file to rename."""
+    kind, name = split_selector(change.selector)
+    if kind == "templates":
         version = identity_version(change.new)
-        if versions.is_prerelease(version):
-            how = f"release layer {change.name} <version>" if \
-                change.selector.startswith("layers/") else "release"
-            raise GuardError(f"{change.selector}: {version} is a prerelease and "
-                             f"{target.name} does not allow prereleases (allow_prerelease: false); "
-                             f"release it first (`vectora-gitops {how}`)")
+        final = versions.sort_key(version).finalize_version()
+        return (f"rename templates/{name}/{version}.yaml to templates/{name}/{final}.yaml and "
+                "pin that")
+    return f"`vectora-gitops {release_command(change)}`"
+
+
+def release_command(change: PinChange) -> str:
+    """The `release` command that turns the prerelease `change` promotes into a release."""
+    kind, name = split_selector(change.selector)
+    version = identity_version(change.new)
+    if kind == "layers":  # an adopted layer (0.0.0-adopted.N) has no release yet: choose one
+        final = str(versions.sort_key(version).finalize_version())
+        return f"release layer {name} {'<version>' if final == '0.0.0' else final}"
+    if kind == "clients":
+        return f"release client {name} {version}"
+    return f"release canonical {version}"
 
 
 def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | None) -> None:
