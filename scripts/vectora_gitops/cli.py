@@ -74,7 +74,14 @@ def _plan_apply(sub: Any) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--override-window", action="store_true",
                    help="apply inside a deny window (needs --reason)")
-    p.add_argument("--reason", help="why the deny window is overridden (kept in the record)")
+    p.add_argument("--reason", help="why the deny window is overridden, or why an alarm in ALARM "
+                   "is ignored (kept in the record)")
+    p.add_argument("--bake-seconds", type=int, metavar="N",
+                   help="after the changes, watch the environment's alarms N seconds and roll "
+                        "back on ALARM (default: rollout.bake_seconds of its monitoring.yaml)")
+    p.add_argument("--ignore-alarm", action="append", metavar="NAME",
+                   help="an alarm already in ALARM that must not stop this apply (needs "
+                        "--reason; repeatable)")
     p.add_argument("--break-glass-reason", metavar="TEXT",
                    help="why the promotion check is bypassed (kept in the record; default: "
                         "$VECTORA_BREAK_GLASS_REASON)")
@@ -153,6 +160,10 @@ def _misc(sub: Any) -> None:
     p.add_argument("--writer-role", metavar="NAME",
                    help="with --bucket-policy: the apply role's name (default "
                         "vectora-gitops-apply-ENV)")
+    p = sub.add_parser("hold", help="show or release the hold a rolled-back apply left")
+    p.add_argument("action", choices=("show", "release"))
+    p.add_argument("--env", required=True)
+    p.add_argument("--reason", help="why the hold is lifted (release; kept in S3)")
     p = sub.add_parser("sandbox", help="local AWS emulator on 127.0.0.1")
     p.add_argument("action", choices=("up", "down", "status"))
 

@@ -1,4 +1,5 @@
-"""`vectora-gitops apply --env ENV [--plan FILE] [--prune] [--yes]`."""
+"""`vectora-gitops apply --env ENV [--plan FILE] [--prune] [--yes] [--bake-seconds N]
+[--ignore-alarm NAME --reason TEXT]`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from argparse import Namespace
 from vectora_gitops import console
 from vectora_gitops.aws.client import COUNTERS
 from vectora_gitops.commands.common import confirmed, repository
-from vectora_gitops.engine import guards
+from vectora_gitops.engine import guards, hold
 from vectora_gitops.engine import plan as plans
 from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
 from vectora_gitops.errors import UsageError
+from vectora_gitops.monitoring import rollout
 from vectora_gitops.render import plan as render
 from vectora_gitops.render.progress import progress_bar
 from vectora_gitops.snapshots.take import take_before_apply
@@ -35,8 +37,9 @@ def break_glass_reason(flag: str | None) -> str | None:
 
 
 def main(args: Namespace) -> int:
-    if args.reason and not args.override_window:
-        raise UsageError("--reason goes with --override-window")
+    ignore = tuple(getattr(args, "ignore_alarm", None) or ())
+    if args.reason and not (args.override_window or ignore):
+        raise UsageError("--reason goes with --override-window or --ignore-alarm")
     glass = break_glass_reason(getattr(args, "break_glass_reason", None))
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
@@ -50,14 +53,22 @@ def main(args: Namespace) -> int:
         settle_dead_run(planned)
         console.out(f"{plan.env}: nothing to apply, in sync with {plans.short(plan.commit)}")
         return 0
+    bake = rollout.bake_of(planned.desired, getattr(args, "bake_seconds", None))
+    if bake is not None:
+        hold.check(planned.aws, planned.desired.env, plan.pins)
+        bake = rollout.precheck(planned.aws, planned.desired, bake, ignore, args.reason)
+    elif ignore:
+        raise UsageError("--ignore-alarm goes with a bake (rollout.bake_seconds or --bake-seconds)")
     console.out(render.text(plan, color=sys.stdout.isatty()))
     if not confirmed(args.yes, command="apply",
                      question=f"Apply {len(plan.changes)} change(s) to {plan.env}?"):
         return 1
+    after = None if bake is None else rollout.after_apply(
+        planned.aws, planned.desired, bake, pins=plan.pins, commit=plan.commit, say=console.out)
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
-                                    override_reason=args.reason, progress=advance,
-                                    break_glass_reason=glass)
+                                    override_reason=args.reason if args.override_window else None,
+                                    progress=advance, break_glass_reason=glass, after=after)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
                 f"{record.id}; {COUNTERS.retries} retried request(s)")

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.desired import digests, moves
+from vectora_gitops.desired import digests, monitoring, moves
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
@@ -62,7 +62,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
                         deletions=moves.deletions(environment, pins),
-                        digests=dict(sorted(found_digests.items())))
+                        digests=dict(sorted(found_digests.items())),
+                        monitoring=monitoring.build(environment, pins))
 
 
 def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:

@@ -26,6 +26,16 @@ KINDS = {
     "env_changed": "environment variable changed",
     "tag_missing": "tag missing",
     "tag_changed": "tag changed",
+    "alarm_missing": "alarm missing",
+    "alarm_disabled": "alarm actions disabled by hand",
+    "alarm_changed": "alarm changed outside git",
+    "alarm_unmanaged": "alarm not in git",
+    "dashboard_missing": "dashboard missing",
+    "dashboard_changed": "dashboard changed outside git",
+    "topic_missing": "topic missing",
+    "topic_changed": "topic changed outside git",
+    "budget_missing": "budget missing",
+    "budget_changed": "budget changed outside git",
 }
 
 

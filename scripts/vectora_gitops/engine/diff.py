@@ -17,6 +17,7 @@ from vectora_gitops.engine.changes import (
     ordered,
 )
 from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
+from vectora_gitops.engine.monitoring import monitoring_changes
 from vectora_gitops.masking import aws_env
 from vectora_gitops.model import DesiredObject, DesiredState
 from vectora_gitops.observed import FunctionConfig
@@ -37,6 +38,8 @@ def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Ch
                        for layer in spec.layers)
         changes += function_changes(key, config, wanted, spec.environment,
                                     desired.env.function_tags(key))
+    changes += monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring,
+                                  prune=prune)
     return ordered(changes)
 
 

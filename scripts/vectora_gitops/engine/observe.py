@@ -13,6 +13,7 @@ from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
 from vectora_gitops.engine.layers import code_hex, needs_code
+from vectora_gitops.engine.monitoring_io import observe_monitoring
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import Environment
 from vectora_gitops.observed import FunctionConfig, S3Object
@@ -27,6 +28,7 @@ def observe(aws: Aws, env: Environment) -> ActualState:
         functions = {k: pool.submit(_function, aws, env, spec.name)
                      for k, spec in env.functions.items()}
         written = pool.submit(s3.get_json, aws, env.buckets.data, WRITTEN_KEY)
+        monitoring = pool.submit(observe_monitoring, aws, env)
         objects = {o.key: o for f in listings.values() for o in f.result()}
         state = written.result() or {}
         listed = {k: f.result() for k, f in layers.items()}
@@ -40,6 +42,7 @@ def observe(aws: Aws, env: Environment) -> ActualState:
             functions=configs,
             written={k: (str(v[0]), str(v[1])) for k, v in state.get("objects", {}).items()},
             layer_code=codes,
+            monitoring=monitoring.result(),
         )
 
 

@@ -13,7 +13,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, check_env_name, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, lockedrun, retire
+from vectora_gitops.engine import guards, hold, lockedrun, retire
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
@@ -24,6 +24,9 @@ from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
 Snapshotter = Callable[[Aws, DesiredState, Plan], str]
+# Called inside the locked run once the changes are made (the bake, docs/architecture.md §10);
+# it may add notes to the record and raise RolledBackError.
+AfterApply = Callable[[Notes, Outcome], None]
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,15 @@ def needs_snapshot(planned: Planned, plan: Plan) -> bool:
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
-              break_glass_reason: str | None = None) -> tuple[Outcome, Closed]:
-    """Under the locked-run protocol: re-check, snapshot, execute. Returns the outcome and the
-    closed record, which carries the content digests of the pins (docs/evidence.md)."""
+              break_glass_reason: str | None = None,
+              after: AfterApply | None = None) -> tuple[Outcome, Closed]:
+    """Under the locked-run protocol: re-check, snapshot, execute, then `after` (the bake, which
+    needs the snapshot: one is always taken with it). Pins rolled back by an alarm are refused
+    (engine/hold.py). Returns the outcome and the closed record, which carries the content
+    digests of the pins (docs/evidence.md)."""
     env = planned.desired.env
     aws = planned.aws
+    hold.check(aws, env, plan.pins)
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
                                        env.buckets.data))
     notes: dict[str, str | int] = {"changes_done": 0}
@@ -115,10 +122,12 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
     def work(run: Notes) -> Outcome:
         fresh = observe(aws, env)
         check_fresh(replace(planned, actual=fresh), plan)
-        if snapshot is not None and plan.changes and needs_snapshot(planned, plan):
+        if snapshot is not None and plan.changes and (after or needs_snapshot(planned, plan)):
             run.add("snapshot", snapshot(aws, planned.desired, plan))
         outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress)
         run.add("changes_done", len(outcome.done))
+        if after is not None:
+            after(run, outcome)
         return outcome
 
     return locked_run(aws, env, opening, work)

@@ -1,0 +1,143 @@
+"""The guarded rollout against the emulator: an apply to stage watches stage's alarms during its
+bake; an alarm set to ALARM (SetAlarmState: the emulator does not evaluate alarms from metrics)
+puts AWS back to the pre-apply snapshot, records `rolled back`, and holds stage until git changes
+its pins or someone releases the hold with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers_repo import edit, git
+from support import client, objects, run, run_records
+from vectora_gitops.aws.client import add_request_hook
+
+CONFIG = "vectora-inbox-config-stage"
+DATA = "vectora-inbox-data-stage"
+ALARM = "vectora-inbox-noise-rate-lai_weekly-stage"
+PINS = "environments/stage/pins.yaml"
+
+
+def managed() -> dict[str, bytes]:
+    return {k: v for k, v in objects(CONFIG).items() if not k.startswith("backups/")}
+
+
+def set_state(name: str, state: str) -> None:
+    client("cloudwatch").set_alarm_state(AlarmName=name, StateValue=state,
+                                         StateReason=f"test set {state}")
+
+
+@pytest.fixture
+def stage(seeded: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """stage applied once (no bake), its alarms OK."""
+    code, _, err = run(capsys, seeded, "apply", "--env", "stage", "--yes", "--bake-seconds", "0")
+    assert code == 0, err
+    return seeded
+
+
+@pytest.fixture
+def alarm_after_write() -> Iterator[list[str]]:
+    """Sets ALARM on the first alarm poll after the apply wrote clients/lai_weekly.yaml (the
+    test's hook on the requests; bounded: fires once)."""
+    fired: list[str] = []
+    written: list[bool] = []
+
+    def hook(service: str, operation: str, params: dict[str, Any]) -> None:
+        if (service, operation) == ("s3", "PutObject") and params.get("Bucket") == CONFIG \
+                and params.get("Key") == "clients/lai_weekly.yaml":
+            written.append(True)
+        elif (service, operation) == ("monitoring", "DescribeAlarms") and written \
+                and "AlarmNames" in params and not fired:
+            set_state(ALARM, "ALARM")
+            fired.append(ALARM)
+
+    remove = add_request_hook(hook)
+    yield fired
+    remove()
+
+
+def change_pins(repo: Path, old: str, new: str, message: str) -> None:
+    edit(repo, PINS, old, new)
+    git(repo, "commit", "-qam", message)
+
+
+def test_alarm_during_the_bake_rolls_back_and_holds(
+        stage: Path, alarm_after_write: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    before = managed()
+    change_pins(stage, "lai_weekly: 7.1.0", "lai_weekly: 7.0.0", "stage runs 7.0.0")
+    code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes",
+                         "--bake-seconds", "5")
+    assert code == 1
+    assert alarm_after_write == [ALARM]
+    assert f"alarm {ALARM} went to ALARM" in err and "rolled back" in err
+    assert "watching 13 alarm(s) for 5 s" in out
+    assert managed() == before  # clients/lai_weekly.yaml has its previous bytes again
+    record = run_records(DATA)[-1]
+    assert (record["result"], record["rolled_back_alarm"]) == ("rolled back", ALARM)
+    assert record["rolled_back_to"] == record["snapshot"]
+
+    code, out, _ = run(capsys, stage, "drift", "--env", "stage")
+    assert code == 2
+    assert "git is ahead of AWS" in out and ALARM in out and record["id"] in out
+
+    set_state(ALARM, "OK")
+    code, _, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1")
+    assert code == 1
+    assert f"hold {record['id']}" in err and f"alarm {ALARM}" in err
+    assert managed() == before and len(run_records(DATA)) == 2  # refused before any run
+
+    code, out, _ = run(capsys, stage, "hold", "show", "--env", "stage")
+    assert code == 0 and record["id"] in out and ALARM in out
+
+    change_pins(stage, "canonical: 2.1.0", "canonical: 2.0.0", "stage: the fix")
+    code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes",
+                         "--bake-seconds", "1")
+    assert code == 0, err
+    assert "bake of 1 s over, no alarm" in out
+    assert run_records(DATA)[-1]["result"] == "succeeded"
+    assert b"version: 7.0.0" in managed()["clients/lai_weekly.yaml"]
+
+
+def test_release_lifts_the_hold_with_a_reason(
+        stage: Path, alarm_after_write: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    change_pins(stage, "lai_weekly: 7.1.0", "lai_weekly: 7.0.0", "stage runs 7.0.0")
+    assert run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "5")[0] == 1
+    set_state(ALARM, "OK")
+    code, _, err = run(capsys, stage, "hold", "release", "--env", "stage")
+    assert code == 1 and "--reason" in err
+    code, out, _ = run(capsys, stage, "hold", "release", "--env", "stage", "--reason",
+                       "the noise came from a source outage, not from 7.0.0")
+    assert code == 0 and "released hold" in out
+    code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1")
+    assert code == 0, err
+    assert b"version: 7.0.0" in managed()["clients/lai_weekly.yaml"]
+
+
+def test_an_alarm_already_firing_stops_the_apply_unless_ignored(
+        stage: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = managed()
+    set_state(ALARM, "ALARM")
+    change_pins(stage, "lai_weekly: 7.1.0", "lai_weekly: 7.0.0", "stage runs 7.0.0")
+    code, _, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1")
+    assert code == 1
+    assert f"already in ALARM before the apply: {ALARM}" in err and "nothing was changed" in err
+    assert managed() == before and len(run_records(DATA)) == 1
+    code, _, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1",
+                       "--ignore-alarm", ALARM)
+    assert code == 1 and "--reason" in err
+    code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1",
+                         "--ignore-alarm", ALARM, "--reason", "a fix going forward in an incident")
+    assert code == 0, err
+    record = run_records(DATA)[-1]
+    assert (record["result"], record["ignored_alarms"]) == ("succeeded", ALARM)
+    assert record["ignored_alarms_reason"] == "a fix going forward in an incident"
+
+
+def test_dev_does_not_bake_unless_asked(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, seeded, "apply", "--env", "dev", "--yes")
+    assert code == 0 and "watching" not in out
+    record = run_records("vectora-inbox-data-dev")[-1]
+    assert "bake_seconds" not in record
