@@ -131,13 +131,32 @@ def test_an_alarm_already_firing_stops_the_apply_unless_ignored(
     code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "1",
                          "--ignore-alarm", ALARM, "--reason", "a fix going forward in an incident")
     assert code == 0, err
+    assert "watching 12 alarm(s)" in out  # the ignored one is not watched
     record = run_records(DATA)[-1]
     assert (record["result"], record["ignored_alarms"]) == ("succeeded", ALARM)
     assert record["ignored_alarms_reason"] == "a fix going forward in an incident"
 
 
-def test_dev_does_not_bake_unless_asked(seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dev_does_not_bake_unless_asked(seeded: Path, capsys: pytest.CaptureFixture[str],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("VECTORA_BAKE_SECONDS")
     code, out, _ = run(capsys, seeded, "apply", "--env", "dev", "--yes")
     assert code == 0 and "watching" not in out
     record = run_records("vectora-inbox-data-dev")[-1]
     assert "bake_seconds" not in record
+
+
+def test_stage_and_prod_bake_by_default(repo: Path) -> None:
+    from vectora_gitops.desired.repo import Repository
+    from vectora_gitops.desired.state import desired_state
+    from vectora_gitops.monitoring.rollout import bake_of
+
+    bakes = {}
+    for env in ("dev", "stage", "prod"):
+        desired = desired_state(Repository(repo), env, commit="x")
+        found = bake_of(desired, None)
+        bakes[env] = None if found is None else (found.seconds, found.poll_seconds,
+                                                 len(found.watched))
+    assert bakes == {"dev": None, "stage": (600, 15, 13), "prod": (900, 30, 13)}
+    stage = desired_state(Repository(repo), "stage", commit="x")
+    assert bake_of(stage, 0) is None and bake_of(stage, 3) is not None

@@ -20,6 +20,7 @@ from vectora_gitops.render.progress import progress_bar
 from vectora_gitops.snapshots.take import take_before_apply
 
 BREAK_GLASS_VAR = "VECTORA_BREAK_GLASS_REASON"  # set by the reconcile workflow's break glass
+BAKE_VAR = "VECTORA_BAKE_SECONDS"  # the bake of every apply when --bake-seconds is not given
 
 
 def break_glass_reason(flag: str | None) -> str | None:
@@ -34,6 +35,19 @@ def break_glass_reason(flag: str | None) -> str | None:
         raise UsageError(f"{where}: one line of 10 to 300 printable characters saying why "
                          "the promotion check is bypassed")
     return text
+
+
+def bake_seconds(flag: int | None) -> int | None:
+    """The bake asked for: `--bake-seconds`, else $VECTORA_BAKE_SECONDS, else None (the
+    environment's rollout.bake_seconds)."""
+    if flag is not None:
+        return flag
+    given = os.environ.get(BAKE_VAR, "").strip()
+    if not given:
+        return None
+    if not given.isdigit():
+        raise UsageError(f"{BAKE_VAR}={given!r}: a whole number of seconds")
+    return int(given)
 
 
 def main(args: Namespace) -> int:
@@ -53,7 +67,7 @@ def main(args: Namespace) -> int:
         settle_dead_run(planned)
         console.out(f"{plan.env}: nothing to apply, in sync with {plans.short(plan.commit)}")
         return 0
-    bake = rollout.bake_of(planned.desired, getattr(args, "bake_seconds", None))
+    bake = rollout.bake_of(planned.desired, bake_seconds(getattr(args, "bake_seconds", None)))
     if bake is not None:
         hold.check(planned.aws, planned.desired.env, plan.pins)
         bake = rollout.precheck(planned.aws, planned.desired, bake, ignore, args.reason)

@@ -4,7 +4,7 @@ follow from the environment's functions and pinned clients.
 
 The engine's outcome alarms read custom metrics: the contract the engine must emit is, in the
 namespace of environments/monitoring.yaml (`VectoraInbox`), with dimensions `Environment` and
-`Client`, one datapoint per run of `NewslettersWritten` (count), `BedrockCostUSD` (USD),
+`Client`, one datapoint per run of `NewslettersWritten` (count), `BedrockCostPerRun` (USD),
 `NoiseRate` (0..1) and `ItemsCurated` (count). README, "Monitoring".
 """
 
@@ -33,7 +33,7 @@ DAY_S = 86_400
 # treat missing data); README "Monitoring" lists them as the engine's contract
 OUTCOMES: dict[str, tuple[str, str, str, str, str]] = {
     "NewslettersWritten": ("no-newsletter", "Sum", "LessThanThreshold", "", "breaching"),
-    "BedrockCostUSD": ("bedrock-cost", "Maximum", "GreaterThanThreshold",
+    "BedrockCostPerRun": ("bedrock-cost", "Maximum", "GreaterThanThreshold",
                        "bedrock_cost_per_run_usd", "notBreaching"),
     "NoiseRate": ("noise-rate", "Maximum", "GreaterThanThreshold", "noise_rate", "notBreaching"),
     "ItemsCurated": ("items-curated-zero", "Minimum", "LessThanOrEqualToThreshold",
