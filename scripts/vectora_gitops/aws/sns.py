@@ -28,13 +28,6 @@ def get_topic(aws: Aws, arn: str) -> Topic | None:
     return Topic(arn, subs, {str(t["Key"]): str(t["Value"]) for t in tags.get("Tags", ())})
 
 
-def create_topic(aws: Aws, name: str, tags: Mapping[str, str]) -> str:
-    """Create the topic (idempotent for the same name and attributes); returns its ARN."""
-    response = call(f"CreateTopic {name}", aws.client("sns").create_topic, Name=name,
-                    Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
-    return str(response["TopicArn"])
-
-
 def tag_topic(aws: Aws, arn: str, tags: Mapping[str, str]) -> None:
     call(f"TagResource {arn}", aws.client("sns").tag_resource, ResourceArn=arn,
          Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
@@ -43,10 +36,3 @@ def tag_topic(aws: Aws, arn: str, tags: Mapping[str, str]) -> None:
 def subscribe(aws: Aws, arn: str, protocol: str, endpoint: str) -> None:
     call(f"Subscribe {arn}", aws.client("sns").subscribe, TopicArn=arn, Protocol=protocol,
          Endpoint=endpoint)
-
-
-def unsubscribe(aws: Aws, subscription_arn: str) -> None:
-    """Remove a confirmed subscription (a pending one has no ARN yet and expires by itself)."""
-    if subscription_arn.startswith("arn:"):
-        call(f"Unsubscribe {subscription_arn}", aws.client("sns").unsubscribe,
-             SubscriptionArn=subscription_arn)

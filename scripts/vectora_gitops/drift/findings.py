@@ -34,6 +34,7 @@ KINDS = {
     "dashboard_changed": "dashboard changed outside git",
     "topic_missing": "topic missing",
     "topic_changed": "topic changed outside git",
+    "topic_subscriber_unmanaged": "subscriber not in git",
     "budget_missing": "budget missing",
     "budget_changed": "budget changed outside git",
 }

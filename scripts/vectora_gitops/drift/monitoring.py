@@ -7,7 +7,7 @@ from __future__ import annotations
 from vectora_gitops.drift.findings import Finding
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.changes import DeleteAlarm, PutAlarm, PutBudget, PutDashboard, PutTopic
-from vectora_gitops.engine.monitoring import monitoring_changes
+from vectora_gitops.engine.monitoring import extra_subscribers, monitoring_changes
 from vectora_gitops.model import DesiredState
 
 
@@ -41,4 +41,8 @@ def monitoring_findings(desired: DesiredState, actual: ActualState) -> list[Find
                                else "budget_missing", f"budget:{change.name}", "as declared",
                                change.describe().partition(": ")[2] if change.action == "update"
                                else "missing"))
+    topic = desired.monitoring.topic.name if desired.monitoring else ""
+    out += [Finding("topic_subscriber_unmanaged", f"topic:{topic}:{protocol}:{endpoint}",
+                    "not in git", f"{protocol}:{endpoint} subscribed (remove it by hand)")
+            for protocol, endpoint in extra_subscribers(desired.monitoring, actual.monitoring)]
     return out

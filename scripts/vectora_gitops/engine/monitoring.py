@@ -50,16 +50,24 @@ def same_body(have: str, want: str) -> bool:
 
 def topic_changes(want: Monitoring, have: ObservedMonitoring) -> list[Change]:
     wanted = [(s.protocol, s.endpoint) for s in want.topic.subscribers]
-    if have.topic is None:
-        return [PutTopic(want.topic.name, want.topic.arn, "create", tuple(wanted), (),
+    if have.topic is None:  # observe refuses a missing topic: the core stack owns it
+        return [PutTopic(want.topic.name, want.topic.arn, "create", tuple(wanted),
                          dict(want.tags))]
     present = {(p, e) for p, e, _ in have.topic.subscriptions}
     subscribe = tuple(s for s in wanted if s not in present)
-    unsubscribe = tuple(s for s in have.topic.subscriptions if (s[0], s[1]) not in set(wanted))
     tags = {k: v for k, v in want.tags.items() if have.topic.tags.get(k) != v}
-    if not (subscribe or unsubscribe or tags):
+    if not (subscribe or tags):
         return []
-    return [PutTopic(want.topic.name, want.topic.arn, "update", subscribe, unsubscribe, tags)]
+    return [PutTopic(want.topic.name, want.topic.arn, "update", subscribe, tags)]
+
+
+def extra_subscribers(want: Monitoring | None, have: ObservedMonitoring | None
+                      ) -> list[tuple[str, str]]:
+    """Subscribers of the topic git does not declare (drift; apply does not remove them)."""
+    if want is None or have is None or have.topic is None:
+        return []
+    wanted = {(s.protocol, s.endpoint) for s in want.topic.subscribers}
+    return sorted({(p, e) for p, e, _ in have.topic.subscriptions} - wanted)
 
 
 def alarm_change(spec: AlarmSpec, have: Alarm | None) -> PutAlarm | None:

@@ -9,7 +9,7 @@ from vectora_gitops.aws import budgets, cloudwatch, sns
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import monitoring as names
 from vectora_gitops.engine.changes import DeleteAlarm, PutAlarm, PutBudget, PutDashboard, PutTopic
-from vectora_gitops.errors import FatalError
+from vectora_gitops.errors import FatalError, GuardError
 from vectora_gitops.model import DesiredState, Environment, Monitoring
 from vectora_gitops.observed import ObservedMonitoring
 
@@ -25,9 +25,14 @@ def observe_monitoring(aws: Aws, env: Environment) -> ObservedMonitoring | None:
     arn = f"arn:aws:sns:{env.region}:{env.account_id}:{names.topic_name(env.name)}"
     budget = budgets.get_budget(aws, env.account_id, names.budget_name(env.name)) \
         if spec.budget_usd > 0 else None
+    topic = sns.get_topic(aws, arn)
+    if topic is None:
+        raise GuardError(f"SNS topic {names.topic_name(env.name)} does not exist in {env.name}; "
+                         f"deploy the CloudFormation stack {env.stack('core')} first (it owns the "
+                         "topic and the policy that lets CloudWatch and AWS Budgets publish)")
     return ObservedMonitoring(alarms=alarms,
                               dashboard=cloudwatch.get_dashboard(aws, names.dashboard_name(env.name)),
-                              topic=sns.get_topic(aws, arn), budget=budget)
+                              topic=topic, budget=budget)
 
 
 class MonitoringSteps:
@@ -44,16 +49,14 @@ class MonitoringSteps:
         return found
 
     def put_topic(self, change: PutTopic) -> None:
-        want = self._monitoring(f"topic {change.name}")
+        self._monitoring(f"topic {change.name}")
         arn = change.arn
-        if change.action == "create":
-            arn = sns.create_topic(self.aws, change.name, want.tags)
-        elif change.tags:
+        if change.action == "create":  # the stack owns it (monitoring_io.observe_monitoring)
+            raise FatalError(f"topic {change.name}: deploy the CloudFormation stack that owns it")
+        if change.tags:
             sns.tag_topic(self.aws, arn, change.tags)
         for protocol, endpoint in change.subscribe:
             sns.subscribe(self.aws, arn, protocol, endpoint)
-        for _protocol, _endpoint, subscription in change.unsubscribe:
-            sns.unsubscribe(self.aws, subscription)
 
     def put_alarm(self, change: PutAlarm) -> None:
         want = self._monitoring(f"alarm {change.name}")

@@ -52,6 +52,7 @@ def collect(env: Environment, pins: Pins, metrics: Sequence[MetricGate], clients
 
 
 ALARM_HISTORY_DAYS = 30  # what CloudWatch keeps of an alarm's history
+NEVER_EVALUATED = "Unchecked: Initial alarm creation"  # the StateReason of a new alarm
 
 
 def read_alarms(aws: Aws, env: Environment, now: datetime) -> AlarmEvidence:
@@ -62,7 +63,7 @@ def read_alarms(aws: Aws, env: Environment, now: datetime) -> AlarmEvidence:
                    if is_env_alarm(a.name, env.name))
     since = now - timedelta(days=ALARM_HISTORY_DAYS)
     if not any(a.state != "ALARM" and a.state_updated is not None and a.state_updated >= since
-               for a in alarms):
+               and not a.state_reason.startswith(NEVER_EVALUATED) for a in alarms):
         return AlarmEvidence(alarms)
     try:
         found = cloudwatch.alarm_history(aws, "vectora-inbox-", start=since, end=now)

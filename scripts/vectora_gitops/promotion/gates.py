@@ -291,7 +291,8 @@ def _alarms(inputs: Inputs) -> tuple[str, str]:
     if fired:
         return FAIL, f"{src} alarm(s) fired during the soak ({window}): " + "; ".join(fired)
     changed = sorted(a.name for a in seen.alarms if a.state != "ALARM"
-                     and a.state_updated is not None and a.state_updated >= start)
+                     and a.state_updated is not None and a.state_updated >= start
+                     and not a.state_reason.startswith("Unchecked: Initial alarm creation"))
     if changed and seen.history_error:
         return UNKNOWN, (f"{len(changed)} {src} alarm(s) changed state {window} ({changed[0]}"
                          f"{', ...' if len(changed) > 1 else ''}) and their history could not "
