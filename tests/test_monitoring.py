@@ -55,3 +55,53 @@ def test_three_environments_get_their_monitoring_and_converge(
     prod_cost = alarms("prod")["vectora-inbox-bedrock-cost-lai_weekly-prod"]
     stage_cost = alarms("stage")["vectora-inbox-bedrock-cost-lai_weekly-stage"]
     assert (prod_cost["Threshold"], stage_cost["Threshold"]) == (3.0, 5.0)
+
+
+def test_an_alarm_disabled_by_hand_is_drift_and_apply_enables_it(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes")[0] == 0
+    name = "vectora-inbox-ingest-errors-dev"
+    alarm = alarms("dev")[name]
+    keep = {k: alarm[k] for k in ("AlarmName", "AlarmDescription", "Namespace", "MetricName",
+                                  "Statistic", "Dimensions", "Period", "EvaluationPeriods",
+                                  "Threshold", "ComparisonOperator", "TreatMissingData",
+                                  "AlarmActions")}
+    # what the console's "disable actions" leaves (the emulator lacks DisableAlarmActions)
+    client("cloudwatch").put_metric_alarm(**keep, ActionsEnabled=False)
+    client("cloudwatch").delete_dashboards(DashboardNames=["vectora-inbox-dev"])
+    code, out, _ = run(capsys, seeded, "drift", "--env", "dev")
+    assert code == 2
+    assert (f"  alarm:{name}\n    alarm actions disabled by hand: git: actions enabled; aws: "
+            "actions disabled") in out, out
+    assert "  dashboard:vectora-inbox-dev\n    dashboard missing: git: generated" in out, out
+    code, out, _ = run(capsys, seeded, "plan", "--env", "dev")
+    assert code == 2
+    assert f"~ update alarm {name}: actions disabled in AWS -> enabled" in out
+    assert "+ create dashboard vectora-inbox-dev" in out
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes")[0] == 0
+    assert alarms("dev")[name]["ActionsEnabled"] is True
+    assert run(capsys, seeded, "drift", "--env", "dev")[0] == 0
+
+
+def test_validate_refuses_an_environment_tag_of_another_environment(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers_repo import edit
+
+    line = edit(repo, "environments/stage/environment.yaml", "  Environment: stage\n",
+                "  Environment: prod\n")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert ("environments/stage/environment.yaml: tags.Environment: 'prod' must be 'stage': "
+            "every resource carries its environment's name (the budget filters on it)") in err
+    assert line > 0
+
+
+def test_monitoring_overrides_are_checked_against_their_schema(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from helpers_repo import append
+
+    line = append(repo, "environments/prod/monitoring.yaml", "rollout_typo: 5\n")
+    code, _, err = run(capsys, repo, "validate")
+    assert code == 1
+    assert f"environments/prod/monitoring.yaml:{line}: (top level): Additional properties are " \
+           "not allowed ('rollout_typo' was unexpected)" in err, err
