@@ -105,3 +105,50 @@ def test_monitoring_overrides_are_checked_against_their_schema(
     assert code == 1
     assert f"environments/prod/monitoring.yaml:{line}: (top level): Additional properties are " \
            "not allowed ('rollout_typo' was unexpected)" in err, err
+
+
+def test_budget_update_and_spend_on_aws_answers(repo: Path) -> None:
+    """The emulator lacks UpdateBudget; AWS's answers through botocore's Stubber (no network):
+    a changed limit updates the budget, a new alert percentage is created, and the spend AWS
+    Budgets computes is what status shows."""
+    from botocore.stub import ANY, Stubber
+
+    from vectora_gitops.aws.client import Aws
+    from vectora_gitops.desired.repo import Repository, load_env
+    from vectora_gitops.desired.state import desired_state
+    from vectora_gitops.engine.apply import Outcome, _Steps
+    from vectora_gitops.engine.monitoring import budget_changes
+    from vectora_gitops.monitoring.status import budget_line
+    from vectora_gitops.observed import Budget, ObservedMonitoring
+
+    desired = desired_state(Repository(repo), "stage", commit="x")
+    assert desired.monitoring is not None
+    seen = ObservedMonitoring({}, None, None, Budget("vectora-inbox-stage", 40.0,
+                                                     ("user:Environment$stage",), (80,)))
+    [change] = budget_changes(desired.monitoring, seen)
+    assert change.describe() == ("update budget vectora-inbox-stage: 60 USD a month on "
+                                 "user:Environment$stage, alert at 100%")
+    aws = Aws("eu-west-3")
+    with Stubber(aws.client("budgets")) as stub:
+        stub.add_response("update_budget", {}, {"AccountId": ACCOUNT, "NewBudget": {
+            "BudgetName": "vectora-inbox-stage", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "60", "Unit": "USD"},
+            "CostFilters": {"TagKeyValue": ["user:Environment$stage"]}}})
+        stub.add_response("create_notification", {}, {
+            "AccountId": ACCOUNT, "BudgetName": "vectora-inbox-stage", "Notification": {
+                "NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN",
+                "Threshold": 100.0, "ThresholdType": "PERCENTAGE"},
+            "Subscribers": [{"SubscriptionType": "SNS", "Address": ANY}]})
+        change.run(_Steps(aws, desired, Outcome()))
+        stub.assert_no_pending_responses()
+        stub.add_response("describe_budget", {"Budget": {
+            "BudgetName": "vectora-inbox-stage", "BudgetType": "COST", "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "60.0", "Unit": "USD"},
+            "CalculatedSpend": {"ActualSpend": {"Amount": "51.327", "Unit": "USD"}}}})
+        stub.add_response("describe_notifications_for_budget", {"Notifications": []})
+        stub.add_client_error("describe_budget", "AccessDeniedException", "not allowed", 400)
+        env = load_env(Repository(repo), "stage")[0]
+        assert budget_line(aws, env) == ("stage: spent 51.33 of 60 USD this month (86%) "
+                                         "(AWS Budgets, tag Environment=stage)")
+        assert budget_line(aws, env).startswith("stage: spend unknown (DescribeBudget "
+                                                "vectora-inbox-stage: AccessDeniedException")

@@ -91,6 +91,12 @@ def test_alarm_during_the_bake_rolls_back_and_holds(
 
     code, out, _ = run(capsys, stage, "hold", "show", "--env", "stage")
     assert code == 0 and record["id"] in out and ALARM in out
+    code, out, _ = run(capsys, stage, "status")
+    flat = " ".join(out.split())
+    assert code == 0
+    assert "stage is held since" in flat and f"alarm {ALARM} went to ALARM" in flat, out
+    assert "stage: spent 0.00 of 60 USD this month (0%)" in flat, out
+    assert "dev: spend unknown (budget vectora-inbox-dev not applied yet)" in flat, out
 
     change_pins(stage, "canonical: 2.1.0", "canonical: 2.0.0", "stage: the fix")
     code, out, err = run(capsys, stage, "apply", "--env", "stage", "--yes",
@@ -160,3 +166,27 @@ def test_stage_and_prod_bake_by_default(repo: Path) -> None:
     assert bakes == {"dev": None, "stage": (600, 15, 13), "prod": (900, 30, 13)}
     stage = desired_state(Repository(repo), "stage", commit="x")
     assert bake_of(stage, 0) is None and bake_of(stage, 3) is not None
+
+
+def test_each_bake_fits_in_its_reconcile_job() -> None:
+    """The bake runs inside the apply step of the reconcile workflow: the job's timeout must
+    leave it room (plan, snapshot and apply take minutes too)."""
+    import yaml
+
+    from helpers_repo import REPO_ROOT
+    from vectora_gitops.desired.repo import Repository
+    from vectora_gitops.desired.state import desired_state
+    from vectora_gitops.monitoring.rollout import bake_of
+
+    jobs = yaml.safe_load((REPO_ROOT / ".github/workflows/reconcile.yml").read_text())["jobs"]
+    apply_job = {"dev": "dev", "stage": "stage", "prod": "prod"}
+    found = {}
+    for env in apply_job:
+        [job] = [j for j in jobs.values() if j.get("name") == f"reconcile {env}"]
+        bake = bake_of(desired_state(Repository(REPO_ROOT), env, commit="x"), None)
+        seconds = bake.seconds if bake else 0
+        assert seconds + 15 * 60 <= job["timeout-minutes"] * 60, env
+        step = [s for s in job["steps"] if "vectora-gitops apply" in str(s.get("run", ""))]
+        assert len(step) == 1 and "--bake-seconds" not in step[0]["run"], env
+        found[env] = seconds
+    assert found == {"dev": 0, "stage": 600, "prod": 900}

@@ -60,7 +60,7 @@ def notes(matrix: Matrix) -> list[str]:
             out.append(f"{col.env}: {col.other_changes} other change(s) pending "
                        "(function settings or tags; see `vectora-gitops plan --env "
                        f"{col.env}`)")
-    return out
+    return out + list(matrix.monitoring)
 
 
 def caption(matrix: Matrix) -> str:

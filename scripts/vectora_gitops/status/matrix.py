@@ -79,6 +79,8 @@ class Matrix:
     rows: tuple[Row, ...]
     commit: str
     generated_at: datetime
+    # holds and spend against the budget, one line each (monitoring/status.py)
+    monitoring: tuple[str, ...] = ()
 
 
 def selectors(envs: Iterable[EnvInput]) -> tuple[str, ...]:
