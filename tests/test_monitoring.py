@@ -152,3 +152,21 @@ def test_budget_update_and_spend_on_aws_answers(repo: Path) -> None:
                                          "(AWS Budgets, tag Environment=stage)")
         assert budget_line(aws, env).startswith("stage: spend unknown (DescribeBudget "
                                                 "vectora-inbox-stage: AccessDeniedException")
+
+
+def test_snapshots_record_the_alarms_and_a_restore_puts_them_back(
+        seeded: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, seeded, "apply", "--env", "dev", "--yes")[0] == 0
+    assert run(capsys, seeded, "snapshot", "create", "--env", "dev", "--name", "before")[0] == 0
+    name = "vectora-inbox-newsletter-errors-dev"
+    alarm = alarms("dev")[name]
+    keep = {k: alarm[k] for k in ("AlarmName", "AlarmDescription", "Namespace", "MetricName",
+                                  "Statistic", "Dimensions", "Period", "EvaluationPeriods",
+                                  "ComparisonOperator", "TreatMissingData", "AlarmActions")}
+    client("cloudwatch").put_metric_alarm(**keep, Threshold=50.0)
+    code, out, err = run(capsys, seeded, "snapshot", "restore", "--env", "dev", "--name",
+                         "before", "--yes")
+    assert code == 0, err
+    assert f"~ put back alarm {name} as in the snapshot" in out
+    assert alarms("dev")[name]["Threshold"] == 1.0
+    assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0

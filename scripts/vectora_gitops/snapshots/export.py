@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -42,6 +42,7 @@ class Manifest:
     functions: Mapping[str, SnapFunction]
     layers: Mapping[str, str]  # layer version ARN -> CodeSha256 (base64)
     raw: Mapping[str, Any]
+    alarms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> definition
 
 
 def parse(data: Mapping[str, Any], *, where: str) -> Manifest:
@@ -56,6 +57,7 @@ def parse(data: Mapping[str, Any], *, where: str) -> Manifest:
                        for k, v in data["functions"].items()},
             layers={str(k): str(v) for k, v in (data.get("layers") or {}).items()},
             raw=data,
+            alarms={str(k): dict(v) for k, v in (data.get("alarms") or {}).items()},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(f"{where}: not a snapshot manifest (missing {exc})") from None

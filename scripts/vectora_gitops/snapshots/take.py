@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from vectora_gitops.aws import cloudformation, lambda_, s3
+from vectora_gitops.aws import cloudformation, cloudwatch, lambda_, s3
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.monitoring import is_env_alarm
+from vectora_gitops.engine.monitoring_io import ALARM_PREFIX
 from vectora_gitops.engine.plan import Plan
 from vectora_gitops.engine.records import actor
 from vectora_gitops.errors import UsageError
@@ -74,7 +76,18 @@ def build_manifest(aws: Aws, env: Environment, *, name: str, reason: str) -> dic
         "bucket": env.buckets.config, "objects": objects, "functions": functions,
         "layers": layer_shas, "curated": _curated(aws, env),
         "stacks": {s: cloudformation.stack_outputs(aws, s) for s in env.stacks},
+        **_monitoring(aws, env),
     }
+
+
+def _monitoring(aws: Aws, env: Environment) -> dict[str, Any]:
+    """The environment's alarms as they are (docs/architecture.md §10): a restore puts their
+    definitions back; their states are not restored."""
+    if env.monitoring is None:
+        return {}
+    alarms = {a.name: dict(a.definition) for a in cloudwatch.list_alarms(aws, ALARM_PREFIX)
+              if is_env_alarm(a.name, env.name)}
+    return {"alarms": dict(sorted(alarms.items()))}
 
 
 def _curated(aws: Aws, env: Environment) -> dict[str, Any]:
