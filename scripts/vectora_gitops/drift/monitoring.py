@@ -13,8 +13,7 @@ from vectora_gitops.model import DesiredState
 
 def monitoring_findings(desired: DesiredState, actual: ActualState) -> list[Finding]:
     out = []
-    for change in monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring,
-                                     prune=True):
+    for change in monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring):
         if isinstance(change, PutAlarm):
             resource = f"alarm:{change.name}"
             if change.action == "create":

@@ -38,8 +38,7 @@ def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Ch
                        for layer in spec.layers)
         changes += function_changes(key, config, wanted, spec.environment,
                                     desired.env.function_tags(key))
-    changes += monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring,
-                                  prune=prune)
+    changes += monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring)
     return ordered(changes)
 
 

@@ -21,8 +21,11 @@ from vectora_gitops.model import AlarmSpec, Monitoring
 from vectora_gitops.observed import Alarm, ObservedMonitoring
 
 
-def monitoring_changes(env: str, want: Monitoring | None, have: ObservedMonitoring | None,
-                       *, prune: bool) -> list[Change]:
+def monitoring_changes(env: str, want: Monitoring | None, have: ObservedMonitoring | None
+                       ) -> list[Change]:
+    """Alarms named like the tool's (`vectora-inbox-…-<env>`) that git no longer declares (a
+    client unpinned, a function removed) are deleted whatever `sync.prune` says: that name
+    space is the tool's, as `clients/` and `canonical/` are not."""
     if want is None or have is None:
         return []
     changes: list[Change] = []
@@ -31,9 +34,8 @@ def monitoring_changes(env: str, want: Monitoring | None, have: ObservedMonitori
         change = alarm_change(spec, have.alarms.get(name))
         if change is not None:
             changes.append(change)
-    if prune:
-        changes += [DeleteAlarm(name) for name in sorted(have.alarms)
-                    if name not in want.alarms and is_env_alarm(name, env)]
+    changes += [DeleteAlarm(name) for name in sorted(have.alarms)
+                if name not in want.alarms and is_env_alarm(name, env)]
     if have.dashboard is None or not same_body(have.dashboard, want.dashboard_body):
         changes.append(PutDashboard(want.dashboard, "create" if have.dashboard is None
                                     else "update", want.dashboard_sha256))
