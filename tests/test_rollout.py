@@ -190,3 +190,19 @@ def test_each_bake_fits_in_its_reconcile_job() -> None:
         assert len(step) == 1 and "--bake-seconds" not in step[0]["run"], env
         found[env] = seconds
     assert found == {"dev": 0, "stage": 600, "prod": 900}
+
+
+def test_self_heal_does_not_put_back_what_an_alarm_rolled_back(
+        stage: Path, alarm_after_write: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    before = managed()
+    edit(stage, "environments/stage/environment.yaml", "self_heal: false", "self_heal: true")
+    change_pins(stage, "lai_weekly: 7.1.0", "lai_weekly: 7.0.0", "stage runs 7.0.0, self-heals")
+    assert run(capsys, stage, "apply", "--env", "stage", "--yes", "--bake-seconds", "5")[0] == 1
+    record = run_records(DATA)[-1]
+    assert record["result"] == "rolled back"
+    set_state(ALARM, "OK")
+    code, out, err = run(capsys, stage, "drift", "--env", "stage", "--heal")
+    assert code == 1
+    assert "stage: heal failed: stage is held since" in out + err
+    assert f"(hold {record['id']})" in out + err
+    assert managed() == before and len(run_records(DATA)) == 2
