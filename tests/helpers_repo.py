@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CONTENT = ("environments", "clients", "canonical")
+CONTENT = ("environments", "clients", "canonical", "templates")
 GIT = ("git", "-c", "user.email=t@example.invalid", "-c", "user.name=t",
        "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main")
 

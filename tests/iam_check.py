@@ -35,6 +35,7 @@ ACTIONS = {
     ("s3", "HeadBucket"): ["s3:ListBucket"],
     ("s3", "CopyObject"): ["s3:PutObject", "s3:GetObjectVersion@source"],
     ("s3", "GetObjectLockConfiguration"): ["s3:GetBucketObjectLockConfiguration"],
+    ("s3", "PutObjectLockConfiguration"): ["s3:PutBucketObjectLockConfiguration"],
     ("lambda", "ListTags"): ["lambda:ListTags"],
     ("budgets", "DescribeBudget"): ["budgets:ViewBudget"],
     ("budgets", "DescribeNotificationsForBudget"): ["budgets:ViewBudget"],
@@ -45,11 +46,18 @@ ACTIONS = {
 }
 
 
+# The objects whose Object Lock retention the tool reads (docs/evidence.md): S3 returns the
+# x-amz-object-lock-* headers of a GetObject only to a caller allowed s3:GetObjectRetention.
+EVIDENCE = ("deployments/records/", "deployments/e2e/")
+
+
 @dataclass(frozen=True)
 class Call:
     action: str
     resource: str
     prefix: str | None = None  # the s3:prefix of a listing; None when the request has none
+    missing: str = ""  # s3://bucket/key whose absence this listing authorization lets S3 say
+    passed_to: str = ""  # iam:PassRole: the service the role is passed to (iam:PassedToService)
 
 
 def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
@@ -78,6 +86,8 @@ def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]
 def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
     """Authorizations AWS checks besides the operation's own action."""
     lam = f"arn:aws:lambda:{REGION}:{ACCOUNT}"
+    if service == "s3" and operation in ("GetObject", "HeadObject"):
+        return _object_read(params)
     if (service, operation) == ("lambda", "GetFunction"):  # the tags come only with ListTags
         return [Call("lambda:ListTags", f"{lam}:function:{params['FunctionName']}")]
     if (service, operation) == ("lambda", "PublishLayerVersion") and "S3Bucket" in params["Content"]:
@@ -89,11 +99,27 @@ def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
         return [Call("cloudwatch:TagResource", _alarm(params["AlarmName"]))]
     if (service, operation) == ("sns", "CreateTopic") and params.get("Tags"):
         return [Call("sns:TagResource", f"arn:aws:sns:{REGION}:{ACCOUNT}:{params['Name']}")]
+    if service == "cloudformation" and params.get("RoleARN"):  # the stack's service role
+        return [Call("iam:PassRole", str(params["RoleARN"]),
+                     passed_to="cloudformation.amazonaws.com")]
     return []
 
 
 def _alarm(name: str) -> str:
     return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
+
+
+def _object_read(params: dict[str, Any]) -> list[Call]:
+    """A read of one object: every read without a version (aws/s3.py's get_* and head) takes
+    "no such key" as None, so it may find nothing, and S3 answers that (404, not 403) only to a
+    caller allowed s3:ListBucket on the bucket; AWS does not document which s3:prefix that check
+    evaluates, so it counts here as a listing with none. A read of evidence by version shows
+    its Object Lock retention only with s3:GetObjectRetention."""
+    bucket, key = params["Bucket"], params["Key"]
+    if params.get("VersionId"):
+        evidence = key.startswith(EVIDENCE)
+        return [Call("s3:GetObjectRetention", f"arn:aws:s3:::{bucket}/{key}")] if evidence else []
+    return [Call("s3:ListBucket", f"arn:aws:s3:::{bucket}", None, missing=f"s3://{bucket}/{key}")]
 
 
 def resource_types(action: str) -> list[str]:
@@ -151,10 +177,14 @@ def allowed(policy: dict[str, Any], call: Call) -> bool:
 
 
 def _condition_holds(condition: dict[str, Any] | None, call: Call) -> bool:
-    """No condition, or `StringLike` on `s3:prefix` matching the listing's prefix; any other
+    """No condition, `StringLike` on `s3:prefix` matching the listing's prefix, or
+    `StringEquals` on `iam:PassedToService` naming the service a role is passed to; any other
     condition is one this checker does not know, so it grants nothing."""
     if condition is None:
         return True
+    if list(condition) == ["StringEquals"] and list(condition["StringEquals"]) == [
+            "iam:PassedToService"]:
+        return call.passed_to in _as_list(condition["StringEquals"]["iam:PassedToService"])
     if list(condition) != ["StringLike"] or list(condition["StringLike"]) != ["s3:prefix"]:
         return False
     patterns = _as_list(condition["StringLike"]["s3:prefix"])

@@ -167,8 +167,8 @@ def test_adopted_layers_are_released_and_promoted(moto: Any, repo: Path, tmp_pat
 
     code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage",
                        "--only", f"layers/{name}")
-    assert code == 1 and f"release it first (`vectora-gitops release layer {name} <version>`)" \
-        in err
+    assert code == 1 and f"release it: `vectora-gitops release layer {name} <version>`" in err \
+        and "nothing else differs, so that is the only way" in err
 
     # no zip holds the content: refused until the user gives it, and only the right one
     code, _, err = run(capsys, repo, "release", "layer", name, "1.0.0")

@@ -1,4 +1,4 @@
-"""Gates read the alarms (docs/architecture.md §10): promotion into prod fails when a stage alarm
+"""Gates read the alarms (docs/architecture.md §11): promotion into prod fails when a stage alarm
 fired during the soak of the pins promoted, with the alarm and its time in the gate's evidence
 and the pull request body. The emulator lacks DescribeAlarmHistory: an alarm that fired and
 recovered is shown through botocore's Stubber with the answers AWS documents."""

@@ -206,7 +206,8 @@ class Recorder:
 def test_every_kind_runs_its_own_step_and_apply_has_it() -> None:
     assert set(KINDS) == {"put_object", "delete_object", "copy_artifact", "publish_layer",
                           "update_function", "tag_function", "put_topic", "put_alarm",
-                          "delete_alarm", "put_dashboard", "put_budget"}
+                          "delete_alarm", "put_dashboard", "put_budget", "create_stack",
+                          "update_stack", "protect_stack"}
     recorder = Recorder()
     for row in ROWS:
         row.change.run(recorder)

@@ -230,3 +230,69 @@ def test_record_e2e_needs_a_deployment(capsys: pytest.CaptureFixture[str], repo:
     code, _, err = run(capsys, repo, "record-e2e", "--env", "stage", "--result", "pass")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "no successful deployment" in err
+
+
+def test_soak_says_when_it_is_ready_pin_by_pin() -> None:
+    """One line per pin; a run too short so far is ready at its start + soak_days; a pin that
+    does not run has no date, so the gate has none either."""
+    client = PinChange("clients/lai_weekly", "7.0.0", "7.1.0", "7.1.0", ())
+    content = {**CONTENT, "clients/lai_weekly": digest("clients/lai_weekly", "7.1.0")}
+    both = {"canonical": "2.1.0", "clients/lai_weekly": "7.1.0"}
+    short = Evidence((dep("r1", 20, {"canonical": "2.1.0"}), dep("r2", 5, both)))
+    [soak, *_] = evaluate(Inputs("stage", GATES, (CHANGE, client), short, NOW, (), content))
+    assert [(line.status, line.text.split(" ran ")[0]) for line in soak.lines] == [
+        ("pass", "canonical 2.1.0"), ("fail", "lai_weekly 7.1.0")]
+    ready = NOW - timedelta(days=5) + timedelta(days=14)
+    assert soak.lines[1].ready_on == ready and soak.ready_on == ready
+    assert soak.lines[1].text.startswith("lai_weekly 7.1.0 ran in stage for 5 days, needs 14 (")
+    assert soak.lines[1].text.endswith("record r2); ready on 2026-11-29 12:00 UTC")
+    never = Evidence((dep("r1", 20, {"canonical": "2.1.0"}),))
+    [soak, *_] = evaluate(Inputs("stage", GATES, (CHANGE, client), never, NOW, (), content))
+    assert soak.status == "fail" and soak.lines[1].ready_on is None and soak.ready_on is None
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_print_one_line_per_gate_and_pin(capsys: pytest.CaptureFixture[str],
+                                               repo: Path) -> None:
+    healthy_stage(capsys, repo, soak_days=3)
+    code, out, err = run(capsys, repo, "gates", "--from", "stage", "--to", "prod")
+    assert code == 1 and "gates stage -> prod: failed" in err
+    soak = [line for line in out.splitlines() if line.startswith("fail     soak: ")]
+    assert [line.split(" ran ")[0] for line in soak] == [
+        "fail     soak: canonical 2.1.0", "fail     soak: lai_weekly 7.1.0",
+        "fail     soak: vectora-core 1.4.1 (575fed2b)"]
+    assert all("ran in stage for 3 days, needs 14 (" in line and
+               line.endswith("record 20261001T000000Z-0001); ready on 2026-12-01 12:00 UTC")
+               for line in soak)
+    assert out.splitlines()[-2:] == [
+        "gates of prod: FAIL: 5 pass, 1 fail (soak: ready on 2026-12-01 12:00 UTC)",
+        "next: run `vectora-gitops gates --from stage --to prod` again on or after "
+        "2026-12-01 12:00 UTC"]
+    code, out, _ = run(capsys, repo, "gates", "--from", "stage", "--to", "prod", "--only",
+                       "canonical")
+    assert code == 1 and "gates stage -> prod: 1 pin(s) to promote" in out
+    assert "--only canonical` again on or after 2026-12-01 12:00 UTC" in out
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_that_pass_name_the_promote_command(capsys: pytest.CaptureFixture[str],
+                                                  repo: Path) -> None:
+    healthy_stage(capsys, repo)
+    code, out, _ = run(capsys, repo, "gates", "--from", "stage", "--to", "prod", "--only",
+                       "canonical", "--only", "layers/vectora-core")
+    assert code == 0
+    assert any(line.startswith("pass     alarms: stage has no alarm in AWS")
+               for line in out.splitlines()), out
+    assert out.splitlines()[-2:] == [
+        "gates of prod: PASS: 6 pass",
+        "next: vectora-gitops promote --from stage --to prod --only canonical --only "
+        "layers/vectora-core"]
+
+
+@pytest.mark.usefixtures("moto", "fixed_now")
+def test_gates_with_nothing_to_promote_say_so(capsys: pytest.CaptureFixture[str],
+                                              repo: Path) -> None:
+    code, out, _ = run(capsys, repo, "gates", "--from", "dev", "--to", "stage", "--only",
+                       "layers/common-deps")
+    assert code == 0 and out.splitlines()[0] == "gates dev -> stage: 0 pin(s) to promote"
+    assert out.splitlines()[-1] == "next: nothing to promote: stage already runs what dev pins"

@@ -132,3 +132,28 @@ def test_saved_plan_deleting_a_whole_prefix_is_refused(seeded: Path, tmp_path: P
     err = refused(seeded, capsys, "dev", saved_plan(seeded, tmp_path, capsys, "dev", forge))
     assert f"prune would delete all {len(before)} objects under clients/" in err
     assert objects("vectora-inbox-config-dev", "clients/") == before
+
+
+def test_a_missing_bucket_names_the_stack_to_deploy(seeded: Path) -> None:
+    """Versioning and Object Lock are checked on buckets that exist; a missing one is one
+    GuardError naming the stack (real requests to the emulator, which answers NoSuchBucket)."""
+    from dataclasses import replace
+
+    from conftest import REGION
+    from vectora_gitops.aws.client import Aws
+    from vectora_gitops.desired.repo import Repository, load_env
+    from vectora_gitops.engine import guards
+    from vectora_gitops.errors import GuardError
+
+    env = load_env(Repository(seeded), "dev")[0]
+    gone = replace(env, buckets=replace(env.buckets, data="vectora-inbox-gone-dev"))
+    expected = ("bucket vectora-inbox-gone-dev does not exist; deploy the CloudFormation stack "
+                f"{env.stack('core')} first")
+    aws = Aws(REGION)
+    with pytest.raises(GuardError) as versioning:
+        guards.check_versioning(aws, gone, (env.buckets.config, gone.buckets.data))
+    with pytest.raises(GuardError) as object_lock:
+        guards.check_object_lock(aws, gone)
+    assert str(versioning.value) == str(object_lock.value) == expected
+    guards.check_versioning(aws, env, (env.buckets.config, env.buckets.data))
+    guards.check_object_lock(aws, env)

@@ -112,10 +112,14 @@ def test_json_output_masks_and_apply_refuses_it(tmp_path: Path) -> None:
         plans.load(copy)
 
 
-def test_restore_lines_mask_both_sides() -> None:
-    assert env_lines({"LOG_LEVEL": "hand", "TOKEN": "t", "SAME": "s"},
-                     {"LOG_LEVEL": "DEBUG", "OLD": "o", "SAME": "s"}) == [
-        f"env +OLD={masked('o')}", "env -TOKEN",
+def test_restore_lines_show_what_git_holds_and_mask_the_rest() -> None:
+    git = {"LOG_LEVEL": "DEBUG", "OLD": "o", "SAME": "s", "TOKEN": "t", "API_KEY": "k"}
+    assert env_lines({"LOG_LEVEL": "hand", "TOKEN": "t", "SAME": "s", "API_KEY": "k2"},
+                     {"LOG_LEVEL": "DEBUG", "OLD": "o", "SAME": "s", "API_KEY": "k"}, git) == [
+        "env +OLD=o", f"env -TOKEN (now {masked('t')})",
+        f"env API_KEY: {masked('k2')} -> {masked('k')}",
+        f"env LOG_LEVEL: {masked('hand')} -> DEBUG"]
+    assert env_lines({"LOG_LEVEL": "hand"}, {"LOG_LEVEL": "DEBUG"}, {}) == [
         f"env LOG_LEVEL: {masked('hand')} -> {masked('DEBUG')}"]
 
 
@@ -216,6 +220,8 @@ def test_snapshot_restore_plan_masks_values(applied: Path,
                          "--yes")
     assert code == 0, err
     assert_hidden(out + err, "restore")
-    assert "env -SERVICE_TOKEN" in out and "env -HAND_SET" in out
-    assert f"env LOG_LEVEL: {masked(HAND['LOG_LEVEL'])} -> {masked('DEBUG')}" in out
+    assert f"env -SERVICE_TOKEN (now {masked(HAND['SERVICE_TOKEN'])})" in out
+    assert f"env -HAND_SET (now {masked(HAND['HAND_SET'])})" in out
+    # the value going back is git's: shown; the one set by hand only AWS holds: masked
+    assert f"env LOG_LEVEL: {masked(HAND['LOG_LEVEL'])} -> DEBUG" in out
     assert function(INGEST)["Environment"]["Variables"]["LOG_LEVEL"] == "DEBUG"

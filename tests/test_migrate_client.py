@@ -181,9 +181,11 @@ def test_refuses_invalid_yaml(repo: Path, tmp_path: Path, text: str, message: st
     source = tmp_path / "acme_news_v3.yaml"
     source.write_text(text)
     assert main(["--repo", str(repo), "migrate-client", str(source)]) == 1
-    (line,) = capsys.readouterr().err.splitlines()
+    line, *excerpt = capsys.readouterr().err.splitlines()
     assert line.startswith(str(source))
     assert message in line
+    # one line per problem; a syntax error adds its source line and a caret under the column
+    assert excerpt == ([] if "syntax" not in message else ["  bad: [", "        ^"])
     assert not (repo / "clients/acme_news").exists()
 
 

@@ -170,3 +170,26 @@ def test_snapshots_record_the_alarms_and_a_restore_puts_them_back(
     assert f"~ put back alarm {name} as in the snapshot" in out
     assert alarms("dev")[name]["Threshold"] == 1.0
     assert run(capsys, seeded, "plan", "--env", "dev")[0] == 0
+
+
+def test_a_missing_topic_names_who_owns_it() -> None:
+    """The topic belongs to the core stack made outside the tool; templates/s0-core, the core
+    stack the tool manages, does not declare it, and the message says so."""
+    from dataclasses import replace
+
+    from vectora_gitops.desired.repo import Repository, load_env
+    from vectora_gitops.engine.monitoring_io import missing_topic
+    from vectora_gitops.model import StackSpec
+
+    dev, _ = load_env(Repository(Path(__file__).resolve().parents[1]), "dev")
+    assert missing_topic(dev) == (
+        "SNS topic vectora-inbox-alarms-dev does not exist in dev; deploy the CloudFormation "
+        "stack vectora-inbox-s0-core-dev first (it owns the topic and the policy that lets "
+        "CloudWatch and AWS Budgets publish)")
+    managed = replace(dev, managed_stacks={"s0-core": StackSpec(
+        "s0-core", "vectora-inbox-s0-core-dev", {"Env": "dev"}, None)})
+    assert missing_topic(managed) == (
+        "SNS topic vectora-inbox-alarms-dev does not exist in dev; its core stack "
+        "vectora-inbox-s0-core-dev comes from templates/s0-core, which does not declare the "
+        "topic: create it with a policy that lets CloudWatch and AWS Budgets publish (README, "
+        "Monitoring), or remove environments/dev/monitoring.yaml")

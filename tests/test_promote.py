@@ -13,6 +13,8 @@ from vectora_gitops.desired.yamledit import ScalarEdit, apply_edits, is_plain_sa
 from vectora_gitops.errors import FatalError
 from vectora_gitops.model import LayerPin, Pins
 from vectora_gitops.promotion import pins
+from vectora_gitops.promotion.body import Body, render
+from vectora_gitops.promotion.gates import GateResult
 
 PINS = """\
 # header comment
@@ -212,3 +214,98 @@ def test_broken_target_is_restored(capsys: pytest.CaptureFixture[str], repo: Pat
     code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage")
     assert code == 1 and "after the copy" in err
     assert snapshot(repo) == before
+
+
+@pytest.mark.usefixtures("moto")
+def test_a_prerelease_names_both_ways_out(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    edit(repo, "environments/stage/pins.yaml", "canonical: 2.1.0", "canonical: 2.0.0")
+    before = snapshot(repo)
+    code, out, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage")
+    assert (code, out) == (1, "") and snapshot(repo) == before
+    assert err.strip() == (
+        "clients/lai_weekly: 7.2.0-dev.1 is a prerelease and stage does not allow prereleases "
+        "(allow_prerelease: false); either release it: `vectora-gitops release client lai_weekly "
+        "7.2.0-dev.1` (commit, let dev apply and soak it, then promote again), or promote the "
+        "rest without it: `vectora-gitops promote --from dev --to stage --only canonical`")
+    code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage", "--only",
+                       "clients/lai_weekly")
+    assert code == 1 and err.strip().endswith(
+        "release it: `vectora-gitops release client lai_weekly 7.2.0-dev.1` (commit, let dev "
+        "apply and soak it, then promote again); nothing else differs, so that is the only way")
+    code, _, err = run(capsys, repo, "promote", "--from", "dev", "--to", "stage", "--only",
+                       "canonical")  # the way out, as printed, works
+    assert code == 0, err
+
+
+OURS = ("canonical:", "unknown  ", "pass     ", "fail     ", "gates of", "warning:", "PR body",
+        "next:")
+
+
+@pytest.mark.usefixtures("moto")
+def test_failing_gates_are_said_plainly_even_at_exit_0(capsys: pytest.CaptureFixture[str],
+                                                       repo: Path, tmp_path: Path) -> None:
+    """No evidence in the emulator: stage's gates are unknown (a warning there), prod's fail."""
+    code, _, err = run(capsys, repo, "promote", "--from", "stage", "--to", "prod", "--only",
+                       "canonical", "--body-out", str(tmp_path / "body.md"))
+    assert code == 0
+    # the emulator's own logging may interleave with stderr under load: keep the tool's lines
+    lines = [line for line in err.splitlines() if line.startswith(OURS)]
+    assert lines[0] == "canonical: 2.0.0 -> 2.1.0"
+    assert [line.split(":")[0] for line in lines[1:7]] == [
+        "unknown  soak", "unknown  metric noise_rate", "unknown  metric bedrock_cost_per_run_usd",
+        "unknown  e2e", "pass     integrity", "gates of prod"]
+    assert lines[6] == ("gates of prod: FAIL: 1 pass, 4 unknown (soak unknown, metric noise_rate "
+                        "unknown, metric bedrock_cost_per_run_usd unknown, e2e unknown)")
+    assert lines[7] == (
+        "warning: 4 of 5 gates of prod do not pass (soak, metric noise_rate, metric "
+        "bedrock_cost_per_run_usd, e2e): the pins are copied anyway, but the pull request's "
+        "`gates` check fails until they pass")
+    assert lines[-1] == (
+        "next: commit environments/prod/pins.yaml on a branch and open a pull request with "
+        f"{tmp_path / 'body.md'} as its description (or run again with --commit); once it is "
+        "merged, the reconcile workflow applies prod")
+
+
+@pytest.mark.usefixtures("moto")
+def test_body_shows_each_changed_file_and_where_it_reaches(capsys: pytest.CaptureFixture[str],
+                                                           repo: Path) -> None:
+    code, out, err = run(capsys, repo, "promote", "--from", "stage", "--to", "prod")
+    assert code == 0, err
+    client = out.index("#### `clients/lai_weekly/7.1.0.yaml`")
+    assert out[client:].splitlines()[2] == (
+        "Reaches in prod: `lai_weekly` (its own config). Runs now in stage; prod with this pull "
+        "request.")
+    # a client file of more than 40 diff lines is folded
+    assert "<details><summary>71 lines of diff of clients/lai_weekly/7.1.0.yaml</summary>" in out
+    assert "--- clients/lai_weekly/7.0.0.yaml\n+++ clients/lai_weekly/7.1.0.yaml\n" in out
+    assert "-  max_items_total: 15\n+  max_items_total: 18\n" in out
+    # a prompt: placeholders expanded on both sides, so a scope change shows where it lands
+    matching = out.index("#### `canonical/2.1.0/prompts/matching/lai_matching.yaml`")
+    shown = out[matching:out.index("####", matching + 5)]
+    assert "bedrock\\_config.matching\\_prompt, but the engine does not read this key" in shown
+    assert "   Brands: - Uzedy\n" in shown and "+  - Erzofri\n" in shown
+    assert "{{ref:" not in shown[shown.index("```diff"):]
+    assert "<details>" not in shown  # short: not folded
+
+
+def test_body_says_plainly_which_gates_fail() -> None:
+    results = (GateResult("soak", "fail", "x"), GateResult("e2e", "pass", "y"),
+               GateResult("metric noise_rate", "fail", "z"))
+    body = render(Body("dev", "stage", (), gates=results))
+    assert "**2 of 3 gates fail** (soak, metric noise\\_rate): the pull request's `gates` check " \
+        "fails until they pass." in body
+    assert "gates fail" not in render(Body("dev", "stage", (), gates=results[1:2]))
+
+
+def test_release_steps_name_the_exact_command() -> None:
+    def change(selector: str, version: str) -> pins.PinChange:
+        return pins.PinChange(selector, None, version, version, ())
+    assert [pins.release_step(change(s, v)) for s, v in (
+        ("clients/lai_weekly", "7.2.0-dev.1"), ("canonical", "2.2.0-dev.3"),
+        ("layers/vectora-core", "1.5.0-dev.1"), ("layers/core-b", "0.0.0-adopted.2"),
+        ("templates/s0-core", "1.1.0-dev.1"))] == [
+        "`vectora-gitops release client lai_weekly 7.2.0-dev.1`",
+        "`vectora-gitops release canonical 2.2.0-dev.3`",
+        "`vectora-gitops release layer vectora-core 1.5.0`",
+        "`vectora-gitops release layer core-b <version>`",
+        "rename templates/s0-core/1.1.0-dev.1.yaml to templates/s0-core/1.1.0.yaml and pin that"]

@@ -14,7 +14,9 @@ from vectora_gitops.desired.references import (
     Found,
     alternatives,
     defined_names,
+    expand,
     kinds_label,
+    ref_text,
     walk,
 )
 from vectora_gitops.desired.yamlfile import Key
@@ -268,3 +270,17 @@ def test_severity_follows_what_the_engine_reads(path: str, severity: str) -> Non
 ])
 def test_kinds_label(kind: str, label: str) -> None:
     assert kinds_label(kind) == label
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  Brands: {{ref:brands}}\n", "  Brands: - Uzedy\n  - Brixadi\n"),
+    ("a {{ref:brands}} b {{ ref:one }}\n", "a - Uzedy\n- Brixadi b x\n"),
+    ("  keep {{ref:missing}} and {{items}}\n", "  keep {{ref:missing}} and {{items}}\n"),
+    ("  DOMAIN\n  {{ref:domain}}\n", "  DOMAIN\n  id: lai\n  terms:\n  - depot\n"),
+])
+def test_placeholders_expand_as_the_engine_sends_them(text: str, expected: str) -> None:
+    values = {"brands": ref_text(["Uzedy", "Brixadi"]), "one": "x",
+              "domain": "id: lai\nterms:\n- depot"}
+    assert expand(text, values) == expected
+    assert ref_text({"core": ["a", "b"], "_metadata": {"v": 1}, "note": "n"}) == \
+        "- core: a, b\n- note: n"

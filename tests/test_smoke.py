@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from helpers_repo import edit
+from vectora_gitops.commands.validate import NEXT
 
 
 def validate(repo: Path) -> subprocess.CompletedProcess[str]:
@@ -17,7 +18,8 @@ def validate(repo: Path) -> subprocess.CompletedProcess[str]:
 
 def test_validate_repository_passes(repo: Path) -> None:
     proc = validate(repo)
-    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "validate: ok (0 warning(s))\n", "")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        0, f"validate: ok (0 warning(s))\n{NEXT}\n", "")
 
 
 def test_validate_reads_the_repository_it_is_given(repo: Path) -> None:

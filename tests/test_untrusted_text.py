@@ -23,6 +23,7 @@ from vectora_gitops.engine.plan import Plan
 from vectora_gitops.history import Record
 from vectora_gitops.promotion.body import Body
 from vectora_gitops.promotion.body import render as render_body
+from vectora_gitops.promotion.diffs import FileDiff
 from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.pins import PinChange
 from vectora_gitops.promotion.summary import FilesDiff, KeyChange
@@ -38,7 +39,9 @@ from vectora_gitops.safetext import (
     printable,
     safe_url,
 )
+from vectora_gitops.status import details
 from vectora_gitops.status import matrix as m
+from vectora_gitops.status.details import Detail
 
 MD = MarkdownIt("commonmark").enable("table")  # GitHub's Markdown: CommonMark and GFM tables
 DRIFT_MARKER = "<!-- vectora-gitops-drift:dev fingerprint:" + "0" * 64 + " -->"
@@ -352,24 +355,35 @@ HOSTILE_URLS = ("javascript:alert(1)", 'https://x.example/" onmouseover="alert(1
 
 
 def hostile_records() -> tuple[Record, ...]:
-    return tuple(Record(f"r{i}", "apply", "stage", v, {"canonical": v}, {"put_object": 1}, v,
-                        HOSTILE_URLS[i % 3], NOW, NOW, v or "succeeded")
+    return tuple(Record(f"r{i}{v}", "apply", "stage", v, {"canonical": v}, {"put_object": 1}, v,
+                        HOSTILE_URLS[i % 3], NOW, NOW, v or "succeeded",
+                        extra={"dirty": "true"} if i % 2 else {})
                  for i, v in enumerate(HOSTILE[:8]))
 
 
-def hostile_matrix() -> m.Matrix:
-    columns = (m.Column("dev", None, False, "\r\n# AWS said <details>" + DRIFT_MARKER, 0, ()),
-               m.Column("stage", "dev", True, "", 3, hostile_records()))
-    rows = tuple(m.Row(v, (m.Cell(v, m.State.DRIFT, NOW, 1, "stage", "fail"),
+def hostile_details(value: str) -> tuple[Detail, ...]:
+    """What a drift cell says, every field from AWS: an object key, a variable name and value."""
+    return (Detail(details.OBJECT_CHANGED, value, since=NOW),
+            Detail(details.ENV_CHANGED, value, value, value, value, NOW),
+            Detail(details.TAG_MISSING, value, value, git=value))
+
+
+def hostile_matrix(repo_url: str = "") -> m.Matrix:
+    other = (Detail(details.OBJECT_EXTRA, HOSTILE[0], git=HOSTILE[1]),)
+    columns = (m.Column("dev", None, False, "\r\n# AWS said <details>" + DRIFT_MARKER, (), ()),
+               m.Column("stage", "dev", True, "", other, hostile_records()))
+    rows = tuple(m.Row(v, (m.Cell(v, m.State.DRIFT, NOW, 1, "stage",
+                                  (m.Gate(v, "fail", NOW), m.Gate("e2e", v)),
+                                  hostile_details(v), "dev"),
                            m.Cell(None, m.State.NOT_PINNED))) for v in HOSTILE)
-    return m.Matrix(columns, rows, "c" * 40, NOW)
+    return m.Matrix(columns, rows, "c" * 40, NOW, repo_url)
 
 
 def test_status_markdown_keeps_its_structure() -> None:
     src = status_markdown.markdown(hostile_matrix())
     parsed = Parsed(src)
     assert_own_lines(src)
-    assert parsed.headings() == ["Vectora Inbox environments"]
+    assert parsed.headings() == ["Vectora Inbox environments", "Deployments"]
     assert set(parsed.html()) == {"<br>"} and parsed.links() == []
     [table] = parsed.tables()
     assert len(table) == 1 + len(HOSTILE) and {len(row) for row in table} == {3}
@@ -377,22 +391,28 @@ def test_status_markdown_keeps_its_structure() -> None:
         assert is_code(row[0], value)
         first = [c for c in row[1].children or () if c.type == "code_inline"]
         assert first and first[0].content == (printable(value, MAX_CHARS) or " ")
-    assert parsed.count("list_item_open") == 2  # one note per column
+    # dev: unknown; stage: never applied (no record succeeded), its other change; the latest
+    # deployment of stage
+    assert parsed.count("list_item_open") == 4
 
 
-def test_status_page_keeps_its_structure() -> None:
-    page = status_html.html(hostile_matrix())
+@pytest.mark.parametrize("repo_url", ["", "https://github.com/o/r", "javascript:alert(1)//"])
+def test_status_page_keeps_its_structure(repo_url: str) -> None:
+    page = status_html.html(hostile_matrix(repo_url))
     tags = Tags(page)
     names = {t for t, _ in tags.tags}
     assert names <= {"html", "head", "meta", "title", "style", "body", "h1", "h2", "div", "code",
-                     "p", "span", "table", "thead", "tbody", "tr", "th", "td", "a", "br"}, names
+                     "p", "span", "table", "thead", "tbody", "tr", "th", "td", "a", "br", "ul",
+                     "li"}, names
     links = [attrs.get("href") for t, attrs in tags.tags if t == "a"]
-    assert links and set(links) == {"https://github.com/o/r/actions/runs/1"}
+    commit = [f"https://github.com/o/r/commit/{'c' * 40}"] if repo_url.startswith("https") else []
+    assert links and set(links) == {"https://github.com/o/r/actions/runs/1", *commit}
     assert all(set(attrs) <= {"class", "id", "href", "lang", "charset", "name", "content"}
                for _, attrs in tags.tags)
     rows = sum(1 for t, _ in tags.tags if t == "tr")
     records = min(len(hostile_records()), status_html.HISTORY_ROWS)
     assert rows == (1 + len(HOSTILE)) + (1 + records)
+    assert sum(1 for t, _ in tags.tags if t == "li") == len(HOSTILE) * 3
     assert "\r" not in page and "\x1b" not in page
 
 
@@ -464,7 +484,13 @@ def test_hostile_e2e_url_in_the_promotion_body(moto: object, repo: Path, tmp_pat
     assert_own_lines(src)
     assert not any("all prod gates passed" in h for h in parsed.headings())
     assert parsed.headings()[0] == "Promote stage → prod" and parsed.headings()[-1] == "Roll back"
-    assert (parsed.html(), parsed.links()) == ([], [])
+    # the only HTML is the writer's own folding of long diffs (a client file, a new prompt)
+    assert parsed.html() == [
+        "<details><summary>98 lines of diff of "
+        "canonical/2.1.0/prompts/domain_scoring/lai_domain_scoring.yaml</summary>", "</details>",
+        "<details><summary>71 lines of diff of clients/lai_weekly/7.1.0.yaml</summary>",
+        "</details>"]
+    assert parsed.links() == []
     gate_table = parsed.tables()[-1]
     assert [plain(row[0]) for row in gate_table] == [
         "Gate", "soak", "metric noise_rate", "metric bedrock_cost_per_run_usd", "e2e", "alarms",
@@ -496,3 +522,41 @@ def test_hand_edited_function_stays_a_one_row_finding(applied: Path, tmp_path: P
     assert [plain(row[0]) for row in table[1:]] == ["function:ingest:env:LOG_LEVEL",
                                                     "function:ingest:env:NOTE"]
     assert "Drift resolved" not in src and "</table>" not in src  # values AWS holds are masked
+
+
+def test_promotion_diffs_keep_their_structure() -> None:
+    """Hostile lines of a prompt or client file, and a hostile file name, in the body's diffs:
+    each diff is one fenced block holding exactly its lines; the only HTML is the writer's fold."""
+    lines = tuple(f"+{value}" for value in HOSTILE)
+    short = FileDiff("canonical", "canonical/2.2.0/prompts/x/`a`.yaml", lines[:20], 0, True,
+                     (("lai_weekly", "bedrock_config.editorial_prompt"),), ("dev",), "stage",
+                     ("prod",))
+    long = FileDiff("clients/lai_weekly", "clients/</details><b>x.yaml", lines * 2, 3, False,
+                    (("lai_weekly", "its own config"),), ("dev",), "stage", ("prod",))
+    src = render_body(Body("dev", "stage", (PinChange("canonical", "2.1.0", "2.2.0", "2.2.0", ()),),
+                           diffs=(short, long)))
+    parsed = Parsed(src)
+    assert_own_lines(src)
+    assert parsed.headings() == ["Promote dev → stage", "What changes, file by file",
+                                 "canonical/2.2.0/prompts/x/`a`.yaml",
+                                 "clients/</details><b>x.yaml", "Gates of stage", "Roll back"]
+    fences = parsed.fences()
+    assert [f.info for f in fences] == ["diff", "diff"]
+    assert fences[0].content == "".join(f"{printable(line, 1000)}\n" for line in lines[:20])
+    assert fences[1].content == "".join(f"{printable(line, 1000)}\n" for line in lines * 2) + \
+        "… 3 more line(s)\n"
+    total = 2 * len(HOSTILE) + 1
+    assert parsed.html() == [
+        f"<details><summary>{total} lines of diff of clients/&lt;/details&gt;&lt;b&gt;x.yaml"
+        "</summary>", "</details>"]
+    assert parsed.links() == []
+
+
+def test_promotion_diffs_stop_at_the_body_budget() -> None:
+    lines = tuple(f"+line {n}" for n in range(400))
+    diffs = tuple(FileDiff("canonical", f"canonical/2.2.0/prompts/t/p{n}.yaml", lines, 0, True,
+                           (), ("dev",), "stage", ()) for n in range(5))
+    src = render_body(Body("dev", "stage", (), diffs=diffs))
+    assert len(Parsed(src).fences()) == 3  # 1,200 lines; a fourth would pass 1,500
+    assert ("Not shown, to keep this body readable (2 file(s)): "
+            "`canonical/2.2.0/prompts/t/p3.yaml`, `canonical/2.2.0/prompts/t/p4.yaml`") in src

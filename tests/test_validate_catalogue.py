@@ -580,7 +580,8 @@ def test_schema_errors_do_not_hide_reference_errors(
     assert errors == [
         f"{C}:{schema_line}: newsletter_selection.max_items_total: 'many' is not of type 'integer'",
         f"{C}:{ref_line}: bedrock_config.normalization_prompt: normalization prompt "
-        "'lai_normalization' is not in canonical 2.1.0 (pinned in stage)",
+        "'lai_normalization' is not in canonical 2.1.0 (pinned in stage); did you mean "
+        "'generic_normalization'?",
         "validate: 2 error(s), 0 warning(s)"]
 
 

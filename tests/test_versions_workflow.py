@@ -53,7 +53,7 @@ def ok(capsys: pytest.CaptureFixture[str], repo: Path, *args: str) -> str:
 
 
 def test_client_new_version_then_release(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
-    out = ok(capsys, repo, "new-version", "client", "lai_weekly", "--minor")
+    out = ok(capsys, repo, "new-version", "client", "lai_weekly", "--minor", "--force-new")
     assert "created client lai_weekly 7.2.0-dev.2 (copied from 7.2.0-dev.1)" in out
     assert "release client lai_weekly 7.2.0-dev.2" in out
     new = repo / "clients/lai_weekly/7.2.0-dev.2.yaml"
@@ -101,3 +101,40 @@ def test_refusals_change_nothing(capsys: pytest.CaptureFixture[str], repo: Path,
     code, _, err = run(capsys, repo, *args)
     assert code == 1 and len(err.strip().splitlines()) == 1 and message in err, err
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_one_prerelease_per_line(capsys: pytest.CaptureFixture[str], repo: Path) -> None:
+    """7.2.0-dev.1 exists and is not released: a second prerelease of 7.2.0 is refused, saying
+    where the first is and which environments pin it; --force-new starts it anyway."""
+    code, out, err = run(capsys, repo, "new-version", "client", "lai_weekly", "--minor")
+    assert (code, out) == (1, "")
+    assert err.strip() == (
+        "client lai_weekly: 7.2.0-dev.1 is started and not released "
+        "(clients/lai_weekly/7.2.0-dev.1.yaml, pinned in dev); edit it there, or release it "
+        "(`vectora-gitops release client lai_weekly 7.2.0-dev.1`), or pass --force-new to start "
+        "7.2.0-dev.2 as a copy of it")
+    assert git(repo, "status", "--porcelain") == ""
+    ok(capsys, repo, "new-version", "canonical", "--minor")  # another line: free
+    code, _, err = run(capsys, repo, "new-version", "canonical", "--minor")
+    assert code == 1 and "canonical: 2.2.0-dev.1 is started and not released (canonical/" \
+        "2.2.0-dev.1/, pinned in dev)" in err
+    out = ok(capsys, repo, "new-version", "canonical", "--minor", "--force-new")
+    assert "created canonical 2.2.0-dev.2 (copied from 2.2.0-dev.1)" in out
+
+
+def test_release_says_what_to_apply_and_the_next_command(capsys: pytest.CaptureFixture[str],
+                                                         repo: Path) -> None:
+    out = ok(capsys, repo, "release", "client", "lai_weekly", "7.2.0-dev.1")
+    assert out.splitlines()[-4:] == [
+        "re-pinned dev: 7.2.0-dev.1 -> 7.2.0",
+        "dev must be applied again: the release changed the bytes (its version field and "
+        "changelog), so what dev ran before is not this release, and the 2-day soak stage asks "
+        "for starts at that apply",
+        "released versions are immutable: commit, open a pull request and merge it; the "
+        "reconcile workflow applies dev",
+        "next, once dev is applied and has soaked: vectora-gitops promote --from dev --to stage "
+        "--only clients/lai_weekly"]
+    ok(capsys, repo, "new-version", "canonical", "--patch")
+    out = ok(capsys, repo, "release", "canonical", "2.1.1-dev.1")
+    assert out.splitlines()[-1] == ("next, once dev is applied and has soaked: vectora-gitops "
+                                    "promote --from dev --to stage --only canonical")

@@ -273,7 +273,7 @@ def test_pre_commit_uses_only_local_system_hooks() -> None:
     entries = " | ".join(hook["entry"] for hook in hooks)
     for tool in ("yamllint", "ruff check", "mypy", "vectora-gitops validate",
                  "check-jsonschema --builtin-schema vendor.github-workflows",
-                 "zizmor --offline --persona auditor --min-severity low"):
+                 "zizmor --offline --persona auditor --min-severity low", "cfn-lint"):
         assert tool in entries, f"no pre-commit hook runs {tool!r}"
 
 

@@ -436,7 +436,7 @@ def test_only_intended_lines_differ_on_a_real_client_config() -> None:
 
 
 @pytest.mark.parametrize(("text", "edit", "message"), [
-    ("a: [\n", lambda t: yamledit.set_scalar(t, ("a",), "x", display=D), "t.yaml: YAML syntax error"),
+    ("a: [\n", lambda t: yamledit.set_scalar(t, ("a",), "x", display=D), "t.yaml:1:5: YAML syntax error"),
     ("- a\n", lambda t: yamledit.set_scalar(t, ("a",), "x", display=D),
      "t.yaml: expected a mapping at the top of the file"),
     ("a:\n  b: 1\n", lambda t: yamledit.set_scalar(t, ("a",), "x", display=D),

@@ -42,8 +42,9 @@ REFUSED: list[tuple[str, str, int, str]] = [
     ("hex-int", "mode: 0x1f\n", 1, "'0x1f' is read as a number in another base"),
     ("sexagesimal-int", "t: 1:30\n", 1, "'1:30' is read as a number in another base"),
     ("multi-document", "a: 1\n---\nb: 2\n", 3, "holds more than one YAML document"),
-    ("syntax-error", "a: [1, 2\nb: 3\n", 2, "YAML syntax error"),
-    ("bad-indentation", "a:\n  b: 1\n c: 2\n", 3, "YAML syntax error"),
+    ("syntax-error", "a: [1, 2\nb: 3\n", 2, "YAML syntax error: did not find expected ',' or ']' "
+     "(while parsing a flow sequence started at line 1)"),
+    ("bad-indentation", "a:\n  b: 1\n c: 2\n", 3, "YAML syntax error: did not find expected key"),
     ("merge-key", "base: &b {x: 1}\nother:\n  <<: *b\n", 3, "merge keys (<<) are not supported"),
     ("non-string-key", "? [a, b]\n: 1\n", 1, "mapping keys must be plain strings"),
     ("nan", "x: .nan\n", 1, "'.nan' is not a number; quote it"),
@@ -68,7 +69,8 @@ def test_refused(text: str, line: int, message: str) -> None:
     assert problem.where == "f.yaml"
     assert problem.line == line
     assert message in problem.message
-    assert str(info.value).startswith(f"f.yaml:{line}: ")
+    column = f":{problem.column}" if problem.column else ""
+    assert str(info.value).startswith(f"f.yaml:{line}{column}: ")
 
 
 def test_large_alias_bomb_is_refused() -> None:

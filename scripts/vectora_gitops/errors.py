@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -11,20 +13,50 @@ def cut(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """The known name `name` was most likely meant to be: the same letters in another case, else
+    the closest by `difflib` (None when nothing is close)."""
+    names = sorted(set(known))
+    same_case = [k for k in names if k.lower() == name.lower()]
+    if same_case:
+        return same_case[0]
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    if found:
+        return found[0]
+    lowered = name.lower()  # `production` for `prod`: one name starts the other
+    starts = [k for k in names if min(len(k), len(lowered)) >= 3
+              and (lowered.startswith(k.lower()) or k.lower().startswith(lowered))]
+    return starts[0] if len(starts) == 1 else None
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """`; did you mean 'x'?` naming the closest known name, or '' when none is close."""
+    found = closest(name, known)
+    return f"; did you mean '{found}'?" if found is not None and found != name else ""
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One problem in a file or a resource: rendered as `where: message`."""
+    """One problem in a file or a resource: rendered as `where:line: message` (with the column,
+    `where:line:col: message`, and the source line with a caret under it when it has them)."""
 
     where: str
     message: str
     line: int | None = None
     severity: str = "error"
     rule: str = ""  # kind of problem a waiver can name: duplicate-key, reference, schema
+    column: int | None = None  # 1-based
+    excerpt: tuple[str, ...] = ()  # the source line and the caret, already made printable
 
     def __str__(self) -> str:
         loc = f"{self.where}:{self.line}" if self.line else self.where
+        loc += f":{self.column}" if self.line and self.column else ""
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{loc}: {prefix}{self.message}"
+
+    def lines(self) -> list[str]:
+        """The problem's line, then its excerpt (for a terminal)."""
+        return [str(self), *self.excerpt]
 
 
 class FatalError(Exception):
@@ -36,7 +68,7 @@ class FatalError(Exception):
 
     def lines(self) -> list[str]:
         if self.problems:
-            return [str(p) for p in self.problems]
+            return [line for p in self.problems for line in p.lines()]
         return [str(self)]
 
 
@@ -62,7 +94,7 @@ class GuardError(FatalError):
 
 class RolledBackError(FatalError):
     """An apply whose bake saw an alarm: AWS was put back to the pre-apply snapshot and the run's
-    record says `rolled back` (docs/architecture.md §10)."""
+    record says `rolled back` (docs/architecture.md §11)."""
 
     record_result = "rolled back"
 

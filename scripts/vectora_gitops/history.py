@@ -14,7 +14,7 @@ from vectora_gitops.model import flat_pins
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 # The results a run's closing record may say (engine/lockedrun.py): `interrupted` when a later
 # run found it dead holding the lock, `rolled back` when its bake saw an alarm
-# (docs/architecture.md §10).
+# (docs/architecture.md §11).
 SUCCEEDED, FAILED, INTERRUPTED, ROLLED_BACK = "succeeded", "failed", "interrupted", "rolled back"
 
 
@@ -60,6 +60,15 @@ class Record:
     def break_glass_reason(self) -> str:
         return self.extra.get("break_glass_reason", "")
 
+    @property
+    def dirty(self) -> bool:
+        """Applied from a working tree with uncommitted changes (its commit ends in `-dirty`)."""
+        return self.commit.endswith("-dirty") or bool(self.extra.get("dirty"))
+
+    @property
+    def allow_dirty_reason(self) -> str:
+        return self.extra.get("allow_dirty_reason", "")
+
 
 def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
@@ -104,7 +113,8 @@ def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
         extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
-                                         "break_glass_reason", "rolled_back_alarm", "ignored_alarms")
+                                         "break_glass_reason", "dirty", "allow_dirty_reason",
+                                         "rolled_back_alarm", "ignored_alarms")
                if data.get(k)},
         digests=digests_of(data),
         written_at=written_at,

@@ -131,6 +131,33 @@ class IgnoreRule:
 
 
 @dataclass(frozen=True)
+class OutputRef:
+    """A stack parameter taking another stack's output: `{output: s0-iam.IngestRoleArn}`."""
+
+    stack: str  # the other stack's key in environment.yaml `stacks`
+    output: str
+
+    def text(self) -> str:
+        return f"{self.stack}.{self.output}"
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """A CloudFormation stack of the environment, created and updated by this tool from the
+    template pinned in pins.yaml `templates` (docs/architecture.md §10)."""
+
+    key: str  # s0-core, s0-iam, s1-runtime: also the folder templates/<key>/
+    name: str  # the stack's name in AWS
+    parameters: Mapping[str, str | OutputRef]
+    tags: Mapping[str, str] | None = None  # None: the environment's tags
+
+    def depends_on(self) -> tuple[str, ...]:
+        """The stacks whose outputs it takes, sorted."""
+        return tuple(sorted({v.stack for v in self.parameters.values()
+                             if isinstance(v, OutputRef)}))
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     account_id: str
@@ -157,6 +184,27 @@ class Environment:
     def bake_seconds(self) -> int:
         """How long an apply watches the alarms (`rollout.bake_seconds`; 0: no bake)."""
         return self.monitoring.rollout.bake_seconds if self.monitoring else 0
+    # the stacks this tool creates and updates (environment.yaml `stacks` as a mapping); empty
+    # when `stacks` lists names only (stacks made by hand, read-only for this tool)
+    managed_stacks: Mapping[str, StackSpec] = field(default_factory=dict)
+    # environment.yaml `stack_role`: the CloudFormation service role the managed stacks are
+    # created and changed with ("" : the default name, see `cloudformation_role`)
+    stack_role: str = ""
+
+    @property
+    def cloudformation_role(self) -> str:
+        """The name of the service role CloudFormation acts with on the managed stacks
+        (docs/architecture.md §10): apply passes it, and only it, to CloudFormation."""
+        return self.stack_role or f"vectora-gitops-cloudformation-{self.name}"
+
+    @property
+    def cloudformation_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.cloudformation_role}"
+
+    @property
+    def termination_protected(self) -> bool:
+        """Prod's stacks get termination protection."""
+        return self.name == "prod"
 
     def move_to(self, client_id: str) -> ClientMove | None:
         """The move whose stable id is `client_id`, if any."""
@@ -180,9 +228,10 @@ class Environment:
 # `layers/<name>`) and sits in pins.yaml (and in the `pins` of a plan or deployment record) as
 # `canonical: V`, `clients: {<id>: V}`, `layers: {<name>: {version, sha256, artifact}}`. The
 # mapping between the two lives here and nowhere else.
-PIN_KINDS = ("canonical", "clients", "layers")  # pins.yaml's order, and every listing's
+PIN_KINDS = ("canonical", "clients", "layers", "templates")  # pins.yaml's order, and every listing's
 LAYER_FIELDS = ("version", "sha256", "artifact")
-SELECTOR = re.compile(r"^(canonical|clients/[a-z][a-z0-9_]{1,63}|layers/[a-z][a-z0-9-]{1,40})$")
+SELECTOR = re.compile(r"^(canonical|clients/[a-z][a-z0-9_]{1,63}|layers/[a-z][a-z0-9-]{1,40}"
+                      r"|templates/[a-z][a-z0-9-]{1,40})$")
 
 
 def selector_of(kind: str, name: str = "") -> str:
@@ -244,6 +293,8 @@ def flat_pins(data: Any, *, with_hash: bool = False) -> dict[str, str]:
         if isinstance(layer, Mapping) and "version" in layer:
             suffix = f"@{layer.get('sha256')}" if with_hash else ""
             out[selector_of("layers", name)] = f"{layer['version']}{suffix}"
+    for name, version in (data.get("templates") or {}).items():
+        out[selector_of("templates", name)] = str(version)
     return out
 
 
@@ -274,6 +325,8 @@ class Pins:
     layers: Mapping[str, LayerPin]
     # client id -> version of a legacy config synced byte for byte (docs/architecture.md §8)
     legacy_clients: Mapping[str, str] = field(default_factory=dict)
+    # stack key -> version of templates/<key>/<version>.yaml (docs/architecture.md §10)
+    templates: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Pins:
@@ -284,6 +337,7 @@ class Pins:
             layers={k: LayerPin(*(v[f] for f in LAYER_FIELDS))
                     for k, v in (data.get("layers") or {}).items()},
             legacy_clients=dict(data.get("legacy_clients") or {}),
+            templates=dict(data.get("templates") or {}),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -296,6 +350,8 @@ class Pins:
         }
         if self.legacy_clients:
             data["legacy_clients"] = dict(sorted(self.legacy_clients.items()))
+        if self.templates:
+            data["templates"] = dict(sorted(self.templates.items()))
         return data
 
     def items(self) -> tuple[tuple[str, str], ...]:
@@ -315,6 +371,8 @@ class Pins:
             return tuple(((*pin_key(sel), f), str(getattr(pin, f))) for f in LAYER_FIELDS)
         if kind == "clients":
             return ((pin_key(sel), self.clients[name]),)
+        if kind == "templates":
+            return ((pin_key(sel), self.templates[name]),)
         if sel == "canonical":
             return ((pin_key(sel), self.canonical),)
         raise KeyError(sel)
@@ -332,6 +390,38 @@ class DesiredObject:
 
 
 @dataclass(frozen=True)
+class TemplateResource:
+    """One resource of a template: its type and properties as written (intrinsics included)."""
+
+    logical_id: str
+    type: str
+    properties: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DesiredStack:
+    """One managed stack as git says: the pinned template's text and the parameters it gets
+    (the template's defaults filled in; another stack's output stays an `OutputRef` until that
+    stack exists) (docs/architecture.md §10)."""
+
+    key: str
+    name: str
+    template_version: str
+    body: str  # the template file's text, sent to CloudFormation as it is
+    sha256: str  # of the body
+    parameters: Mapping[str, str | OutputRef]
+    tags: Mapping[str, str]
+    resources: Mapping[str, TemplateResource]
+    outputs: tuple[str, ...]
+    protect: bool  # termination protection (prod)
+    source: str  # templates/<key>/<version>.yaml
+
+    def depends_on(self) -> tuple[str, ...]:
+        return tuple(sorted({v.stack for v in self.parameters.values()
+                             if isinstance(v, OutputRef)}))
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything one environment must look like, computed from the repository."""
 
@@ -345,11 +435,13 @@ class DesiredState:
     # selector -> content digest of the pinned version (desired/digests.py); deployment records
     # carry them so that promotion judges a pin by its content
     digests: Mapping[str, str] = field(default_factory=dict)
+    # the managed stacks in dependency order (a stack after those whose outputs it takes)
+    stacks: tuple[DesiredStack, ...] = ()
     # the alarms, dashboard, topic and budget git declares (desired/monitoring.py)
     monitoring: Monitoring | None = None
 
 
-# Monitoring as code (docs/architecture.md §10): thresholds written once in
+# Monitoring as code (docs/architecture.md §11): thresholds written once in
 # environments/monitoring.yaml, overridden per environment in environments/<env>/monitoring.yaml.
 
 

@@ -53,6 +53,7 @@ class ObjectVersion:
     is_latest: bool
     is_delete_marker: bool
     last_modified: str
+    size: int = -1  # bytes; -1 for a delete marker
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,9 @@ class FunctionConfig:
     handler: str
     code_sha256: str
     role: str = ""  # execution role ARN
+    # when Lambda last changed the function's code or configuration (its LastModified): the
+    # "since when" of a setting changed by hand; None when AWS did not say
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Datapoint:
 
 @dataclass(frozen=True)
 class Alarm:
-    """A CloudWatch metric alarm as DescribeAlarms returns it (docs/architecture.md §10)."""
+    """A CloudWatch metric alarm as DescribeAlarms returns it (docs/architecture.md §11)."""
 
     name: str
     arn: str
@@ -133,3 +137,45 @@ class ObservedMonitoring:
     topic: Topic | None
     budget: Budget | None
     budget_readable: bool = True  # False: Budgets did not answer (not allowed, not supported)
+
+
+@dataclass(frozen=True)
+class ObservedStack:
+    """A CloudFormation stack as DescribeStacks and GetTemplate give it."""
+
+    name: str
+    stack_id: str
+    status: str
+    parameters: Mapping[str, str]
+    outputs: Mapping[str, str]
+    tags: Mapping[str, str]
+    template_body: str  # GetTemplate (Original), as CloudFormation holds it
+    termination_protection: bool
+    updated: str = ""  # LastUpdatedTime or CreationTime, ISO 8601
+    status_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    """One resource change of a change set (DescribeChangeSet `ResourceChange`), or of a stack
+    to create (every resource of its template is an Add)."""
+
+    action: str  # Add | Modify | Remove | Import | Dynamic
+    logical_id: str
+    resource_type: str
+    replacement: str = ""  # True | False | Conditional | "" (not said)
+    physical_id: str = ""
+    # why it is a replacement when CloudFormation did not say (the emulator): the property
+    # changed, from the templates (engine/stackdiff.py)
+    inferred: str = ""
+
+
+@dataclass(frozen=True)
+class StackEvent:
+    """One DescribeStackEvents entry."""
+
+    logical_id: str
+    resource_type: str
+    status: str
+    reason: str
+    timestamp: str

@@ -6,6 +6,7 @@ value can never end a table row, open a heading, a link or an HTML element, or f
 - `printable`: one line; control, line-separator and bidirectional characters shown as escapes.
 - `md_code`: a Markdown code span (safe in a table cell): the value exactly, nothing interpreted.
 - `md_text`: Markdown prose: every character that could mean something is escaped.
+- `md_block`: a fenced code block (a diff): its fence outgrows any backticks inside.
 - `html_text`, `html_link`: HTML text, and links only to plain http(s) addresses.
 """
 
@@ -15,6 +16,7 @@ import html
 import re
 
 MAX_CHARS = 300  # the longest value shown in Markdown or HTML; the rest is cut (…)
+MAX_LINE = 1000  # the longest line of a fenced block (a diff line)
 
 # C0 and C1 controls (CR, LF, ESC, ...), zero-width and bidirectional marks, line and paragraph
 # separators: each could move, hide or reorder what a reader sees.
@@ -82,3 +84,13 @@ def html_link(text: str, url: str) -> str:
     if safe_url(url):
         return f'<a href="{html.escape(url, quote=True)}">{html_text(text)}</a>'
     return f"<code>{html_text(url)}</code>"
+
+
+def md_block(lines: list[str], lang: str = "", limit: int | None = MAX_LINE) -> str:
+    """A fenced code block holding `lines` as they are (each one line, cut to `limit`): the fence
+    is longer than any run of backticks inside, so no line can close it, and nothing inside is
+    read as Markdown or HTML."""
+    body = [printable(line, limit) for line in lines]
+    longest = max((len(run) for line in body for run in _BACKTICKS.findall(line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return "\n".join([f"{fence}{lang}", *body, fence])

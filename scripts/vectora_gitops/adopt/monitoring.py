@@ -1,4 +1,4 @@
-"""Import of an environment's monitoring (docs/architecture.md §10): the alarms, dashboard and
+"""Import of an environment's monitoring (docs/architecture.md §11): the alarms, dashboard and
 budget vectora-gitops applies are generated from environments/monitoring.yaml and the
 environment's own monitoring.yaml, so import keeps that file when the live environment holds
 them; when it holds none (monitoring never applied there), import leaves monitoring out of git

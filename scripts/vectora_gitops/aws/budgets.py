@@ -1,5 +1,5 @@
 """AWS Budgets, typed: the monthly cost budget of an environment, filtered on its Environment
-tag, with its alerts to the environment's topic (docs/architecture.md §10).
+tag, with its alerts to the environment's topic (docs/architecture.md §11).
 
 The emulator answers CreateBudget, DescribeBudget, DescribeNotificationsForBudget,
 CreateNotification, DeleteNotification and DeleteBudget; it lacks UpdateBudget, which is tested

@@ -1,13 +1,21 @@
-"""Sessions, retry configuration (set once), request counting and error translation."""
+"""Sessions, retry configuration (set once), request counting and error translation.
+
+A local endpoint (the sandbox, 127.0.0.0/8) is probed once before the first request: when
+nothing listens there the command says the sandbox is not running at once, instead of retrying
+a refused connection for seconds. The sandbox's fake credentials without an endpoint are refused
+before any request (they would only wait for the real AWS to say no)."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import boto3
 import botocore.session
@@ -19,10 +27,41 @@ from botocore.exceptions import (
     NoCredentialsError,
 )
 
-from vectora_gitops.errors import AwsError
+from vectora_gitops.errors import AwsError, UsageError
 
 T = TypeVar("T")
 MAX_PAGES = 100_000  # a listing longer than this is a runaway, not a bucket of ours
+SANDBOX_KEY = "sandbox"  # the access key id (and secret) `vectora-gitops sandbox up` exports
+SANDBOX_DOWN = "the local AWS sandbox is not running: start it with `vectora-gitops sandbox up`"
+PROBE_TIMEOUT_S = 1.0
+
+
+class SandboxNotRunning(BotoCoreError):  # type: ignore[misc]
+    """Nothing listens on the local endpoint: raised before the request, so never retried."""
+
+    fmt = "cannot reach {endpoint_url}: " + SANDBOX_DOWN
+
+
+def is_loopback(url: str) -> bool:
+    """The URL's host is on this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_sandbox_credentials(endpoint_url: str | None) -> None:
+    """The sandbox's credentials with no endpoint would go to the real AWS and wait for it to
+    refuse them: say what is missing instead, before any request."""
+    if endpoint_url or os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    if os.environ.get("AWS_ACCESS_KEY_ID") == SANDBOX_KEY:
+        raise UsageError("AWS_ACCESS_KEY_ID is the local sandbox's but AWS_ENDPOINT_URL is not "
+                         "set: run `vectora-gitops sandbox up` and paste the export lines it "
+                         "prints (or unset the sandbox credentials to use AWS)")
 
 
 def retry_config() -> Config:
@@ -81,8 +120,10 @@ class Aws:
     """Clients for one region, created once and shared by threads."""
 
     def __init__(self, region: str, *, endpoint_url: str | None = None) -> None:
+        check_sandbox_credentials(endpoint_url)
         self.region = region
         self.endpoint_url = endpoint_url
+        self._reached: set[str] = set()  # local endpoints that answered the probe
         self._session = boto3.session.Session(botocore_session=_botocore_session(),
                                               region_name=region)
         self._clients: dict[str, Any] = {}
@@ -96,9 +137,25 @@ class Aws:
                 events = client.meta.events
                 events.register("before-parameter-build.*.*", _before_call)
                 events.register("after-call.*.*", _after_call)
+                events.register("before-send.*.*", self._probe_local)
                 events.register("before-send.*.*", _before_send)
                 self._clients[service] = client
             return self._clients[service]
+
+    def _probe_local(self, request: Any, **_: Any) -> None:
+        """Once per local endpoint: is anything listening? (SandboxNotRunning if not)."""
+        url = urlparse(str(request.url))
+        endpoint = f"{url.scheme}://{url.netloc}"
+        if endpoint in self._reached or not is_loopback(endpoint):
+            return
+        port = url.port or (443 if url.scheme == "https" else 80)
+        try:
+            with socket.create_connection((url.hostname or "", port), timeout=PROBE_TIMEOUT_S):
+                pass
+        except OSError:
+            raise SandboxNotRunning(endpoint_url=endpoint) from None
+        with self._lock:
+            self._reached.add(endpoint)
 
 
 _LOADER: list[Any] = []  # one loader for every session: service models are parsed once
@@ -155,8 +212,10 @@ def call(what: str, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         raise AwsError(f"{what}: no AWS credentials found; configure them (or run "
                        "`vectora-gitops sandbox up` and the exports it prints)") from None
     except EndpointConnectionError as exc:
-        raise AwsError(f"{what}: cannot reach {exc.kwargs.get('endpoint_url', 'the endpoint')}; "
-                       "check the network or AWS_ENDPOINT_URL") from None
+        endpoint = str(exc.kwargs.get("endpoint_url", "the endpoint"))
+        why = f": {SANDBOX_DOWN}" if is_loopback(endpoint) else \
+            "; check the network or AWS_ENDPOINT_URL"
+        raise AwsError(f"{what}: cannot reach {endpoint}{why}") from None
     except BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}") from None
 

@@ -1,5 +1,5 @@
 """CloudWatch, typed: metric statistics read by the promotion gates; the alarms and the dashboard
-of an environment (docs/architecture.md §10)."""
+of an environment (docs/architecture.md §11)."""
 
 from __future__ import annotations
 

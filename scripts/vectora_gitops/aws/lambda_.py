@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from vectora_gitops.aws.client import Aws, call, pages
@@ -69,7 +70,20 @@ def _config(conf: Mapping[str, Any], tags: Mapping[str, str]) -> FunctionConfig:
         handler=str(conf.get("Handler", "")),
         code_sha256=str(conf.get("CodeSha256", "")),
         role=str(conf.get("Role", "")),
+        last_modified=parse_last_modified(conf.get("LastModified")),
     )
+
+
+def parse_last_modified(value: Any) -> datetime | None:
+    """Lambda's LastModified (`2019-08-14T22:26:11.234+0000`, a string in the API) as a UTC time;
+    None when absent or not a time."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def update_configuration(aws: Aws, name: str, *, layers: tuple[str, ...] | None,

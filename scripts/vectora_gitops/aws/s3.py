@@ -37,10 +37,21 @@ def list_versions(aws: Aws, bucket: str, prefix: str) -> Iterator[ObjectVersion]
                       "list_object_versions", Bucket=bucket, Prefix=prefix):
         for item in page.get("Versions", ()):
             yield ObjectVersion(item["Key"], item["VersionId"], item["ETag"].strip('"'),
-                                bool(item["IsLatest"]), False, str(item["LastModified"]))
+                                bool(item["IsLatest"]), False, str(item["LastModified"]),
+                                int(item.get("Size", -1)))
         for item in page.get("DeleteMarkers", ()):
             yield ObjectVersion(item["Key"], item["VersionId"], "", bool(item["IsLatest"]), True,
                                 str(item["LastModified"]))
+
+
+def list_prefixes(aws: Aws, bucket: str, prefix: str) -> list[str]:
+    """The "folders" right under `prefix` (ListObjectsV2 with Delimiter "/"), sorted."""
+    found: list[str] = []
+    for page in pages(f"ListObjectsV2 s3://{bucket}/{prefix} (folders)", aws.client("s3"),
+                      "list_objects_v2", Bucket=bucket, Prefix=prefix, Delimiter="/",
+                      PaginationConfig={"PageSize": 1000}):
+        found += [str(item["Prefix"]) for item in page.get("CommonPrefixes", ())]
+    return sorted(found)
 
 
 def get_bytes(aws: Aws, bucket: str, key: str, version_id: str | None = None) -> bytes | None:

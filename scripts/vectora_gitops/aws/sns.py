@@ -1,4 +1,4 @@
-"""SNS, typed: the topic an environment's alarms and budget notify (docs/architecture.md §10)."""
+"""SNS, typed: the topic an environment's alarms and budget notify (docs/architecture.md §11)."""
 
 from __future__ import annotations
 

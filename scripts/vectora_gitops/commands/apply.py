@@ -12,7 +12,9 @@ from vectora_gitops.aws.client import COUNTERS
 from vectora_gitops.commands.common import confirmed, repository
 from vectora_gitops.engine import guards, hold
 from vectora_gitops.engine import plan as plans
+from vectora_gitops.engine.changes import StackWrite
 from vectora_gitops.engine.reconcile import apply_env, plan_env, settle_dead_run, utcnow
+from vectora_gitops.engine.stackapply import check_allowed
 from vectora_gitops.errors import UsageError
 from vectora_gitops.monitoring import rollout
 from vectora_gitops.render import plan as render
@@ -51,9 +53,13 @@ def bake_seconds(flag: int | None) -> int | None:
 
 
 def main(args: Namespace) -> int:
+    retries_before = COUNTERS.retries  # the process may have retried before (tests run many)
     ignore = tuple(getattr(args, "ignore_alarm", None) or ())
-    if args.reason and not (args.override_window or ignore):
-        raise UsageError("--reason goes with --override-window or --ignore-alarm")
+    allow = tuple(getattr(args, "allow_replace", None) or ())
+    if args.reason and not (args.override_window or allow or ignore):
+        raise UsageError("--reason goes with --override-window, --allow-replace or --ignore-alarm")
+    if allow and (not args.reason or len(args.reason.strip()) < 3):
+        raise UsageError("--allow-replace needs --reason TEXT (kept in the deployment record)")
     glass = break_glass_reason(getattr(args, "break_glass_reason", None))
     saved = plans.load(args.plan) if args.plan else None
     planned = plan_env(repository(args), args.env,
@@ -62,6 +68,8 @@ def main(args: Namespace) -> int:
         guards.check_changes(planned.desired.env, saved.changes, planned.actual.objects)
     guards.check_window(planned.desired.env, utcnow(), override=args.override_window,
                         reason=args.reason)
+    check_allowed([c for c in (saved or planned.plan).changes if isinstance(c, StackWrite)],
+                  allow, "the plan")
     plan = saved or planned.plan
     if plan.empty:
         settle_dead_run(planned)
@@ -82,10 +90,13 @@ def main(args: Namespace) -> int:
     with progress_bar(len(plan.changes), enabled=len(plan.changes) > 20) as advance:
         outcome, record = apply_env(planned, plan, snapshot=take_before_apply,
                                     override_reason=args.reason if args.override_window else None,
-                                    progress=advance, break_glass_reason=glass, after=after)
+                                    progress=advance, break_glass_reason=glass,
+                                    allow_replace=allow,
+                                    replace_reason=args.reason if allow else None,
+                                    say=console.err, after=after)
     snap = f", snapshot {record.snapshot}" if record.snapshot else ""
     console.out(f"{plan.env}: applied {len(outcome.done)} change(s){snap}; record "
-                f"{record.id}; {COUNTERS.retries} retried request(s)")
+                f"{record.id}; {COUNTERS.retries - retries_before} retried request(s)")
     if glass:
         console.out(f"{plan.env}: break glass recorded in record {record.id}: {glass}")
     return 0

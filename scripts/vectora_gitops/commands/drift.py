@@ -25,14 +25,18 @@ def main(args: Namespace) -> int:
         if result.error:
             console.err(f"{result.env}: {result.error}")
     report(results, output=args.output, out=args.out)
+    drifted = [r for r in results if r.drifted]
+    healed = heal_all(repo, drifted) if args.heal and drifted and not any(
+        r.error for r in results) else {}
+    if args.output == "text":
+        console.out(render.next_steps(results, healed if args.heal else None))
     if any(r.error for r in results):
         return 1
-    drifted = [r for r in results if r.drifted]
     if not drifted:
         return 0
     if not args.heal:
         return 2
-    return heal_all(repo, drifted)
+    return 0 if all(healed.values()) else 1
 
 
 def _known(repo: Repository, env: str) -> str:
@@ -40,16 +44,17 @@ def _known(repo: Repository, env: str) -> str:
     return env
 
 
-def heal_all(repo: Repository, drifted: list[EnvDrift]) -> int:
-    ok = True
+def heal_all(repo: Repository, drifted: list[EnvDrift]) -> dict[str, bool]:
+    """Heal each drifting environment where allowed: env -> healed."""
+    outcome = {}
     for result in drifted:
         healed = heal(repo, result)
         if healed.ok:
             console.out(healed.message)
         else:
             console.err(healed.message)
-            ok = False
-    return 0 if ok else 1
+        outcome[result.env] = healed.ok
+    return outcome
 
 
 def report(results: list[EnvDrift], *, output: str, out: Path | None) -> None:

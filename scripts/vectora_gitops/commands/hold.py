@@ -1,5 +1,5 @@
 """`vectora-gitops hold show|release --env ENV [--reason TEXT]`: the hold a rolled-back apply
-left on an environment (docs/architecture.md §10)."""
+left on an environment (docs/architecture.md §11)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,13 @@ def main(args: Namespace) -> int:
     aws = Aws(env.region)
     guards.check_account(aws, env)
     if args.action == "show":
-        if args.reason:
-            raise UsageError("--reason goes with `hold release`")
         holds = hold.active(aws, env)
         for found in holds:
             console.out(found.line())
         if not holds:
             console.out(f"{env.name}: no hold")
         return 0
-    if not args.reason:
+    if not getattr(args, "reason", None):
         raise UsageError("hold release needs --reason TEXT: why the rolled-back pins may be "
                          "applied again")
     released = hold.release(aws, env, args.reason)

@@ -1,6 +1,7 @@
 """`vectora-gitops iam-policy --env ENV [--read-only]`: print the role's least-privilege policy;
 `--bucket-policy [--writer-role NAME]`: the data bucket's policy that keeps the evidence
-(docs/evidence.md)."""
+(docs/evidence.md); `--stack-role [--trust]`: the CloudFormation service role of the managed
+stacks (docs/architecture.md §10)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,29 @@ from vectora_gitops import console
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import load_env
 from vectora_gitops.errors import UsageError
-from vectora_gitops.iam.policy import bucket_policy, policy, writer_arn
+from vectora_gitops.iam.policy import (
+    bucket_policy,
+    policy,
+    stack_role_policy,
+    stack_role_trust,
+    writer_arn,
+)
 
 
 def main(args: Namespace) -> int:
     repo = repository(args)
     env, pins = load_env(repo, args.env)
+    if args.trust and not args.stack_role:
+        raise UsageError("--trust goes with --stack-role")
+    if args.stack_role:
+        if args.read_only or args.bucket_policy or args.writer_role:
+            raise UsageError("--stack-role goes with --trust only")
+        if not env.managed_stacks:
+            raise UsageError(f"environment {env.name} has no managed stacks (environment.yaml "
+                             "`stacks` lists names only): no CloudFormation service role is used")
+        made = stack_role_trust(env) if args.trust else stack_role_policy(env)
+        console.out(json.dumps(made, indent=2))
+        return 0
     if args.bucket_policy:
         if args.read_only:
             raise UsageError("--bucket-policy and --read-only do not go together")

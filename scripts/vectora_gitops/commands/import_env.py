@@ -12,7 +12,11 @@ from vectora_gitops.commands.common import repository
 
 
 def main(args: Namespace) -> int:
-    result = import_env(repository(args), args.env, today=date.today())
+    if getattr(args, "stacks", False):
+        from vectora_gitops.adopt.stacks import import_stacks  # reads CloudFormation only
+        result = import_stacks(repository(args), args.env)
+    else:
+        result = import_env(repository(args), args.env, today=date.today())
     for line in screen(result):
         console.out(line)
     for line in result.errors:

@@ -1,4 +1,4 @@
-"""`vectora-gitops new-version (client <id> | canonical) [--major|--minor|--patch]`."""
+"""`vectora-gitops new-version (client <id> | canonical) [--major|--minor|--patch] [--force-new]`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from vectora_gitops.promotion.newversion import new_version
 
 
 def main(args: Namespace) -> int:
-    created = new_version(repository(args), args.kind, args.client_id, args.bump or "minor")
+    created = new_version(repository(args), args.kind, args.client_id, args.bump or "minor",
+                          force_new=args.force_new)
     what = f"client {created.name}" if created.kind == "client" else "canonical"
     release = f"release {'client ' + created.name if created.kind == 'client' else 'canonical'}"
     console.out(f"created {what} {created.version} (copied from {created.copied_from}): "

@@ -6,14 +6,14 @@ import os
 from argparse import Namespace
 
 from vectora_gitops import console
-from vectora_gitops.aws.client import Aws
+from vectora_gitops.aws.client import SANDBOX_KEY, Aws
 from vectora_gitops.commands.common import repository
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.errors import UsageError
 from vectora_gitops.sandbox import server
 from vectora_gitops.sandbox.seed import seed
 
-FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "sandbox", "AWS_SECRET_ACCESS_KEY": "sandbox"}
+FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": SANDBOX_KEY, "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY}
 
 
 def main(args: Namespace) -> int:

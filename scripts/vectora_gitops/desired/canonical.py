@@ -18,6 +18,7 @@ from vectora_gitops.desired.references import (
     index_lookup,
     is_prompt,
     kinds_label,
+    suggestion,
     walk,
 )
 from vectora_gitops.desired.repo import Repository
@@ -198,8 +199,10 @@ def _bundle_references(docs: Mapping[str, YamlDoc], names: Mapping[str, set[str]
                                             severity="warning"))
                 elif not index_lookup(frozen, found.kind, found.name):
                     key = ".".join(map(str, found.key))
+                    hint = suggestion(frozen, found.kind, found.name)
                     problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
                                             f"'{cut(found.name)}' is not defined in canonical "
-                                            f"{version}", doc.line_of(found.key), ref.severity,
+                                            f"{version}{hint}", doc.line_of(found.key),
+                                            ref.severity,
                                             rule="reference"))
     return list(dict.fromkeys(problems))  # "cannot check" once

@@ -1,4 +1,4 @@
-"""Monitoring as code (docs/architecture.md §10), pure: the shared defaults merged with an
+"""Monitoring as code (docs/architecture.md §11), pure: the shared defaults merged with an
 environment's monitoring.yaml, and every alarm, the dashboard, the topic and the budget that
 follow from the environment's functions and pinned clients.
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vectora_gitops.desired.yamlfile import Key
+from vectora_gitops.errors import did_you_mean
 
 WILDCARD = "*"
 
@@ -222,3 +223,35 @@ def _label(kind: str) -> str:
 
 def index_lookup(index: Mapping[str, frozenset[str]], kind: str, name: str) -> bool:
     return any(name in index.get(k, frozenset()) for k in alternatives(kind))
+
+
+def ref_text(value: Any) -> str:
+    """A `{{ref:X}}` value as the engine writes it into a prompt: a list as `- item` lines, a
+    mapping as `- key: value` lines (a sub-list joined by commas), a text as it is."""
+    if isinstance(value, list):
+        return "\n".join(f"- {item}" for item in value)
+    if isinstance(value, dict):
+        return "\n".join(f"- {key}: {', '.join(map(str, item)) if isinstance(item, list) else item}"
+                         for key, item in value.items() if not str(key).startswith("_"))
+    return str(value)
+
+
+def expand(text: str, values: Mapping[str, str]) -> str:
+    """`text` (a prompt file) with each `{{ref:X}}` whose X is in `values` replaced by its value,
+    the value's later lines indented like the placeholder's line, so the YAML still reads to the
+    text the engine sends. Unknown names stay as written (validate reports them)."""
+    out = []
+    for line in text.splitlines(keepends=True):
+        indent = line[: len(line) - len(line.lstrip(" "))]
+
+        def value(match: re.Match[str], indent: str = indent) -> str:
+            found = values.get(match.group(1))
+            return match.group(0) if found is None else found.replace("\n", "\n" + indent)
+
+        out.append(PLACEHOLDER.sub(value, line))
+    return "".join(out)
+
+
+def suggestion(index: Mapping[str, frozenset[str]], kind: str, name: str) -> str:
+    """`; did you mean 'x'?` naming the closest name of `kind` the bundle defines, or ''."""
+    return did_you_mean(name, (n for k in alternatives(kind) for n in index.get(k, frozenset())))

@@ -9,7 +9,7 @@ first file with problems.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from vectora_gitops.desired import schemas
 from vectora_gitops.desired.monitoring import monitoring_spec
 from vectora_gitops.desired.yamlfile import YamlDoc, load_yaml
-from vectora_gitops.errors import FatalError, InputError, Problem, UsageError
+from vectora_gitops.errors import FatalError, InputError, Problem, UsageError, did_you_mean
 from vectora_gitops.model import (
     Buckets,
     ClientMove,
@@ -29,8 +29,10 @@ from vectora_gitops.model import (
     LayerSpec,
     MetricGate,
     NameException,
+    OutputRef,
     Pins,
     Promotion,
+    StackSpec,
     Sync,
     Waiver,
 )
@@ -53,11 +55,14 @@ class Repository:
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
     def env_dir(self, env: str) -> Path:
-        check_env_name(env)
+        """The folder of environment `env`; a name that is not one says which one was meant."""
+        names = self.env_names()
+        check_env_name(env, names)
         path = self.root / "environments" / env
         if not (path / "environment.yaml").is_file():
-            known = ", ".join(self.env_names()) or "none"
-            raise UsageError(f"unknown environment '{env}' (known: {known})")
+            known = ", ".join(names) or "none"
+            raise UsageError(f"unknown environment '{env}' (known: {known})"
+                             f"{did_you_mean(env, names)}")
         return path
 
     def client_ids(self) -> list[str]:
@@ -84,9 +89,10 @@ class Repository:
         return load_yaml(path, root=self.root, display=self.rel(path))
 
 
-def check_env_name(env: str) -> None:
+def check_env_name(env: str, known: Sequence[str] = ()) -> None:
     if not ENV_NAME.match(env):
-        raise UsageError(f"'{env}' is not an environment name (lowercase letters and digits)")
+        raise UsageError(f"'{env}' is not an environment name (lowercase letters and digits)"
+                         f"{did_you_mean(env, known)}")
 
 
 def load_env(repo: Repository, env: str) -> tuple[Environment, Pins]:
@@ -118,7 +124,7 @@ MONITORING_DEFAULTS = "environments/monitoring.yaml"
 def with_monitoring(repo: Repository, environment: Environment,
                     problems: list[Problem]) -> Environment:
     """The environment with its monitoring (environments/<env>/monitoring.yaml over the shared
-    defaults, docs/architecture.md §10); unchanged when the environment declares none."""
+    defaults, docs/architecture.md §11); unchanged when the environment declares none."""
     path = repo.root / "environments" / environment.name / "monitoring.yaml"
     if not path.is_file():
         return environment
@@ -156,7 +162,9 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         buckets=Buckets(**data["buckets"]),
         role=roles[0],
         roles=roles,
-        stacks=tuple(data.get("stacks", ())),
+        stacks=_stack_names(data.get("stacks")),
+        managed_stacks=_stack_specs(data.get("stacks")),
+        stack_role=str(data.get("stack_role") or ""),
         layers={k: LayerSpec(k, v["name"], tuple(v.get("compatible_runtimes", ())))
                 for k, v in data["layers"].items()},
         functions={k: FunctionSpec(k, v["name"], tuple(v.get("layers", ())),
@@ -193,3 +201,29 @@ def to_environment(data: Mapping[str, Any]) -> Environment:
         client_moves=tuple(ClientMove(cid, m["from"], m["step"])
                            for cid, m in (data.get("client_moves") or {}).items()),
     )
+
+
+def _stack_names(stacks: Any) -> tuple[str, ...]:
+    """Every stack's name: the listed ones, or the names of the managed ones."""
+    if isinstance(stacks, Mapping):
+        return tuple(str(s["name"]) for s in stacks.values())
+    return tuple(stacks or ())
+
+
+def _stack_specs(stacks: Any) -> dict[str, StackSpec]:
+    """The stacks this tool manages (`stacks` as a mapping; docs/architecture.md §10)."""
+    if not isinstance(stacks, Mapping):
+        return {}
+    return {key: StackSpec(key, str(spec["name"]),
+                           {p: _parameter(v) for p, v in (spec.get("parameters") or {}).items()},
+                           None if spec.get("tags") is None else dict(spec["tags"]))
+            for key, spec in stacks.items()}
+
+
+def _parameter(value: Any) -> str | OutputRef:
+    if isinstance(value, Mapping):
+        stack, _, output = str(value["output"]).partition(".")
+        return OutputRef(stack, output)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -6,14 +6,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.desired import digests, monitoring, moves
+from vectora_gitops.desired import digests, monitoring, moves, stacks
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import client_references, client_schema
 from vectora_gitops.desired.waivers import waive
 from vectora_gitops.desired.yamlfile import read_bytes
-from vectora_gitops.errors import FatalError, InputError, Problem
+from vectora_gitops.errors import FatalError, InputError, Problem, did_you_mean
 from vectora_gitops.model import DesiredObject, DesiredState, Environment, Pins, selector_of
 
 
@@ -26,7 +26,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
     bundle_dir = repo.bundle_dir(pins.canonical)
     if not bundle_dir.is_dir():
         raise InputError(f"environments/{env}/pins.yaml: canonical: bundle {pins.canonical} does "
-                         f"not exist (no canonical/{pins.canonical}/)")
+                         f"not exist (no canonical/{pins.canonical}/)"
+                         f"{did_you_mean(pins.canonical, repo.bundle_versions())}")
     index = (indexed or {}).get(pins.canonical) or index_bundle(repo, pins.canonical)
     problems.extend(_errors(waive(index.problems, environment)))
     objects: dict[str, DesiredObject] = {}
@@ -41,7 +42,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
         path = repo.client_path(cid, version)
         if not path.is_file():
             problems.append(Problem(f"environments/{env}/pins.yaml",
-                                    f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"))
+                                    f"clients.{cid}: clients/{cid}/{version}.yaml does not exist"
+                                    f"{did_you_mean(version, repo.client_versions(cid))}"))
             continue
         doc = repo.load(path)
         found_digests[selector_of("clients", cid)] = digests.sha256(path.read_bytes())
@@ -55,14 +57,17 @@ def desired_state(repo: Repository, env: str, *, commit: str,
         problems.extend(found)
         if legacy is not None:
             objects[legacy.key] = legacy
+    found, desired_stacks = stacks.read_stacks(repo, environment, pins)
+    problems.extend(found)
     if problems:
         raise InputError(f"{env}: invalid desired state", tuple(problems))
     found_digests["canonical"] = digests.bundle_digest(
         {k: o.sha256 for k, o in objects.items() if k.startswith("canonical/")})
     found_digests.update((selector_of("layers", n), p.sha256) for n, p in pins.layers.items())
+    found_digests.update((selector_of("templates", s.key), s.sha256) for s in desired_stacks)
     return DesiredState(env=environment, pins=pins, commit=commit, objects=objects,
                         deletions=moves.deletions(environment, pins),
-                        digests=dict(sorted(found_digests.items())),
+                        digests=dict(sorted(found_digests.items())), stacks=desired_stacks,
                         monitoring=monitoring.build(environment, pins))
 
 

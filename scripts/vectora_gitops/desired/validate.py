@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from vectora_gitops.desired import codeowners, moves, schemas, versions
+from vectora_gitops.desired import codeowners, moves, schemas, stacks, versions
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.references import (
@@ -20,12 +20,13 @@ from vectora_gitops.desired.references import (
     alternatives,
     index_lookup,
     kinds_label,
+    suggestion,
     walk,
 )
 from vectora_gitops.desired.repo import CLIENT_ID, ENV_NAME, Repository, read_env
 from vectora_gitops.desired.waivers import waive_all
 from vectora_gitops.desired.yamlfile import YamlDoc
-from vectora_gitops.errors import FatalError, Problem, cut
+from vectora_gitops.errors import FatalError, Problem, cut, did_you_mean
 from vectora_gitops.model import Environment, Pins, selector_of
 
 LEGACY_ID = re.compile(r"^(?P<id>[a-z][a-z0-9_]*?)_v(?P<n>\d+)$")
@@ -73,6 +74,7 @@ def validate(repo: Repository, *, base: BaseReader | None = None,
     known = {(m.source, m.id) for f in envs.values() for m in f.env.client_moves}
     for name, files in envs.items():
         _check_env(name, files, envs, clients, bundles, report)
+        report.problems.extend(stacks.problems(repo, files.env, files.pins))
         report.problems.extend(moves.pair_problems(files.env, files.pins, known))
     depth = {name: _depth(name, envs) for name in envs}
     for _doc, _bundle_index, pinned in report.pinned_in.values():
@@ -209,7 +211,8 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                                            "(`vectora-gitops release`)"))
     if pins.canonical not in bundles:
         report.problems.append(Problem(where, f"canonical: bundle {pins.canonical} does not exist "
-                                       f"(no canonical/{pins.canonical}/)"))
+                                       f"(no canonical/{pins.canonical}/)"
+                                       f"{did_you_mean(pins.canonical, bundles)}"))
     for key, spec in env.functions.items():
         for layer in spec.layers:
             if layer not in env.layers:
@@ -244,7 +247,7 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                                     for c, v in sorted(pins.legacy_clients.items()))]:
         if version not in clients.get(cid, {}):
             report.problems.append(Problem(where, f"{section}.{cid}: clients/{cid}/{version}.yaml "
-                                           "does not exist"))
+                                           f"does not exist{missing_hint(cid, version, clients)}"))
             continue
         doc = clients[cid][version]  # None: unreadable, its problems are reported already
         if doc is not None and bundle is not None:
@@ -254,7 +257,7 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
 
 
 def environment_tag_problems(env: Environment) -> list[Problem]:
-    """Cost per environment (docs/architecture.md §10): every resource carries the `Environment`
+    """Cost per environment (docs/architecture.md §11): every resource carries the `Environment`
     tag of its environment. The environment's tags (which the functions, the alarms, the topic
     and the budget's filter use) must name it; a function's own recorded tags (adopted,
     docs/architecture.md §8) without it are a warning, as the budget will not count it."""
@@ -270,6 +273,14 @@ def environment_tag_problems(env: Environment) -> list[Problem]:
                                f"budget of {env.name} does not count {spec.name}: add the tag",
                                severity="warning"))
     return out
+
+
+def missing_hint(cid: str, version: str, versions_of: Mapping[str, Collection[str]]) -> str:
+    """Which existing version (or client id) a pin naming no file probably meant."""
+    if cid in versions_of:
+        return did_you_mean(version, versions_of[cid])
+    found = did_you_mean(cid, versions_of)
+    return found.replace("; did you mean", "; no such client: did you mean") if found else ""
 
 
 def _active(clients: Mapping[str, Mapping[str, YamlDoc | None]], pins: Pins, cid: str) -> object:
@@ -322,9 +333,11 @@ def client_references(doc: YamlDoc, bundle: BundleIndex,
             elif not index_lookup(bundle.names, found.kind, found.name):
                 key = ".".join(map(str, found.key))
                 note = f"; {ref.note}" if ref.note else ""
+                hint = suggestion(bundle.names, found.kind, found.name)
                 problems.append(Problem(doc.path, f"{key}: {kinds_label(found.kind)} "
                                         f"'{cut(found.name)}' is not in canonical "
-                                        f"{bundle.version}{pinned}{note}", doc.line_of(found.key),
+                                        f"{bundle.version}{pinned}{note}{hint}",
+                                        doc.line_of(found.key),
                                         ref.severity, rule="reference"))
     return list(dict.fromkeys(problems))
 
@@ -369,6 +382,8 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
             version, pinned_as = parts[2][:-5], selector_of("clients", parts[1])
         elif parts[0] == "canonical" and len(parts) >= 3:
             version, pinned_as = parts[1], selector_of("canonical")
+        elif parts[0] == "templates" and len(parts) == 3 and parts[2].endswith(".yaml"):
+            version, pinned_as = parts[2][:-5], selector_of("templates", parts[1])
         else:
             continue
         if versions.parse(version) is None or versions.is_prerelease(version):
@@ -380,9 +395,10 @@ def _check_immutable(repo: Repository, base: BaseReader, base_files: list[str],
                                                "while an environment pins it; restore the file"))
             continue
         if path.is_file() and path.read_bytes() != base(rel):
+            how = "copy it to a new version file and pin that" if parts[0] == "templates" \
+                else "make a new version (`vectora-gitops new-version`)"
             report.problems.append(Problem(rel, f"released version {version} is immutable; "
-                                           "revert the change and make a new version "
-                                           "(`vectora-gitops new-version`)"))
+                                           f"revert the change and {how}"))
     _check_new_files_in_released_bundles(repo, base_files, report)
 
 
@@ -397,6 +413,11 @@ def released_again(repo: Repository, base_files: list[str],
                   if _released(v) and f"clients/{cid}/{v}.yaml" not in known}
     candidates.update({f"canonical/{v}": ("canonical", v) for v in repo.bundle_versions()
                        if _released(v) and v not in bundles})
+    folder = repo.root / "templates"
+    keys = sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+    candidates.update({stacks.template_path(k, v): (selector_of("templates", k), v)
+                       for k in keys for v in stacks.template_versions(repo, k)
+                       if _released(v) and stacks.template_path(k, v) not in known})
     if not candidates:
         return []
     try:
@@ -406,8 +427,14 @@ def released_again(repo: Repository, base_files: list[str],
         return [Problem(first, f"cannot check whether released versions were deleted before: {exc}")]
     return [Problem(path, f"released {candidates[path][0]} {candidates[path][1]} was deleted "
                     f"{when}; a deleted release never comes back, whatever its content: make a "
-                    "new version (`vectora-gitops new-version`)")
+                    f"new version ({_new_version_hint(path)})")
             for path, when in sorted(found.items())]
+
+
+def _new_version_hint(path: str) -> str:
+    if path.startswith("templates/"):
+        return f"copy the template to a new version file in {path.rsplit('/', 1)[0]}/ and pin that"
+    return "`vectora-gitops new-version`"
 
 
 def _released(version: str) -> bool:

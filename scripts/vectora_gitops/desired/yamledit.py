@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias, TypeGuard
 
 from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from vectora_gitops.desired.yamlfile import syntax_error
 from vectora_gitops.errors import InputError
 
 Path = tuple[str, ...]
@@ -83,6 +84,8 @@ def compose(text: str, *, display: str) -> MappingNode:
     """The node tree of `text` (positions included); InputError unless it is a mapping."""
     try:
         node = YAML(typ="rt").compose(text)
+    except MarkedYAMLError as exc:
+        raise syntax_error(display, text, exc) from None
     except YAMLError as exc:
         raise InputError(f"{display}: YAML syntax error: {exc}") from None
     if not isinstance(node, MappingNode):

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from vectora_gitops.errors import InputError, Problem
+from vectora_gitops.safetext import printable
 
 MAX_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -118,9 +119,7 @@ def parse_yaml(text: str, *, display: str, checked: bool = False) -> YamlDoc:
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise _error(display, line, f"YAML syntax error: {exc.problem or exc}") from None
+        raise syntax_error(display, text, exc) from None
     except yaml.YAMLError as exc:
         raise _error(display, 1, f"YAML error: {exc}") from None
     if len(nodes) > 1:
@@ -200,6 +199,92 @@ class _Builder:
         if _PLAIN_DECIMAL.match(text) and repr(value) != text.lstrip("+"):
             self.lossy[key] = text
         return value
+
+
+# Errors found only after reading past the real mistake: the mark where the scanner started
+# (the key without its colon, the quote never closed) is where the user must look.
+_LOOK_AT_CONTEXT = ("while scanning a simple key", "while scanning a quoted scalar")
+_HINTS = (("could not find expected ':'", "a key is written `key: value`"),
+          ("that cannot start any token", "indent with spaces, not tabs, and quote values "
+           "that start with @ or `"),
+          ("while scanning a quoted scalar", "the quote opened here is never closed"))
+EXCERPT_CHARS = 160
+
+
+def syntax_error(display: str, text: str, exc: Any) -> InputError:
+    """A YAML syntax error (PyYAML's or ruamel's marks, 0-based) as `path:line:col: message`,
+    the source line and a caret under the column."""
+    problem, context = str(exc.problem or exc), str(getattr(exc, "context", "") or "")
+    lines = text.splitlines() or [""]
+    mark = exc.problem_mark
+    at_end = mark is not None and mark.line >= len(lines)  # found at the end of the file
+    if exc.context_mark is not None and (mark is None or at_end or context in _LOOK_AT_CONTEXT):
+        mark = exc.context_mark
+    opened = _quote_opened_before(text, mark) if mark is not None else None
+    if opened is not None and mark is not None:  # a quote left open reads on to the next quote
+        closed_on = mark.line + 1
+        mark = opened
+        problem = (f"a quoted value opened here is never closed (it reads on to the quote on "
+                   f"line {closed_on})")
+    message = f"YAML syntax error: {problem}"
+    started = exc.context_mark if opened is None else None
+    if context and started is not None and mark is not None and started.line != mark.line:
+        message += f" ({context} started at line {started.line + 1})"
+    message += "".join(f"; {hint}" for said, hint in _HINTS if said in (problem, context)
+                       or (said.startswith("that") and problem.endswith(said)))
+    if mark is None:
+        return _error(display, 1, message)
+    line = min(mark.line, len(lines) - 1)
+    source = lines[line]
+    column = min(mark.column, len(source)) if line == mark.line else len(source)
+    problem_at = Problem(display, message, line + 1, column=column + 1,
+                         excerpt=_excerpt(source, column))
+    return InputError(str(problem_at), (problem_at,))
+
+
+@dataclass(frozen=True)
+class _Mark:
+    line: int
+    column: int
+
+
+def _quote_opened_before(text: str, mark: Any) -> _Mark | None:
+    """When a quoted value ends right before `mark` and opened on an earlier line: where it
+    opened (a quote the user forgot to close, closed by the next quote of the file)."""
+    end = min(int(getattr(mark, "index", -1)), len(text)) - 1
+    while end >= 0 and text[end] == " ":
+        end -= 1
+    if end < 0 or text[end] not in "\"'":
+        return None
+    quote, at = text[end], end - 1
+    while at >= 0:
+        if text[at] == quote:
+            if quote == "'" and at > 0 and text[at - 1] == "'":  # '' inside single quotes
+                at -= 2
+                continue
+            if quote == "'" or _backslashes_before(text, at) % 2 == 0:
+                break
+        at -= 1
+    line = text.count("\n", 0, max(at, 0))
+    if at < 0 or line >= mark.line:
+        return None
+    return _Mark(line, at - (text.rfind("\n", 0, at) + 1))
+
+
+def _backslashes_before(text: str, at: int) -> int:
+    count = 0
+    while at - count - 1 >= 0 and text[at - count - 1] == "\\":
+        count += 1
+    return count
+
+
+def _excerpt(source: str, column: int) -> tuple[str, ...]:
+    """The source line (one printable line, around the column when long) and a caret under it."""
+    start = max(0, column - EXCERPT_CHARS // 2) if len(source) > EXCERPT_CHARS else 0
+    shown = source[start: start + EXCERPT_CHARS]
+    lead = "…" if start else ""
+    width = len(lead) + len(printable(shown[: column - start]))
+    return (f"  {lead}{printable(shown)}", f"  {' ' * width}^")
 
 
 def check_secrets(text: str, display: str) -> None:

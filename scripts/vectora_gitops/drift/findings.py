@@ -37,6 +37,8 @@ KINDS = {
     "topic_subscriber_unmanaged": "subscriber not in git",
     "budget_missing": "budget missing",
     "budget_changed": "budget changed outside git",
+    "env_not_created": "not created (its stacks do not exist)",
+    "stack_changed": "stack differs from git",
 }
 
 

@@ -1,4 +1,4 @@
-"""Drift of an environment's monitoring (docs/architecture.md §10), pure: the changes the
+"""Drift of an environment's monitoring (docs/architecture.md §11), pure: the changes the
 monitoring diff would make, as findings. An alarm whose actions were disabled by hand (the
 console's "disable actions") is its own kind of finding."""
 

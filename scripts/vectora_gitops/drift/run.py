@@ -11,29 +11,86 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from vectora_gitops.aws import lambda_
+from vectora_gitops.aws import cloudformation, lambda_
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired.repo import Repository
+from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.validate import Report
 from vectora_gitops.drift.classify import classify
-from vectora_gitops.drift.findings import EnvDrift, apply_ignores
+from vectora_gitops.drift.findings import EnvDrift, Finding, apply_ignores
 from vectora_gitops.engine import records
+from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.layers import code_hex
 from vectora_gitops.engine.reconcile import plan_env, validated
-from vectora_gitops.errors import AwsError, FatalError
+from vectora_gitops.engine.stackdiff import differences, resolved
+from vectora_gitops.errors import AwsError, FatalError, GuardError
 from vectora_gitops.history import ROLLED_BACK
-from vectora_gitops.model import DesiredState
+from vectora_gitops.model import DesiredState, Environment
 
 
 def check_env(repo: Repository, env: str, *, report: Report | None = None) -> EnvDrift:
     """Drift of one environment; `report`: the repository's validation, when already done."""
-    planned = plan_env(repo, env, prune=False, report=report)
+    try:
+        planned = plan_env(repo, env, prune=False, report=report)
+    except GuardError:
+        environment = load_env(repo, env)[0]
+        if stacks_absent(Aws(environment.region), environment):
+            return not_created(environment)
+        raise
     desired, actual, aws = planned.desired, planned.actual, planned.aws
+    if actual.not_created:
+        return not_created(desired.env)
     arns = sorted({arn for f in actual.functions.values() if f for arn in f.layers})
     codes = {arn: actual.layer_code.get(arn) or layer_code(aws, arn) for arn in arns}
-    findings = apply_ignores(classify(desired, actual, codes), desired.env.drift_ignore)
+    findings = apply_ignores((*classify(desired, actual, codes), *stack_findings(desired, actual)),
+                             desired.env.drift_ignore)
     notice = restore_notice(aws, desired) or rollback_notice(aws, desired)
     return EnvDrift(env, findings, notice, self_heal=desired.env.sync.self_heal)
+
+
+def not_created(env: Environment) -> EnvDrift:
+    """An environment whose stacks do not exist yet: drift (exit 2), never an error, so that
+    `drift --all` stays useful while an environment waits to be created (docs §10)."""
+    names = ", ".join(env.stacks) or "none listed"
+    return EnvDrift(env.name, (Finding("env_not_created", f"stacks:{env.name}", names, "none"),),
+                    notice=f"{env.name} is not created: its stacks ({names}) do not exist; "
+                    f"`vectora-gitops apply --env {env.name}` creates them from git (for stacks "
+                    "listed by name only, deploy them first)")
+
+
+def stacks_absent(aws: Aws, env: Environment) -> bool:
+    """Every stack the environment names is absent (a stack that cannot be read raises)."""
+    return bool(env.stacks) and all(cloudformation.describe_stack(aws, s) is None
+                                    for s in env.stacks)
+
+
+def stack_findings(desired: DesiredState, actual: ActualState) -> tuple[Finding, ...]:
+    """A managed stack whose template, parameters or tags differ from git (changed by hand)."""
+    found = []
+    for stack in desired.stacks:
+        observed = actual.stacks.get(stack.key)
+        if observed is None:
+            found.append(Finding("stack_changed", f"stack:{stack.key}", stack.name, "missing"))
+            continue
+        params, later = resolved(stack, actual)
+        found += [Finding("stack_changed", f"stack:{stack.key}:{what.replace(' ', ':')}",
+                          _git_side(what, stack.template_version, params, stack.tags),
+                          _aws_side(what, observed.parameters, observed.tags))
+                  for what in differences(stack, observed, params, later)]
+    return tuple(found)
+
+
+def _git_side(what: str, version: str, params: dict[str, str], tags: Mapping[str, str]) -> str:
+    kind, _, name = what.partition(" ")
+    if kind == "template":
+        return f"templates version {version}"
+    return (params if kind == "parameter" else tags).get(name, "(absent)")
+
+
+def _aws_side(what: str, params: Mapping[str, str], tags: Mapping[str, str]) -> str:
+    kind, _, name = what.partition(" ")
+    if kind == "template":
+        return "another template"
+    return (params if kind == "parameter" else tags).get(name, "(absent)")
 
 
 def layer_code(aws: Aws, arn: str) -> str:
@@ -59,7 +116,7 @@ def restore_notice(aws: Aws, desired: DesiredState) -> str:
 
 def rollback_notice(aws: Aws, desired: DesiredState) -> str:
     """Git is ahead of AWS when the newest apply was rolled back on an alarm (docs/architecture.md
-    §10), and says why."""
+    §11), and says why."""
     found = last_rollback(records.iter_records(aws, desired.env))
     if found is None:
         return ""

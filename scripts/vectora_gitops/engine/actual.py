@@ -7,7 +7,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vectora_gitops.observed import FunctionConfig, LayerVersion, ObservedMonitoring, S3Object
+from vectora_gitops.observed import (
+    FunctionConfig,
+    LayerVersion,
+    ObservedMonitoring,
+    ObservedStack,
+    ResourceChange,
+    S3Object,
+)
 
 # What the tool wrote (key -> sha256, ETag), in the environment's data bucket.
 WRITTEN_KEY = "deployments/state.json"
@@ -24,6 +31,18 @@ class ActualState:
     layer_code: Mapping[str, str] = field(default_factory=dict)
     # alarms, dashboard, topic, budget (None: the environment declares no monitoring)
     monitoring: ObservedMonitoring | None = None
+    # the managed stacks (docs/architecture.md §10): key -> the stack, None when CloudFormation
+    # says it does not exist (a stack that cannot be read fails the observation: unknown)
+    stacks: Mapping[str, ObservedStack | None] = field(default_factory=dict)
+    # key -> what a change set previews for a stack that differs from git (None: no changes)
+    previews: Mapping[str, tuple[ResourceChange, ...] | None] = field(default_factory=dict)
+    # stacks of this environment in AWS that git does not name (reported, never deleted)
+    unnamed_stacks: tuple[str, ...] = ()
+
+    @property
+    def not_created(self) -> bool:
+        """Git manages stacks and none of them exists yet: the environment is to be created."""
+        return bool(self.stacks) and all(s is None for s in self.stacks.values())
 
     def fingerprint(self) -> str:
         """Hash of everything observed that a plan depends on."""
@@ -38,6 +57,11 @@ class ActualState:
         }
         if self.monitoring is not None:
             data["monitoring"] = monitoring_fingerprint(self.monitoring)
+        if self.stacks:  # left out without managed stacks: fingerprints of older plans hold
+            data["stacks"] = {k: None if s is None else [s.status, s.updated, hashlib.sha256(
+                s.template_body.encode()).hexdigest(), dict(sorted(s.parameters.items())),
+                dict(sorted(s.tags.items())), s.termination_protection]
+                for k, s in sorted(self.stacks.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 

@@ -11,15 +11,19 @@ from typing import Any
 
 from vectora_gitops.aws import lambda_, s3
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.engine import stackapply
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
 from vectora_gitops.engine.changes import (
     Change,
     CopyArtifact,
+    CreateStack,
     DeleteObject,
+    ProtectStack,
     PublishLayer,
     PutObject,
     TagFunction,
     UpdateFunction,
+    UpdateStack,
 )
 from vectora_gitops.engine.monitoring_io import MonitoringSteps
 from vectora_gitops.errors import AwsError, FatalError
@@ -40,11 +44,13 @@ class Outcome:
 
 
 def execute(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], actual: ActualState,
-            *, progress: Progress | None = None) -> Outcome:
-    """Run the changes in their (already safe) order; the state record is kept even on failure."""
+            *, progress: Progress | None = None,
+            stacks: stackapply.StackRun | None = None) -> Outcome:
+    """Run the changes in their (already safe) order; the state record is kept even on failure.
+    `stacks`: how the stack changes run (docs/architecture.md §10)."""
     outcome = Outcome()
     try:
-        _run(aws, desired, changes, outcome, progress or (lambda _n: None))
+        _run(aws, desired, changes, outcome, progress or (lambda _n: None), stacks)
     finally:
         if outcome.written or outcome.deleted:
             _save_written(aws, desired, actual, outcome)
@@ -52,8 +58,8 @@ def execute(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], actual
 
 
 def _run(aws: Aws, desired: DesiredState, changes: tuple[Change, ...], outcome: Outcome,
-         progress: Progress) -> None:
-    steps = _Steps(aws, desired, outcome)
+         progress: Progress, stacks: stackapply.StackRun | None = None) -> None:
+    steps = _Steps(aws, desired, outcome, stacks)
     index = 0
     while index < len(changes):
         batch = [changes[index]]
@@ -91,8 +97,10 @@ def _run_parallel(steps: _Steps, batch: list[Change], outcome: Outcome, progress
 class _Steps(MonitoringSteps):
     """The AWS step of each kind of change (engine/changes.py `Executor`)."""
 
-    def __init__(self, aws: Aws, desired: DesiredState, outcome: Outcome) -> None:
+    def __init__(self, aws: Aws, desired: DesiredState, outcome: Outcome,
+                 stacks: stackapply.StackRun | None = None) -> None:
         self.aws, self.desired, self.outcome = aws, desired, outcome
+        self.stacks = stacks or stackapply.StackRun(aws, desired, say=lambda _s: None)
         self._lock = threading.Lock()
 
     def put_object(self, change: PutObject) -> None:
@@ -121,6 +129,15 @@ class _Steps(MonitoringSteps):
 
     def tag_function(self, change: TagFunction) -> None:
         lambda_.tag(self.aws, change.arn, change.tags)
+
+    def create_stack(self, change: CreateStack) -> None:
+        stackapply.create(self.stacks, change)
+
+    def update_stack(self, change: UpdateStack) -> None:
+        stackapply.update(self.stacks, change)
+
+    def protect_stack(self, change: ProtectStack) -> None:
+        stackapply.protect(self.stacks, change.name)
 
 
 def _verified(aws: Aws, bucket: str, key: str, sha256: str) -> bytes | None:

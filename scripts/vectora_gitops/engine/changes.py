@@ -17,12 +17,14 @@ from typing import Any, ClassVar, Protocol
 
 from vectora_gitops.masking import aws_value, git_value, same
 from vectora_gitops.model import object_selector, selector_of
+from vectora_gitops.observed import ResourceChange
 
-# Order in which apply runs the phases: a reader never sees a config naming something missing.
-# Monitoring (docs/architecture.md §10) comes after everything it watches: the topic first
+# Order in which apply runs the phases: a reader never sees a config naming something missing;
+# the stacks first, since they create the buckets, roles and functions the others write to.
+# Monitoring (docs/architecture.md §11) comes after everything it watches: the topic first
 # (alarms and the budget notify it), then alarms, dashboard and budget.
-PHASES = ("canonical", "clients", "artifacts", "layers", "functions", "deletions", "topics",
-          "monitoring")
+PHASES = ("stacks", "canonical", "clients", "artifacts", "layers", "functions", "deletions",
+          "topics", "monitoring")
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 KINDS: dict[str, type[Change]] = {}  # kind -> class, filled by the subclasses
 
@@ -41,6 +43,9 @@ class Executor(Protocol):
     def delete_alarm(self, change: DeleteAlarm) -> None: ...
     def put_dashboard(self, change: PutDashboard) -> None: ...
     def put_budget(self, change: PutBudget) -> None: ...
+    def create_stack(self, change: CreateStack) -> None: ...
+    def update_stack(self, change: UpdateStack) -> None: ...
+    def protect_stack(self, change: ProtectStack) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,10 @@ class Change(ABC):
         """It changes what a running Lambda reads or runs (functions, layers, canonical) or
         deletes something: apply takes a snapshot first."""
         return False
+
+    def more(self) -> tuple[str, ...]:
+        """Lines shown under the change's line (a stack's resource changes)."""
+        return ()
 
     @abstractmethod
     def run(self, executor: Executor) -> None:
@@ -352,7 +361,7 @@ class TagFunction(_FunctionChange):
         executor.tag_function(self)
 
 
-# Monitoring as code (docs/architecture.md §10): one change per topic, alarm, dashboard, budget.
+# Monitoring as code (docs/architecture.md §11): one change per topic, alarm, dashboard, budget.
 
 
 @dataclass(frozen=True)
@@ -505,6 +514,134 @@ class PutBudget(_MonitoringChange):
     def from_fields(cls, fields: dict[str, Any]) -> Change:
         return cls(**{**fields, "add_alerts": tuple(fields.get("add_alerts", ())),
                       "remove_alerts": tuple(fields.get("remove_alerts", ()))})
+
+
+# Resources whose replacement or removal loses data or breaks what runs (docs/architecture.md §10):
+# refused unless `apply --allow-replace <stack>.<LogicalId> --reason TEXT`.
+STATEFUL_TYPES = ("AWS::S3::Bucket", "AWS::Logs::LogGroup", "AWS::IAM::Role")
+
+
+def destroys(change: ResourceChange) -> bool:
+    """It removes the resource, or replaces it (or may: `Conditional`)."""
+    return change.action == "Remove" or (change.action == "Modify" and
+                                         change.replacement in ("True", "Conditional"))
+
+
+def resource_line(change: ResourceChange) -> str:
+    replace = ""
+    if change.action == "Modify" and change.replacement in ("True", "Conditional"):
+        replace = f" REPLACEMENT {change.replacement}"
+        replace += f" ({change.inferred})" if change.inferred else ""
+    stateful = " [stateful]" if change.resource_type in STATEFUL_TYPES and destroys(change) else ""
+    return f"{change.action} {change.logical_id} ({change.resource_type}){replace}{stateful}"
+
+
+@dataclass(frozen=True)
+class _StackChange(Change):
+    stack: str  # its key in environment.yaml `stacks` (the template folder)
+    name: str  # the stack's name in AWS
+
+    @property
+    def phase(self) -> str:
+        return "stacks"
+
+    @property
+    def resource(self) -> str:
+        return f"stack {self.name}"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+def _resources(fields: dict[str, Any]) -> tuple[ResourceChange, ...]:
+    return tuple(ResourceChange(**r) for r in fields.get("resources", ()))
+
+
+@dataclass(frozen=True)
+class StackWrite(_StackChange):
+    template_version: str
+    sha256: str  # of the template's text
+    parameters: Mapping[str, str]  # known values
+    outputs_in: Mapping[str, str]  # parameter -> `<stack key>.<OutputKey>`, read when applied
+    tags: Mapping[str, str]
+    resources: tuple[ResourceChange, ...]
+
+    def deployables(self) -> frozenset[str]:
+        return frozenset({selector_of("templates", self.stack)})
+
+    def destroyed(self) -> tuple[str, ...]:
+        """`<stack>.<LogicalId>` of each stateful resource the change removes or replaces."""
+        return tuple(f"{self.stack}.{r.logical_id}" for r in self.resources
+                     if r.resource_type in STATEFUL_TYPES and destroys(r))
+
+    def more(self) -> tuple[str, ...]:
+        lines = [resource_line(r) for r in self.resources]
+        lines += [f"parameter {k} = output {v} (read when applied)"
+                  for k, v in sorted(self.outputs_in.items())]
+        return tuple(lines)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "resources": _resources(fields)})
+
+
+@dataclass(frozen=True)
+class CreateStack(StackWrite):
+    kind: ClassVar[str] = "create_stack"
+    protect: bool = False  # termination protection (prod)
+
+    @property
+    def symbol(self) -> str:
+        return "+"
+
+    def describe(self) -> str:
+        guard = ", termination protection" if self.protect else ""
+        return (f"create stack {self.name} from templates/{self.stack}/{self.template_version}"
+                f".yaml ({len(self.resources)} resource(s){guard})")
+
+    def run(self, executor: Executor) -> None:
+        executor.create_stack(self)
+
+
+@dataclass(frozen=True)
+class UpdateStack(StackWrite):
+    kind: ClassVar[str] = "update_stack"
+    why: tuple[str, ...] = ()  # what differs from git: template, parameter X, tag X
+
+    @property
+    def symbol(self) -> str:
+        return "~"
+
+    def describe(self) -> str:
+        return (f"update stack {self.name} to templates/{self.stack}/{self.template_version}"
+                f".yaml: {', '.join(self.why)}; {len(self.resources)} resource change(s)")
+
+    @property
+    def touches_runtime(self) -> bool:
+        return True
+
+    def run(self, executor: Executor) -> None:
+        executor.update_stack(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "resources": _resources(fields),
+                      "why": tuple(fields.get("why", ()))})
+
+
+@dataclass(frozen=True)
+class ProtectStack(_StackChange):
+    kind: ClassVar[str] = "protect_stack"
+
+    @property
+    def symbol(self) -> str:
+        return "~"
+
+    def describe(self) -> str:
+        return f"turn on termination protection of stack {self.name}"
+
+    def run(self, executor: Executor) -> None:
+        executor.protect_stack(self)
 
 
 def _short_layer(arn: str) -> str:

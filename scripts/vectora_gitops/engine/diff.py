@@ -18,13 +18,16 @@ from vectora_gitops.engine.changes import (
 )
 from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
 from vectora_gitops.engine.monitoring import monitoring_changes
+from vectora_gitops.engine.stackdiff import stack_changes
 from vectora_gitops.masking import aws_env
-from vectora_gitops.model import DesiredObject, DesiredState
+from vectora_gitops.model import DesiredObject, DesiredState, Environment
 from vectora_gitops.observed import FunctionConfig
 
 
 def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Change, ...]:
     changes: list[Change] = []
+    if desired.stacks:
+        changes += stack_changes(desired.stacks, actual)
     changes += object_changes(desired.objects, actual, prune=prune,
                               protected=desired.env.sync.protected_prefixes,
                               deletions=desired.deletions)
@@ -33,6 +36,9 @@ def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Ch
     for key, spec in desired.env.functions.items():
         config = actual.functions.get(key)
         if config is None:
+            if desired.stacks:  # its stack is created by this plan (observe allows it then)
+                changes += new_function_changes(desired.env, key, tuple(
+                    refs[layer] for layer in spec.layers))
             continue
         wanted = tuple(carried_ref(desired, actual, config, layer) or refs[layer]
                        for layer in spec.layers)
@@ -127,3 +133,18 @@ def function_changes(key: str, config: FunctionConfig, wanted: tuple[LayerRef, .
         changes.append(TagFunction(key, config.name, config.arn, missing, dict(config.tags)))
     return changes
 
+
+
+def new_function_changes(env: Environment, key: str, wanted: tuple[LayerRef, ...]
+                         ) -> list[Change]:
+    """A function a stack of this plan creates: the stack owns what it is (runtime, role, code
+    placeholder), this tool sets its layers, variables and tags once it exists
+    (docs/architecture.md §10)."""
+    spec = env.functions[key]
+    arn = f"arn:aws:lambda:{env.region}:{env.account_id}:function:{spec.name}"
+    changes: list[Change] = [UpdateFunction(key, spec.name, (), wanted, {},
+                                            dict(spec.environment))]
+    tags = dict(env.function_tags(key))
+    if tags:
+        changes.append(TagFunction(key, spec.name, arn, tags, {}))
+    return changes

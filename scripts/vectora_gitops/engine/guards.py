@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,16 +25,21 @@ def check_account(aws: Aws, env: Environment) -> str:
     return account
 
 
+def _bucket_setting(read: Callable[[Aws, str], bool], aws: Aws, env: Environment,
+                    bucket: str) -> bool:
+    """`read(aws, bucket)`; a missing bucket is a GuardError naming the stack to deploy."""
+    try:
+        return read(aws, bucket)
+    except AwsError as exc:
+        if exc.code == "NoSuchBucket":
+            raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation stack "
+                             f"{env.stack('core')} first") from None
+        raise
+
+
 def check_versioning(aws: Aws, env: Environment, buckets: tuple[str, ...]) -> None:
     for bucket in buckets:
-        try:
-            enabled = s3.versioning_enabled(aws, bucket)
-        except AwsError as exc:
-            if exc.code == "NoSuchBucket":
-                    raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation "
-                                 f"stack {env.stack('core')} first") from None
-            raise
-        if not enabled:
+        if not _bucket_setting(s3.versioning_enabled, aws, env, bucket):
             raise GuardError(f"bucket {bucket} has no versioning: nothing written there could "
                              "be recovered; enable versioning (stack template) and retry")
 
@@ -43,14 +48,7 @@ def check_object_lock(aws: Aws, env: Environment) -> None:
     """The deployment records go under Object Lock retention (docs/evidence.md): the data bucket
     must have Object Lock enabled before a run writes any."""
     bucket = env.buckets.data
-    try:
-        enabled = s3.object_lock_enabled(aws, bucket)
-    except AwsError as exc:
-        if exc.code == "NoSuchBucket":
-            raise GuardError(f"bucket {bucket} does not exist; deploy the CloudFormation stack "
-                             f"{env.stack('core')} first") from None
-        raise
-    if not enabled:
+    if not _bucket_setting(s3.object_lock_enabled, aws, env, bucket):
         raise GuardError(f"bucket {bucket} has no S3 Object Lock: the deployment records and E2E "
                          "results must be kept where no role can rewrite them (docs/evidence.md);"
                          f" enable it (aws s3api put-object-lock-configuration --bucket {bucket} "

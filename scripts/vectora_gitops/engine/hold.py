@@ -1,4 +1,4 @@
-"""Holds (docs/architecture.md §10): an apply rolled back on an alarm holds its environment, so
+"""Holds (docs/architecture.md §11): an apply rolled back on an alarm holds its environment, so
 that no later apply (a merge, self-heal, a re-run) puts the same pins back.
 
 A hold is `deployments/holds/<record id>.json` in the environment's data bucket, written once by
@@ -19,7 +19,7 @@ from typing import Any
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import records
-from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.errors import AwsError, GuardError, UsageError
 from vectora_gitops.model import Environment
 from vectora_gitops.safetext import printable
 
@@ -62,8 +62,14 @@ def write(aws: Aws, env: Environment, hold: Hold) -> None:
 
 
 def active(aws: Aws, env: Environment) -> list[Hold]:
-    """The holds of `env` not released, oldest first."""
-    keys = [o.key for o in s3.list_objects(aws, env.buckets.data, HOLDS_PREFIX)][:MAX_HOLDS * 2]
+    """The holds of `env` not released, oldest first (none while its data bucket does not
+    exist: a new environment whose stacks create it, docs/architecture.md §10)."""
+    try:
+        keys = [o.key for o in s3.list_objects(aws, env.buckets.data, HOLDS_PREFIX)][:MAX_HOLDS * 2]
+    except AwsError as exc:
+        if exc.code == "NoSuchBucket":
+            return []
+        raise
     released = {k[len(HOLDS_PREFIX):-len(RELEASED)] for k in keys if k.endswith(RELEASED)}
     out = []
     for key in sorted(keys):

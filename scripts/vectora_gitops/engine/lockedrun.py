@@ -7,7 +7,7 @@ later writer; see docs/architecture.md):
 2. write the opening record (`started`, `<id>.json`);
 3. run the work, which may add notes to the record (the snapshot it took, ...);
 4. write the closing record (`<id>.closed.json`): `succeeded`, or `failed` with the error
-   (`rolled back` when the work rolled back on an alarm, docs/architecture.md §10), with
+   (`rolled back` when the work rolled back on an alarm, docs/architecture.md §11), with
    retries; each record object is written once, under Object Lock retention;
 5. release the lock, on every path (errors and Ctrl-C included).
 """
@@ -72,6 +72,12 @@ class Notes:
         if name in PROTOCOL_FIELDS:
             raise ValueError(f"record field {name} belongs to the locked-run protocol")
         self._record[name] = value
+
+    def add_data(self, name: str, value: Mapping[str, Any]) -> None:
+        """A structured field (JSON object), e.g. the stacks an apply created or updated."""
+        if name in PROTOCOL_FIELDS:
+            raise ValueError(f"record field {name} belongs to the locked-run protocol")
+        self._record[name] = dict(value)
 
 
 def locked_run(aws: Aws, env: Environment, opening: Opening,

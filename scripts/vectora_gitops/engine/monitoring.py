@@ -1,4 +1,4 @@
-"""The pure diff of an environment's monitoring (docs/architecture.md §10): the alarms, the
+"""The pure diff of an environment's monitoring (docs/architecture.md §11): the alarms, the
 dashboard, the topic and the budget git declares (desired/monitoring.py) against what AWS holds
 (observed.ObservedMonitoring). No I/O here; drift classifies the same changes."""
 

@@ -1,4 +1,4 @@
-"""Observe and apply an environment's monitoring (docs/architecture.md §10): the AWS side of
+"""Observe and apply an environment's monitoring (docs/architecture.md §11): the AWS side of
 engine/monitoring.py. Cost of observing: one DescribeAlarms page per 100 alarms, GetDashboard,
 GetTopicAttributes, ListSubscriptionsByTopic, ListTagsForResource, and with a budget
 DescribeBudget and DescribeNotificationsForBudget."""
@@ -27,12 +27,25 @@ def observe_monitoring(aws: Aws, env: Environment) -> ObservedMonitoring | None:
         if spec.budget_usd > 0 else None
     topic = sns.get_topic(aws, arn)
     if topic is None:
-        raise GuardError(f"SNS topic {names.topic_name(env.name)} does not exist in {env.name}; "
-                         f"deploy the CloudFormation stack {env.stack('core')} first (it owns the "
-                         "topic and the policy that lets CloudWatch and AWS Budgets publish)")
+        raise GuardError(missing_topic(env))
     return ObservedMonitoring(alarms=alarms,
                               dashboard=cloudwatch.get_dashboard(aws, names.dashboard_name(env.name)),
                               topic=topic, budget=budget)
+
+
+def missing_topic(env: Environment) -> str:
+    """What to do when the environment's topic does not exist. This tool never creates it: it
+    and its policy (permissions management) belong to the core stack made outside the tool;
+    templates/s0-core, the core stack this tool manages, does not declare it."""
+    topic, core = names.topic_name(env.name), env.stack("core")
+    if any(spec.name == core for spec in env.managed_stacks.values()):
+        return (f"SNS topic {topic} does not exist in {env.name}; its core stack {core} comes "
+                "from templates/s0-core, which does not declare the topic: create it with a "
+                "policy that lets CloudWatch and AWS Budgets publish (README, Monitoring), or "
+                f"remove environments/{env.name}/monitoring.yaml")
+    return (f"SNS topic {topic} does not exist in {env.name}; deploy the CloudFormation stack "
+            f"{core} first (it owns the topic and the policy that lets CloudWatch and AWS Budgets "
+            "publish)")
 
 
 class MonitoringSteps:

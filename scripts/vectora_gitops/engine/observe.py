@@ -2,32 +2,38 @@
 
 Cost of a no-op plan: one ListObjectsV2 page per 1,000 objects and prefix, one
 ListLayerVersions per layer, one GetFunction per function, plus a small constant
-(caller identity, bucket versioning, the written-state record).
+(caller identity, bucket versioning, the written-state record). With managed stacks
+(docs/architecture.md §10): one DescribeStacks and one GetTemplate per stack and one ListStacks
+page; a change set only for a stack that differs from git.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from vectora_gitops.aws import lambda_, s3
+from vectora_gitops.aws import cloudformation, lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
 from vectora_gitops.engine.layers import code_hex, needs_code
 from vectora_gitops.engine.monitoring_io import observe_monitoring
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import Environment
-from vectora_gitops.observed import FunctionConfig, S3Object
+from vectora_gitops.observed import FunctionConfig, ObservedStack, S3Object
 
 
 def observe(aws: Aws, env: Environment) -> ActualState:
     with ThreadPoolExecutor(max_workers=8) as pool:
-        listings = {p: pool.submit(_list, aws, env.buckets.config, p)
+        stacks = observe_stacks(aws, env, pool)
+        # a stack still to create: its buckets and functions do not exist yet (docs §10)
+        to_create = any(s is None for s in stacks.values())
+        listings = {p: pool.submit(_list, aws, env.buckets.config, p, missing_ok=to_create)
                     for p in env.sync.managed_prefixes}
         layers = {k: pool.submit(lambda_.list_layer_versions, aws, spec.name)
                   for k, spec in env.layers.items()}
-        functions = {k: pool.submit(_function, aws, env, spec.name)
+        functions = {k: pool.submit(_function, aws, env, spec.name, missing_ok=to_create)
                      for k, spec in env.functions.items()}
-        written = pool.submit(s3.get_json, aws, env.buckets.data, WRITTEN_KEY)
+        written = pool.submit(_written, aws, env, missing_ok=to_create)
         monitoring = pool.submit(observe_monitoring, aws, env)
         objects = {o.key: o for f in listings.values() for o in f.result()}
         state = written.result() or {}
@@ -43,7 +49,36 @@ def observe(aws: Aws, env: Environment) -> ActualState:
             written={k: (str(v[0]), str(v[1])) for k, v in state.get("objects", {}).items()},
             layer_code=codes,
             monitoring=monitoring.result(),
+            stacks=stacks,
+            unnamed_stacks=_unnamed(aws, env) if env.managed_stacks else (),
         )
+
+
+def observe_stacks(aws: Aws, env: Environment, pool: ThreadPoolExecutor
+                   ) -> dict[str, ObservedStack | None]:
+    """The managed stacks (None: CloudFormation says it does not exist). A stack that cannot be
+    read raises (its state is unknown, never taken for absent)."""
+    found = {k: pool.submit(cloudformation.describe_stack, aws, spec.name)
+             for k, spec in env.managed_stacks.items()}
+    return {k: f.result() for k, f in found.items()}
+
+
+def _unnamed(aws: Aws, env: Environment) -> tuple[str, ...]:
+    """Stacks of this environment (`vectora-inbox-*-<env>`) that git does not name: reported,
+    never deleted."""
+    named = set(env.stacks)
+    return tuple(s for s in cloudformation.stack_names(aws)
+                 if s.startswith("vectora-inbox-") and s.endswith(f"-{env.name}")
+                 and s not in named)
+
+
+def _written(aws: Aws, env: Environment, *, missing_ok: bool) -> Any:
+    try:
+        return s3.get_json(aws, env.buckets.data, WRITTEN_KEY)
+    except AwsError as exc:
+        if missing_ok and exc.code == "NoSuchBucket":
+            return None
+        raise
 
 
 def _code(aws: Aws, arn: str) -> str:
@@ -54,14 +89,22 @@ def _code(aws: Aws, arn: str) -> str:
         return ""
 
 
-def _list(aws: Aws, bucket: str, prefix: str) -> list[S3Object]:
-    return list(s3.list_objects(aws, bucket, prefix))
+def _list(aws: Aws, bucket: str, prefix: str, *, missing_ok: bool = False) -> list[S3Object]:
+    try:
+        return list(s3.list_objects(aws, bucket, prefix))
+    except AwsError as exc:
+        if missing_ok and exc.code == "NoSuchBucket":  # created by a stack of this plan
+            return []
+        raise
 
 
-def _function(aws: Aws, env: Environment, name: str) -> FunctionConfig:
+def _function(aws: Aws, env: Environment, name: str, *, missing_ok: bool = False
+              ) -> FunctionConfig | None:
     try:
         return lambda_.get_function(aws, name)
     except AwsError as exc:
+        if exc.code == "ResourceNotFoundException" and missing_ok:
+            return None  # created by a stack of this plan
         if exc.code == "ResourceNotFoundException":
             raise GuardError(f"function {name} does not exist in {env.name}; deploy the "
                              f"CloudFormation stack {env.stack('runtime')} first") from None

@@ -36,6 +36,8 @@ class Plan:
     # what the engine will see after the apply, for a plan touching a client move
     # (docs/architecture.md §8); a warning starts with `warning:`
     notes: tuple[str, ...] = ()
+    # what the plan says about the managed stacks beside their changes (docs §10)
+    stack_notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -72,7 +74,15 @@ def make_plan(desired: DesiredState, actual: ActualState, *, prune: bool) -> Pla
         desired=desired_fingerprint(desired),
         unmanaged=() if prune else unmanaged,
         notes=move_notes(desired, changes),
+        stack_notes=stack_notes(actual),
     )
+
+
+def stack_notes(actual: ActualState) -> tuple[str, ...]:
+    """Stacks of the environment in AWS that git does not name: reported, never deleted."""
+    return tuple(f"warning: stack {name} exists in AWS but not in git; never deleted by this "
+                 "tool: add it back under stacks, or delete it by hand if it is no longer used"
+                 for name in actual.unnamed_stacks)
 
 
 def move_notes(desired: DesiredState, changes: tuple[Change, ...]) -> tuple[str, ...]:
@@ -83,8 +93,11 @@ def move_notes(desired: DesiredState, changes: tuple[Change, ...]) -> tuple[str,
 
 
 def desired_fingerprint(desired: DesiredState) -> str:
-    data = {"pins": desired.pins.to_json(),
-            "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    data: dict[str, Any] = {"pins": desired.pins.to_json(),
+                            "objects": {k: o.sha256 for k, o in sorted(desired.objects.items())}}
+    if desired.stacks:  # left out without managed stacks: fingerprints of older plans hold
+        data["stacks"] = {s.key: [s.name, s.sha256, {k: str(v) for k, v in s.parameters.items()},
+                                  dict(s.tags)] for s in desired.stacks}
     if desired.deletions:
         data["deletions"] = dict(sorted(desired.deletions.items()))
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
@@ -104,6 +117,7 @@ def to_dict(plan: Plan) -> dict[str, Any]:
         "desired": plan.desired,
         "unmanaged": list(plan.unmanaged),
         "notes": list(plan.notes),
+        **({"stack_notes": list(plan.stack_notes)} if plan.stack_notes else {}),
     }
 
 
@@ -123,6 +137,7 @@ def load(path: Path) -> Plan:
             observed=data["observed"], desired=data["desired"],
             unmanaged=tuple(data.get("unmanaged", ())),
             notes=tuple(str(n) for n in data.get("notes", ())),
+            stack_notes=tuple(str(n) for n in data.get("stack_notes", ())),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: not a plan saved by `vectora-gitops plan --out` ({exc}); "

@@ -3,28 +3,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
+from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.desired.repo import Repository, check_env_name, load_env
+from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, hold, lockedrun, retire
+from vectora_gitops.engine import guards, hold, lockedrun, records, retire, stackapply, stackplan
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
+from vectora_gitops.engine.changes import Change, StackWrite
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.engine.observe import observe
 from vectora_gitops.engine.plan import Plan, desired_fingerprint, make_plan
-from vectora_gitops.errors import InputError, StalePlanError
+from vectora_gitops.errors import AwsError, FatalError, InputError, StalePlanError
 from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
 Snapshotter = Callable[[Aws, DesiredState, Plan], str]
-# Called inside the locked run once the changes are made (the bake, docs/architecture.md §10);
+# Called inside the locked run once the changes are made (the bake, docs/architecture.md §11);
 # it may add notes to the record and raise RolledBackError.
 AfterApply = Callable[[Notes, Outcome], None]
 
@@ -49,7 +51,7 @@ def validated(repo: Repository) -> Report:
 def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
              report: Report | None = None) -> Planned:
     """Validate (unless `report` says it was), then observe AWS while the files are hashed."""
-    check_env_name(env)
+    repo.env_dir(env)  # an unknown environment is refused before anything is read
     report = report or validated(repo)
     environment = load_env(repo, env)[0]
     aws = Aws(environment.region)
@@ -58,6 +60,8 @@ def plan_env(repo: Repository, env: str, *, prune: bool | None = None,
         desired = desired_state(repo, env, commit=gitrepo.head_commit(repo.root),
                                 indexed=report.bundles)
         actual = observed.result()
+    if desired.stacks:
+        actual = replace(actual, previews=stackplan.previews(aws, desired, actual))
     do_prune = desired.env.sync.prune if prune is None else prune
     plan = make_plan(desired, actual, prune=do_prune)
     guards.check_prune(desired.env, plan.changes, _per_prefix(desired, actual))
@@ -100,15 +104,29 @@ def needs_snapshot(planned: Planned, plan: Plan) -> bool:
 
 def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
-              break_glass_reason: str | None = None,
+              break_glass_reason: str | None = None, allow_replace: Collection[str] = (),
+              replace_reason: str | None = None,
+              say: Callable[[str], None] | None = None,
               after: AfterApply | None = None) -> tuple[Outcome, Closed]:
     """Under the locked-run protocol: re-check, snapshot, execute, then `after` (the bake, which
     needs the snapshot: one is always taken with it). Pins rolled back by an alarm are refused
     (engine/hold.py). Returns the outcome and the closed record, which carries the content
-    digests of the pins (docs/evidence.md)."""
+    digests of the pins (docs/evidence.md).
+    Stacks (docs/architecture.md §10): a change removing or replacing a stateful resource is
+    refused unless `allow_replace` names it; an environment whose data bucket does not exist
+    yet gets its stacks first, then the rest under the lock (which lives in that bucket)."""
     env = planned.desired.env
     aws = planned.aws
     hold.check(aws, env, plan.pins)
+    stack_run = stackapply.StackRun(aws, planned.desired, say or (lambda _s: None),
+                                    frozenset(allow_replace))
+    stackapply.check_allowed([c for c in plan.changes if isinstance(c, StackWrite)],
+                             stack_run.allow_replace, "the plan")
+    summary = plan.summary()  # of the whole plan, stacks created before the lock included
+    if _bootstrap(aws, env, plan):
+        first, plan = _stacks_first(planned, plan, stack_run, progress)
+    else:
+        first = ()
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.lambda_code,
                                        env.buckets.data))
     notes: dict[str, str | int] = {"changes_done": 0}
@@ -116,21 +134,108 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         notes["override_window_reason"] = override_reason
     if break_glass_reason:
         notes["break_glass_reason"] = break_glass_reason
-    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+    if allow_replace:
+        notes["allow_replace"] = ", ".join(sorted(allow_replace))
+        notes["replace_reason"] = replace_reason or ""
+    created_first = bool(stack_run.done)
+    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=summary,
                       notes=notes, digests=planned.desired.digests)
 
     def work(run: Notes) -> Outcome:
         fresh = observe(aws, env)
-        check_fresh(replace(planned, actual=fresh), plan)
+        if not created_first:  # else checked before the stacks were created, which changed it
+            check_fresh(replace(planned, actual=fresh), plan)
         if snapshot is not None and plan.changes and (after or needs_snapshot(planned, plan)):
             run.add("snapshot", snapshot(aws, planned.desired, plan))
-        outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress)
+        try:
+            outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress,
+                              stacks=stack_run)
+        finally:
+            if stack_run.done:
+                run.add_data("stacks", stack_run.done)
+        outcome.done[:0] = first  # created before the lock (the data bucket did not exist)
         run.add("changes_done", len(outcome.done))
         if after is not None:
             after(run, outcome)
         return outcome
 
     return locked_run(aws, env, opening, work)
+
+
+def _bootstrap(aws: Aws, env: Environment, plan: Plan) -> bool:
+    """The plan creates stacks and the data bucket (where the lock and records live) does not
+    exist yet: the stacks go first."""
+    if not any(c.kind == "create_stack" for c in plan.changes):
+        return False
+    try:
+        s3.versioning_enabled(aws, env.buckets.data)
+    except AwsError as exc:
+        if exc.code == "NoSuchBucket":
+            return True
+        raise
+    return False
+
+
+def _stacks_first(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
+                  progress: Progress | None) -> tuple[tuple[Change, ...], Plan]:
+    """Check the plan is fresh, create/update the stacks in order (CloudFormation refuses a
+    second operation on a stack while one runs), and return the rest of the plan, which then
+    runs under the lock in the data bucket the stacks created."""
+    fresh = observe(planned.aws, planned.desired.env)
+    check_fresh(replace(planned, actual=fresh), plan)
+    first = tuple(c for c in plan.changes if c.phase == "stacks")
+    try:
+        done = execute(planned.aws, planned.desired, first, fresh, progress=progress,
+                       stacks=stack_run).done
+    except FatalError as exc:
+        _record_failed_stacks(planned, plan, stack_run, exc)
+        raise
+    return tuple(done), replace(plan, changes=tuple(c for c in plan.changes
+                                                    if c.phase != "stacks"))
+
+
+def _record_failed_stacks(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
+                          error: FatalError) -> None:
+    """The stacks of a new environment failed: when its data bucket now exists (with Object
+    Lock), the failed run gets its deployment record there, with the stacks it did create."""
+    env, aws = planned.desired.env, planned.aws
+    try:
+        guards.check_object_lock(aws, env)
+    except FatalError as why:
+        _record_locally(planned, plan, stack_run, error, why)
+        return
+    opening = Opening(kind="apply", commit=plan.commit, pins=plan.pins, summary=plan.summary(),
+                      notes={"changes_done": len(stack_run.done)},
+                      digests=planned.desired.digests)
+
+    def work(run: Notes) -> None:
+        run.add_data("stacks", stack_run.done)
+        raise error
+
+    try:
+        locked_run(aws, env, opening, work)
+    except FatalError as exc:
+        if exc is not error:
+            raise
+
+
+def _record_locally(planned: Planned, plan: Plan, stack_run: stackapply.StackRun,
+                    error: FatalError, why: FatalError) -> None:
+    """No data bucket to hold the record (its stack failed to create): say so plainly, and keep
+    the record in a local file (records.write_local), which is not evidence."""
+    env = planned.desired.env
+    record = records.new_record(env, commit=plan.commit, pins=dict(plan.pins),
+                                summary=plan.summary(), digests=planned.desired.digests)
+    record.update(result="failed", error=str(error), ended_at=records.now_iso(),
+                  changes_done=len(stack_run.done), stacks=dict(stack_run.done),
+                  kept="locally only: the data bucket that holds the deployment records does "
+                       "not exist or has no Object Lock")
+    path = records.write_local(record)
+    where = f"written to {path}" if path is not None else \
+        f"nor written locally (no writable folder; set {records.LOCAL_DIR_ENV})"
+    stack_run.say(f"{env.name}: no deployment record could be kept in S3: {why}. This failed "
+                  f"run's record {record['id']} is {where}; it is not evidence (no Object Lock) "
+                  "and the gates do not read it")
 
 
 def settle_dead_run(planned: Planned) -> None:

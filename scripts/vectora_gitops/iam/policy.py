@@ -6,9 +6,18 @@ resource (sts:GetCallerIdentity, lambda:ListLayerVersions, cloudwatch:GetMetricS
 for apply cloudformation:ListStacks), never for one that writes. The read-only policy grants
 what plan, drift, gates, status, history and `snapshot list` read, and no more (what each
 prefix holds: docs/architecture.md §4): listings of the managed prefixes and of the snapshot
-manifests, the data bucket's `deployments/`, the source's evidence, layer versions and function
-configurations; nothing of the newsletters bucket, of the curated data or of the layer
-artifacts.
+manifests, the snapshots' summaries (never a manifest: they hold variable values), the objects
+of the data bucket's `deployments/` (the evidence by version, with its Object Lock retention),
+the source's evidence, layer versions and function configurations, and the stable config a
+switched client move checks; no object of the newsletters bucket, of the curated data or of the
+layer artifacts.
+
+Where a role reads a key that may not exist and the answer "missing" means something (the state
+record before the first apply, the lock, a metrics document, a zip not copied yet, a snapshot
+named by hand), S3 answers 404 instead of 403 only to a caller allowed s3:ListBucket on the
+bucket. AWS does not document which s3:prefix (if any) that check evaluates, so only a listing
+without a prefix condition is sure to count: such a bucket is listed whole (key names only), and
+the narrower listings of that bucket are then left out as redundant.
 """
 
 from __future__ import annotations
@@ -30,13 +39,27 @@ Statement = dict[str, Any]
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env) + _monitoring_read(env)
+    statements = _read(env) + _monitoring_read(env) + _stacks_read(env) + (
+        [] if read_only else _stacks_write(env))
     if source is not None:
         statements += _evidence(source, env.promotion.gates.metrics)
         statements += _alarm_evidence(source, env)
     if not read_only:
         statements += _write(env, pins) + _monitoring_write(env)
-    return {"Version": "2012-10-17", "Statement": [s for s in statements if s["Resource"]]}
+    kept = _without_covered_listings([s for s in statements if s["Resource"]])
+    return {"Version": "2012-10-17", "Statement": kept}
+
+
+def _without_covered_listings(statements: list[Statement]) -> list[Statement]:
+    """Leave out a listing limited by s3:prefix on buckets another statement lists whole."""
+    whole = {r for s in statements if s["Action"] == ["s3:ListBucket"] and "Condition" not in s
+             for r in _as_list(s["Resource"])}
+    return [s for s in statements if not (s["Action"] == ["s3:ListBucket"] and "Condition" in s
+                                          and set(_as_list(s["Resource"])) <= whole)]
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return value if isinstance(value, list) else [value]
 
 
 def _allow(sid: str, actions: Sequence[str], resources: str | list[str], *,
@@ -83,12 +106,22 @@ def _read(env: Environment) -> list[Statement]:
         _allow("ListLayerVersions", ["lambda:ListLayerVersions"], "*"),
         _allow("ListManagedObjects", ["s3:ListBucket"], [config],
                prefixes=[*env.sync.managed_prefixes, SNAPSHOTS]),
-        _allow("ListDeployments", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+        # plan reads deployments/state.json, absent until the first apply (apply: the lock too);
+        # S3 answers "missing" only to a caller that may list the bucket (module docstring)
+        _allow("ListData", ["s3:ListBucket"], [data]),
         _allow("ReadDeployments", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*"]),
+        # `snapshot list` reads each snapshot's summary (counts, no values), never a manifest
+        _allow("ReadSnapshotSummaries", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*/summary.json"]),
         # records and E2E results are read by version (the first one written: S3's time)
         _allow("ListEvidenceVersions", ["s3:ListBucketVersions"], [data],
                prefixes=list(EVIDENCE_PREFIXES)),
-        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(env)),
+        # the gates trust a version only under Object Lock retention, which S3 shows (in the
+        # GetObject answer) only to a caller allowed s3:GetObjectRetention (docs/evidence.md)
+        _allow("ReadEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+               _evidence_arns(env)),
+        # `move-client retire` (a switched move) checks the stable config is active as deployed
+        _allow("ReadSwitchedClientConfigs", ["s3:GetObject"],
+               [f"{config}/{m.key}" for m in env.client_moves if m.step == "switched"]),
         _allow("ReadLayers", ["lambda:GetLayerVersion"], _layer_version_arns(env)),
         # GetFunction returns the tags only to a caller allowed lambda:ListTags
         _allow("ReadFunctions", ["lambda:GetFunction", "lambda:ListTags"], _function_arns(env)),
@@ -100,12 +133,18 @@ def _evidence(source: Environment, metrics: tuple[MetricGate, ...]) -> list[Stat
     data = _bucket(source.buckets.data)
     documents = sorted({f"{data}/{m.key.replace('{client}', '*')}"
                         for m in metrics if m.source == "s3"})
-    out = [_allow("ListPromotionEvidence", ["s3:ListBucket"], [data], prefixes=[DEPLOYMENTS]),
+    # a missing metrics document fails its gate: S3 says "missing" only to a caller that may
+    # list the bucket (module docstring); without one, the deployments/ listing is enough
+    listing = _allow("ListPromotionEvidence", ["s3:ListBucket"], [data],
+                     prefixes=None if documents else [DEPLOYMENTS])
+    out = [listing,
            _allow("ReadPromotionEvidence", ["s3:GetObject"], [f"{data}/{DEPLOYMENTS}*", *documents]),
-           # records and E2E results are read by version (the first one written: S3's time)
+           # records and E2E results are read by version (the first one written: S3's time),
+           # with their Object Lock retention (shown only with s3:GetObjectRetention)
            _allow("ListPromotionEvidenceVersions", ["s3:ListBucketVersions"], [data],
                   prefixes=list(EVIDENCE_PREFIXES)),
-           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion"], _evidence_arns(source))]
+           _allow("ReadPromotionEvidenceVersions", ["s3:GetObjectVersion", "s3:GetObjectRetention"],
+                  _evidence_arns(source))]
     if any(m.source == "cloudwatch" for m in metrics):
         out.append(_allow("ReadMetrics", ["cloudwatch:GetMetricStatistics"], "*"))
     return out
@@ -116,19 +155,22 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
     code = _bucket(env.buckets.lambda_code)
     managed = [f"{config}/{p}*" for p in env.sync.managed_prefixes]
     sources = {p.artifact_bucket for p in pins.layers.values()}  # where apply copies zips from
-    artifacts = sorted(f"{_bucket(b)}/{ARTIFACTS}*" for b in {env.buckets.lambda_code, *sources})
+    code_buckets = sorted(_bucket(b) for b in {env.buckets.lambda_code, *sources})
+    artifacts = [f"{b}/{ARTIFACTS}*" for b in code_buckets]
     return [
         _allow("CheckVersioning", ["s3:GetBucketVersioning"], [config, data, code]),
+        # reads that may find nothing (module docstring): a snapshot named by hand, a zip not
+        # copied yet or missing at its source (the data bucket, listed whole by _read, holds
+        # the lock, the state record and the curated objects snapshots name)
+        _allow("ListForMissingKeys", ["s3:ListBucket"], [config, *code_buckets]),
         # snapshots record versions, restores and exports read them; import reads the objects
         _allow("ListManagedVersions", ["s3:ListBucketVersions"], [config],
                prefixes=env.sync.managed_prefixes),
         _allow("ReadManagedObjects", ["s3:GetObject", "s3:GetObjectVersion"], managed),
         _allow("ReadSnapshots", ["s3:GetObject"], [f"{config}/{SNAPSHOTS}*"]),
-        _allow("ListCurated", ["s3:ListBucket"], [data], prefixes=[CURATED]),
         _allow("HeadCurated", ["s3:GetObject"], [f"{data}/{CURATED}*"]),
         # apply verifies the zips it copies and publishes (Lambda reads them as the caller);
-        # import looks for a layer's zip by listing them
-        _allow("ListLayerArtifacts", ["s3:ListBucket"], [code], prefixes=[ARTIFACTS]),
+        # import looks for a layer's zip by listing them (ListForMissingKeys)
         _allow("ReadLayerArtifacts", ["s3:GetObject"], artifacts),
         _allow("WriteManagedObjects", ["s3:PutObject", "s3:DeleteObject"],
                [*managed, f"{config}/{SNAPSHOTS}*", f"{data}/{DEPLOYMENTS}*"]),
@@ -136,7 +178,8 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
         _allow("PublishLayers", ["lambda:PublishLayerVersion"], _layer_arns(env)),
         _allow("UpdateFunctions", ["lambda:UpdateFunctionConfiguration", "lambda:TagResource"],
                _function_arns(env)),
-        _allow("ReadStacks", ["cloudformation:DescribeStacks"],
+        # import --stacks reads each stack's template
+        _allow("ReadStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate"],
                [f"{_arns(env)['cfn']}:stack/{s}/*" for s in env.stacks]),
         # import: which stacks exist (AWS authorizes ListStacks on no resource)
         _allow("ListStacks", ["cloudformation:ListStacks"], "*"),
@@ -148,7 +191,7 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
     ]
 
 
-# Monitoring (docs/architecture.md §10). The alarms are listed by the prefix every alarm of the
+# Monitoring (docs/architecture.md §11). The alarms are listed by the prefix every alarm of the
 # tool carries (`vectora-inbox-`, which names no environment: DescribeAlarms reads their
 # definitions and states only); each environment's role writes only its own, `...-<env>`.
 ALARM_PREFIX = "vectora-inbox-"
@@ -246,3 +289,119 @@ def bucket_policy(env: Environment, writer: str) -> dict[str, Any]:
          "Condition": {"NumericGreaterThan": {
              "s3:object-lock-remaining-retention-days": str(RETENTION_DAYS_MAX)}}},
     ]}
+
+
+def _stack_arns(env: Environment) -> list[str]:
+    return [f"{_arns(env)['cfn']}:stack/{s.name}/*" for s in env.managed_stacks.values()]
+
+
+def _stacks_read(env: Environment) -> list[Statement]:
+    """The managed stacks (docs/architecture.md §10): plan and drift read them; a plan's change
+    set is created, described and deleted again."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    return [
+        _allow("ReadManagedStacks", ["cloudformation:DescribeStacks", "cloudformation:GetTemplate",
+                                     "cloudformation:DescribeStackEvents",
+                                     "cloudformation:ListChangeSets"], stacks),
+        # AWS authorizes ListStacks on no resource (stacks of the environment not in git)
+        _allow("ListAllStacks", ["cloudformation:ListStacks"], "*"),
+        # a plan previews a stack that differs from git with a change set it deletes again;
+        # never executed (ExecuteChangeSet is the apply role's), and no role is passed
+        _allow("PreviewOwnStacks", ["cloudformation:CreateChangeSet",
+                                    "cloudformation:DescribeChangeSet",
+                                    "cloudformation:DeleteChangeSet"], stacks),
+    ]
+
+
+def _stacks_write(env: Environment) -> list[Statement]:
+    """Change sets and creation on the environment's own stacks only. CloudFormation creates
+    and changes their resources with the environment's service role (`stack_role_policy`), not
+    with the apply role's credentials: the apply role may pass that one role, only to
+    CloudFormation, and holds none of the resource-level actions itself."""
+    if not env.managed_stacks:
+        return []
+    stacks = _stack_arns(env)
+    return [
+        # (change sets are created, described and deleted as a plan's are: _stacks_read)
+        _allow("ChangeOwnStacks", ["cloudformation:ExecuteChangeSet",
+                                   "cloudformation:CreateStack",
+                                   "cloudformation:ListStackResources",
+                                   "cloudformation:UpdateTerminationProtection"], stacks),
+        # what the stacks made of the buckets (versioning, Object Lock), read after a creation
+        _allow("ReadOwnBucketSettings", ["s3:GetBucketVersioning",
+                                         "s3:GetBucketObjectLockConfiguration"],
+               [_bucket(b) for b in env.buckets.all()]),
+        {"Sid": "PassTheStackServiceRole", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": [env.cloudformation_role_arn],
+         "Condition": {"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}}},
+    ]
+
+
+def stack_role_trust(env: Environment) -> dict[str, Any]:
+    """The trust policy of the environment's CloudFormation service role."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "CloudFormationOnly", "Effect": "Allow",
+         "Principal": {"Service": "cloudformation.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+def stack_role_policy(env: Environment) -> dict[str, Any]:
+    """The permissions of the environment's CloudFormation service role (docs/architecture.md
+    §10): exactly what the templates of templates/ need to create and update their resources
+    (s0-core: buckets; s0-iam: the functions' roles; s1-runtime: functions, log groups,
+    schedules), each on the names of this environment only. Never granted: deleting a bucket
+    or a log group (they are kept, `DeletionPolicy: Retain`, also when a creation rolls back),
+    changing a function's code (the engine's deploy owns it) and anything on another
+    environment's names."""
+    if not env.managed_stacks:
+        return {"Version": "2012-10-17", "Statement": []}
+    account, region = env.account_id, env.region
+    buckets = sorted(_bucket(b) for b in env.buckets.all())
+    roles = [f"arn:aws:iam::{account}:role/{r}" for r in sorted(env.roles or (env.role,))]
+    functions = sorted(_function_arns(env))
+    groups = sorted(f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{f.name}"
+                    for f in env.functions.values())
+    rules = [f"arn:aws:events:{region}:{account}:rule/vectora-inbox-*-{env.name}"]
+    statements = [
+        _allow("Buckets", ["s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation",
+                           "s3:PutBucketVersioning", "s3:GetBucketVersioning",
+                           "s3:PutEncryptionConfiguration", "s3:GetEncryptionConfiguration",
+                           "s3:PutBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock",
+                           "s3:PutLifecycleConfiguration", "s3:GetLifecycleConfiguration",
+                           "s3:PutBucketObjectLockConfiguration",
+                           "s3:GetBucketObjectLockConfiguration",
+                           "s3:PutBucketTagging", "s3:GetBucketTagging"], buckets),
+        # the functions' roles and their inline policies (s0-iam); deleted only when their
+        # creation rolls back or a reviewed change removes one (--allow-replace)
+        _allow("FunctionRoles", ["iam:CreateRole", "iam:GetRole", "iam:DeleteRole",
+                                 "iam:UpdateAssumeRolePolicy",
+                                 "iam:PutRolePolicy", "iam:GetRolePolicy",
+                                 "iam:DeleteRolePolicy", "iam:ListRolePolicies",
+                                 "iam:ListAttachedRolePolicies", "iam:TagRole", "iam:UntagRole",
+                                 "iam:ListRoleTags"], roles),
+        {"Sid": "PassFunctionRolesToLambda", "Effect": "Allow", "Action": ["iam:PassRole"],
+         "Resource": roles,
+         "Condition": {"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}},
+        _allow("Functions", ["lambda:CreateFunction", "lambda:GetFunction",
+                             "lambda:GetFunctionConfiguration",
+                             "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction",
+                             "lambda:TagResource", "lambda:UntagResource", "lambda:ListTags",
+                             "lambda:GetFunctionCodeSigningConfig",
+                             "lambda:GetRuntimeManagementConfig",
+                             "lambda:AddPermission", "lambda:RemovePermission",
+                             "lambda:GetPolicy"], functions),
+        _allow("LogGroups", ["logs:CreateLogGroup", "logs:PutRetentionPolicy",
+                             "logs:DeleteRetentionPolicy", "logs:TagResource",
+                             "logs:UntagResource", "logs:ListTagsForResource",
+                             "logs:TagLogGroup", "logs:UntagLogGroup", "logs:ListTagsLogGroup"],
+               groups),
+        # AWS authorizes DescribeLogGroups on no resource (it lists names only)
+        _allow("FindLogGroups", ["logs:DescribeLogGroups"], "*"),
+        _allow("Schedules", ["events:PutRule", "events:DescribeRule", "events:DeleteRule",
+                             "events:EnableRule", "events:DisableRule", "events:PutTargets",
+                             "events:RemoveTargets", "events:ListTargetsByRule",
+                             "events:TagResource", "events:UntagResource",
+                             "events:ListTagsForResource"], rules),
+    ]
+    return {"Version": "2012-10-17", "Statement": statements}

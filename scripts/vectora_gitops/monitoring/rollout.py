@@ -1,4 +1,4 @@
-"""The guarded rollout (docs/architecture.md §10): before an apply, the environment's alarms
+"""The guarded rollout (docs/architecture.md §11): before an apply, the environment's alarms
 must not be in ALARM already (or be named by `--ignore-alarm` with a reason); after it, the
 apply watches them for the bake time, inside its locked run. An alarm going to ALARM puts AWS
 back to the pre-apply snapshot (the restore of snapshots/restore.py, under the same lock),

@@ -1,4 +1,4 @@
-"""What `status` says of an environment's monitoring (docs/architecture.md §10): the hold a
+"""What `status` says of an environment's monitoring (docs/architecture.md §11): the hold a
 rolled-back apply left, and this month's spend against the budget where AWS Budgets answers
 ("unknown" where it does not: no permission, no budget yet, no spend computed yet)."""
 

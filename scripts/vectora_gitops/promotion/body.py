@@ -1,19 +1,23 @@
-"""The promotion pull request body (Markdown): pin changes, what each version changes, gate
-results with their evidence, and how to roll back."""
+"""The promotion pull request body (Markdown): pin changes, what each version changes (keys,
+files, and the unified diff of each client file and prompt, with the clients and environments it
+reaches), gate results with their evidence, and how to roll back."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from vectora_gitops.promotion.diffs import FileDiff
 from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.pins import PinChange, display
 from vectora_gitops.promotion.summary import FilesDiff, KeyChange
-from vectora_gitops.safetext import md_code, md_text
+from vectora_gitops.safetext import html_text, md_block, md_code, md_text
 
 ICONS = {"pass": "✅ pass", "fail": "❌ fail", "unknown": "⚠️ unknown"}
 MAX_FILES = 50
 LONG = 1000  # characters of a gate's evidence or a reason shown
+FOLD = 40  # a diff longer than this many lines is folded in a <details> block
+MAX_DIFF_LINES = 1500  # diff lines in one body (GitHub keeps 65,536 characters); then names only
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class Body:
     gates: tuple[GateResult, ...] = ()
     strict: bool = False
     reason: str = ""
+    diffs: tuple[FileDiff, ...] = ()
 
 
 def render(body: Body) -> str:
@@ -42,6 +47,18 @@ def render(body: Body) -> str:
         lines += ["", f"### Client {_code(cid)}", "", *_config_lines(found)]
     if body.bundle is not None:
         lines += ["", "### Canonical bundle", "", *_bundle_lines(body.bundle)]
+    if body.diffs:
+        lines += ["", "### What changes, file by file"]
+        budget = MAX_DIFF_LINES
+        for at, diff in enumerate(body.diffs):
+            if len(diff.lines) > budget:
+                rest = body.diffs[at:]
+                lines += ["", f"Not shown, to keep this body readable ({len(rest)} file(s)): "
+                          + ", ".join(_code(d.path) for d in rest[:MAX_FILES])
+                          + "; run `git diff` between the two versions."]
+                break
+            budget -= len(diff.lines)
+            lines += ["", *_diff_lines(diff)]
     lines += ["", f"### Gates of {dst}", "", *_gate_lines(body.gates, body.strict)]
     lines += ["", "### Roll back", "",
               "- Revert this pull request: the next reconcile puts the previous pins back.",
@@ -83,10 +100,41 @@ def _bundle_lines(diff: FilesDiff) -> list[str]:
 def _gate_lines(results: Sequence[GateResult], strict: bool) -> list[str]:
     if not results:
         return ["No gate declared."]
-    out = ["| Gate | Result | Evidence |", "|---|---|---|"]
+    failing = [r for r in results if r.status == "fail"]
+    out = [f"**{len(failing)} of {len(results)} gates fail** "
+           f"({', '.join(md_text(r.name) for r in failing)}): the pull request's `gates` check "
+           "fails until they pass.", ""] if failing else []
+    out += ["| Gate | Result | Evidence |", "|---|---|---|"]
     out += [f"| {md_text(r.name)} | {ICONS.get(r.status) or md_text(r.status)} | "
             f"{md_code(r.evidence, LONG)} |" for r in results]
     if any(r.status == "unknown" for r in results):
         out += ["", "Unknown gates " + ("block this promotion." if strict else
                                         "pass with a warning here; CI evaluates them again.")]
     return out
+
+
+def _diff_lines(diff: FileDiff) -> list[str]:
+    """The file, where it reaches, and its unified diff in a fenced block (folded when long)."""
+    out = [f"#### {_code(diff.path)}", "", _reach(diff)]
+    if diff.expanded:
+        out += ["", "Placeholders `{{ref:…}}` are expanded as the engine sends them."]
+    lines = [*diff.lines, *([f"… {diff.more} more line(s)"] if diff.more else [])]
+    block = md_block(lines, "diff")
+    if len(lines) > FOLD:
+        return [*out, "", f"<details><summary>{len(lines)} lines of diff of "
+                f"{html_text(diff.path)}</summary>", "", block, "", "</details>"]
+    return [*out, "", block]
+
+
+def _reach(diff: FileDiff) -> str:
+    target = md_text(diff.target)
+    if diff.clients:
+        who = ", ".join(f"{_code(cid)} ({md_text(key)})" for cid, key in diff.clients)
+        clients = f"Reaches in {target}: {who}."
+    else:
+        clients = f"No client of {target} names this file: the engine does not send it there."
+    running = ", ".join(md_text(e) for e in diff.running) or "no environment"
+    later = ", ".join(md_text(e) for e in diff.later)
+    then = f" then {later}, each by its own promotion" if later else ""
+    return f"{clients} Runs now in {running}; {target} with this pull request;{then}".rstrip(";") \
+        + "."

@@ -293,8 +293,9 @@ def _gone_before(repo: Repository, commit: str, new: Mapping[str, str]) -> list[
         if kind == "layers" or versions.parse(version) is None or \
                 versions.is_prerelease(version):
             continue
-        rel = f"clients/{name}/{version}.yaml" if kind == "clients" else f"canonical/{version}"
-        present = gitrepo.show(repo.root, commit, rel) is not None if kind == "clients" else \
+        rel = {"clients": f"clients/{name}/{version}.yaml",
+               "templates": f"templates/{name}/{version}.yaml"}.get(kind, f"canonical/{version}")
+        present = gitrepo.show(repo.root, commit, rel) is not None if kind != "canonical" else \
             bool(gitrepo.files_at(repo.root, commit, rel))
         if not present:
             candidates[rel] = selector

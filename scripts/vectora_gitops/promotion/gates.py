@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from vectora_gitops.model import Gates, identity_version, selector_name
@@ -63,7 +63,7 @@ class MetricReading:
 
 @dataclass(frozen=True)
 class AlarmEvidence:
-    """The source's alarms (docs/architecture.md §10): their states now, and the state changes
+    """The source's alarms (docs/architecture.md §11): their states now, and the state changes
     DescribeAlarmHistory gave (`history_error`: why it could not be read)."""
 
     alarms: tuple[Alarm, ...]
@@ -81,10 +81,28 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class GateLine:
+    """One pin (soak) or one reading (metric) of a gate: what the terminal shows on one line."""
+
+    status: str
+    text: str
+    ready_on: datetime | None = None  # when a soak that is too short so far will be long enough
+
+
+@dataclass(frozen=True)
 class GateResult:
     name: str
     status: str
-    evidence: str
+    evidence: str  # every line of the gate joined (Markdown bodies, check-pr)
+    # a failing soak: when it passes if the source keeps running what is promoted (None: it
+    # cannot pass by waiting, or it does not fail)
+    ready_on: datetime | None = None
+    lines: tuple[GateLine, ...] = ()  # one per pin or reading, when the gate has several
+
+
+def ready_text(when: datetime) -> str:
+    """`2026-12-04 15:02 UTC`: the minute a soak is long enough."""
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 @dataclass(frozen=True)
@@ -113,11 +131,14 @@ class Inputs:
     content: Mapping[str, str] = field(default_factory=dict)  # selector -> digest promoted
 
 
-_Check = Callable[["Inputs"], tuple[str, str]]
+_Check = Callable[["Inputs"], tuple[str, tuple["GateLine", ...]]]
 
 
 def succeeded(deployments: Sequence[Deployment]) -> list[Deployment]:
-    return sorted((d for d in deployments if d.result == "succeeded"), key=lambda d: d.applied_at)
+    """Successful deployments, oldest first; two stored in the same second (S3 keeps seconds)
+    are ordered by their record ids, which start with the time the run started."""
+    return sorted((d for d in deployments if d.result == "succeeded"),
+                  key=lambda d: (d.applied_at, d.id))
 
 
 def runs(selector: str, identity: str, digest: str | None, deployments: Sequence[Deployment],
@@ -155,22 +176,47 @@ def evaluate(inputs: Inputs) -> tuple[GateResult, ...]:
 
 def _aws_gate(inputs: Inputs, name: str, fn: _Check) -> GateResult:
     if inputs.evidence.unreachable:
-        return GateResult(name, UNKNOWN, f"evidence unavailable: {inputs.evidence.unreachable}")
-    status, text = fn(inputs)
-    return GateResult(name, status, text)
+        text = f"evidence unavailable: {inputs.evidence.unreachable}"
+        return GateResult(name, UNKNOWN, text, lines=(GateLine(UNKNOWN, text),))
+    status, lines = fn(inputs)
+    return GateResult(name, status, "; ".join(line.text for line in lines) or "no pin changes",
+                      _ready(lines) if status == FAIL else None, lines)
 
 
-def _soak(inputs: Inputs) -> tuple[str, str]:
+def _ready(lines: Sequence[GateLine]) -> datetime | None:
+    """When every line that does not pass will pass by waiting (soaks that run, not for long
+    enough yet); None when one of them cannot."""
+    failing = [line.ready_on for line in lines if line.status != PASS]
+    if not failing or any(when is None for when in failing):
+        return None
+    return max(when for when in failing if when is not None)
+
+
+def _soak(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
     need, src = inputs.gates.soak_days, inputs.source
-    lines, statuses = [], set()
+    lines = []
     for change in inputs.changes:
-        status, text = soak_line(change.selector, change.identity,
-                                 inputs.content.get(change.selector),
+        digest = inputs.content.get(change.selector)
+        status, text = soak_line(change.selector, change.identity, digest,
                                  inputs.evidence.deployments, inputs.now, src, need)
-        statuses.add(status)
-        lines.append(text)
+        lines.append(GateLine(status, text, soak_ready(change.selector, change.identity, digest,
+                                                       inputs.evidence.deployments, inputs.now,
+                                                       need)))
+    statuses = {line.status for line in lines}
     status = FAIL if FAIL in statuses else UNKNOWN if UNKNOWN in statuses else PASS
-    return status, "; ".join(lines) or "no pin changes"
+    return status, tuple(lines)
+
+
+def soak_ready(selector: str, identity: str, digest: str | None,
+               deployments: Sequence[Deployment], now: datetime, need: int) -> datetime | None:
+    """When `identity` will have soaked `need` days, if it runs now with that content but not
+    for long enough yet (the start of its current run + `need` days); None otherwise."""
+    if digest is None:
+        return None
+    current = [r for r in runs(selector, identity, digest, deployments, now) if r.current]
+    if not current or current[0].days >= need:
+        return None
+    return current[0].start + timedelta(days=need)
 
 
 def soak_line(selector: str, identity: str, digest: str | None,
@@ -191,8 +237,9 @@ def soak_line(selector: str, identity: str, digest: str | None,
     run = current[0]
     sha = f"sha256 {digest[:12]}"
     if run.days < need:
-        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need} "
-                      f"({sha}, since {run.start.isoformat()}, record {run.record_id})")
+        ready = ready_text(run.start + timedelta(days=need))
+        return FAIL, (f"{what} ran in {source} for {int(run.days)} days, needs {need} ({sha}, "
+                      f"since {run.start.isoformat()}, record {run.record_id}); ready on {ready}")
     return PASS, (f"{what} ran in {source} for {int(run.days)} days (>= {need}) with the same "
                   f"content ({sha}) since {run.start.isoformat()}, record {run.record_id}")
 
@@ -223,23 +270,28 @@ def _not_running(selector: str, identity: str, digest: str, done: Sequence[Deplo
     return FAIL, f"{what} never ran in {source} (no successful apply)"
 
 
-def _metric(inputs: Inputs, *, name: str, maximum: float) -> tuple[str, str]:
+
+def _metric(inputs: Inputs, *, name: str, maximum: float) -> tuple[str, tuple[GateLine, ...]]:
     readings = [r for r in inputs.evidence.metrics if r.gate == name]
     if not readings:
-        return FAIL, f"no reading of {name} (nothing to measure it on)"
-    status, lines = PASS, []
+        return FAIL, (GateLine(FAIL, f"no reading of {name} (nothing to measure it on)"),)
+    lines = []
     for r in readings:
         if r.value is None:
-            status = FAIL
-            lines.append(f"{r.where}: {r.error or 'no value'}")
+            lines.append(GateLine(FAIL, f"{r.where}: {r.error or 'no value'}"))
         else:
             ok = r.value <= maximum
-            status = status if ok else FAIL
-            lines.append(f"{r.where} = {r.value:g} ({'<=' if ok else '>'} max {maximum:g})")
-    return status, "; ".join(lines)
+            lines.append(GateLine(PASS if ok else FAIL, f"{r.where} = {r.value:g} "
+                                  f"({'<=' if ok else '>'} max {maximum:g})"))
+    return (FAIL if any(line.status == FAIL for line in lines) else PASS), tuple(lines)
 
 
-def _e2e(inputs: Inputs) -> tuple[str, str]:
+def _e2e(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
+    status, text = _e2e_text(inputs)
+    return status, (GateLine(status, text),)
+
+
+def _e2e_text(inputs: Inputs) -> tuple[str, str]:
     done = succeeded(inputs.evidence.deployments)
     if not done:
         return FAIL, f"no successful deployment in {inputs.source} to test"
@@ -274,9 +326,14 @@ def soak_window_start(inputs: Inputs) -> datetime:
     return min(starts, default=inputs.now - timedelta(days=inputs.gates.soak_days))
 
 
-def _alarms(inputs: Inputs) -> tuple[str, str]:
+def _alarms(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
+    status, text = _alarms_text(inputs)
+    return status, (GateLine(status, text),)
+
+
+def _alarms_text(inputs: Inputs) -> tuple[str, str]:
     """No alarm of the source fired while the promoted pins soaked there (docs/architecture.md
-    §10): none is in ALARM now, and none went to ALARM since the window started."""
+    §11): none is in ALARM now, and none went to ALARM since the window started."""
     seen = inputs.evidence.alarms
     assert seen is not None  # evaluate() asks only then
     src, start = inputs.source, soak_window_start(inputs)
@@ -308,8 +365,10 @@ def _integrity(inputs: Inputs) -> GateResult:
     if inputs.integrity:
         shown = "; ".join(inputs.integrity[:3])
         more = f" (+{len(inputs.integrity) - 3} more)" if len(inputs.integrity) > 3 else ""
-        return GateResult("integrity", FAIL, f"{shown}{more}")
-    return GateResult("integrity", PASS, "validate finds no new problem after the copy")
+        return GateResult("integrity", FAIL, f"{shown}{more}",
+                          lines=tuple(GateLine(FAIL, p) for p in inputs.integrity))
+    text = "validate finds no new problem after the copy"
+    return GateResult("integrity", PASS, text, lines=(GateLine(PASS, text),))
 
 
 def verdict(results: Sequence[GateResult], *, strict: bool) -> bool:

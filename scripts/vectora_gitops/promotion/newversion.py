@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.repo import CLIENT_ID, Repository
 from vectora_gitops.desired.yamledit import set_scalar
-from vectora_gitops.errors import UsageError
-from vectora_gitops.model import pin_key, selector_of
+from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.model import pin_key, selector_of, split_selector
 from vectora_gitops.promotion.changeset import ChangeSet
 from vectora_gitops.promotion.run_gates import Chain, load_chain
 
@@ -62,18 +62,43 @@ def root_env(chain: Chain) -> str:
     return roots[0]
 
 
-def new_version(repo: Repository, kind: str, client_id: str | None, bump: str) -> Created:
+def new_version(repo: Repository, kind: str, client_id: str | None, bump: str, *,
+                force_new: bool = False) -> Created:
     chain = load_chain(repo)
     dev = root_env(chain)
     changes = ChangeSet(repo)
     if kind == "client":
-        created = _new_client(repo, changes, _client_id(repo, client_id), bump, dev)
+        cid = _client_id(repo, client_id)
+        _one_per_line(repo, chain, selector_of("clients", cid), repo.client_versions(cid), bump,
+                      force_new=force_new)
+        created = _new_client(repo, changes, cid, bump, dev)
     else:
         if client_id:
             raise UsageError("new-version canonical takes no client id")
+        _one_per_line(repo, chain, selector_of("canonical"), repo.bundle_versions(), bump,
+                      force_new=force_new)
         created = _new_bundle(repo, changes, bump, dev)
     changes.commit_or_undo(f"new-version {kind} {created.version}")
     return created
+
+
+def _one_per_line(repo: Repository, chain: Chain, selector: str, existing: Sequence[str],
+                  bump: str, *, force_new: bool) -> None:
+    """Refuse a second prerelease of a line whose first is not released (without --force-new),
+    saying where the first one is and which environments pin it."""
+    version, source = next_prerelease(existing, bump)
+    if force_new or not versions.is_prerelease(source):
+        return
+    kind, name = split_selector(selector)
+    where = repo.rel(repo.client_path(name, source)) if kind == "clients" else \
+        f"canonical/{source}/"
+    pinned = [env for env in chain.promotion.order()
+              if dict(chain.pins[env].items()).get(selector) == source]
+    pinned_text = f"pinned in {', '.join(pinned)}" if pinned else "pinned nowhere"
+    what = f"client {name}" if kind == "clients" else "canonical"
+    raise GuardError(f"{what}: {source} is started and not released ({where}, {pinned_text}); "
+                     f"edit it there, or release it (`vectora-gitops release {what} {source}`), "
+                     f"or pass --force-new to start {version} as a copy of it")
 
 
 def _client_id(repo: Repository, client_id: str | None) -> str:

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.chain import PromotionChain
 from vectora_gitops.desired.yamledit import ScalarEdit
-from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.errors import GuardError, UsageError, closest
 from vectora_gitops.model import (
+    PIN_KINDS,
     SELECTOR,
     Environment,
     Pins,
     identity_version,
     selector_name,
+    selector_of,
     selector_order,
+    split_selector,
 )
 
 MAX_BRANCH = 120
@@ -49,15 +52,34 @@ def changes(source: Pins, target: Pins, only: Sequence[str] = ()) -> tuple[PinCh
     """Pins of `source` (all, or the selectors in `only`) that differ from `target`."""
     src, dst = source.identities(), target.identities()
     for selector in only:
+        meant = close_selector(selector, src)
+        hint = f"; did you mean '{meant}'?" if meant and meant != selector else ""
         if not SELECTOR.match(selector):
-            raise UsageError(f"--only {selector}: write clients/<id>, canonical or layers/<name>")
+            raise UsageError(f"--only {selector}: write clients/<id>, canonical, layers/<name> or "
+                             f"templates/<stack>{hint}")
         if selector not in src:
             raise UsageError(f"--only {selector}: not pinned in the source environment "
-                             f"(pinned: {', '.join(sorted(src))})")
+                             f"(pinned: {', '.join(sorted(src))}){hint}")
     chosen = sorted((s for s in src if not only or s in only), key=selector_order)
     return tuple(PinChange(s, dst.get(s), src[s], src[s],
                            tuple(ScalarEdit(path, value) for path, value in source.scalars(s)))
                  for s in chosen if dst.get(s) != src[s])
+
+
+def close_selector(selector: str, pinned: Collection[str]) -> str | None:
+    """The pinned selector `selector` probably meant (`clinets/x` -> `clients/<the one>`)."""
+    found = closest(selector, pinned)
+    if found:
+        return found
+    kind, _, name = selector.partition("/")
+    kind = closest(kind, PIN_KINDS) or kind
+    same_kind = sorted(s for s in pinned if split_selector(s)[0] == kind)
+    if kind == "canonical" and "canonical" in pinned:
+        return "canonical"
+    named = closest(name, [split_selector(s)[1] for s in same_kind]) if name else None
+    if named:
+        return selector_of(kind, named)
+    return same_kind[0] if len(same_kind) == 1 else None
 
 
 def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> None:
@@ -72,17 +94,54 @@ def check_chain(envs: Mapping[str, Environment], source: str, target: str) -> No
                      f"(chain: {chain.text()}); promote {declared} -> {target} instead")
 
 
-def check_prerelease(found: Sequence[PinChange], target: Environment) -> None:
+def check_prerelease(found: Sequence[PinChange], target: Environment, *, source: str = "",
+                     only: Sequence[str] = ()) -> None:
+    """Refuse prereleases where the target does not allow them, naming both ways out: release
+    them (the exact commands), or promote the other pins with `--only` (the exact command)."""
     if target.promotion.allow_prerelease:
         return
-    for change in found:
+    pre = [c for c in found if versions.is_prerelease(identity_version(c.new))]
+    if not pre:
+        return
+    what = " and ".join(f"{c.selector}: {identity_version(c.new)}" for c in pre)
+    verb = "is a prerelease" if len(pre) == 1 else "are prereleases"
+    releases = "; ".join(release_step(c) for c in pre)
+    rest = [c.selector for c in found if c not in pre]
+    if only:
+        rest = [s for s in only if s in rest]
+    start = f"vectora-gitops promote --from {source} --to {target.name}"
+    then = f"(commit, let {source or 'the source'} apply and soak it, then promote again)"
+    head = (f"{what} {verb} and {target.name} does not allow prereleases "
+            "(allow_prerelease: false); ")
+    if not rest:
+        raise GuardError(f"{head}release it: {releases} {then}; nothing else differs, so that "
+                         "is the only way")
+    raise GuardError(f"{head}either release it: {releases} {then}, or promote the rest without "
+                     f"it: `{start}{''.join(f' --only {s}' for s in rest)}`")
+
+
+def release_step(change: PinChange) -> str:
+    """How to release what `change` promotes: the exact command, or for a template (which has
+    no `release` command) the file to rename."""
+    kind, name = split_selector(change.selector)
+    if kind == "templates":
         version = identity_version(change.new)
-        if versions.is_prerelease(version):
-            how = f"release layer {change.name} <version>" if \
-                change.selector.startswith("layers/") else "release"
-            raise GuardError(f"{change.selector}: {version} is a prerelease and "
-                             f"{target.name} does not allow prereleases (allow_prerelease: false); "
-                             f"release it first (`vectora-gitops {how}`)")
+        final = versions.sort_key(version).finalize_version()
+        return (f"rename templates/{name}/{version}.yaml to templates/{name}/{final}.yaml and "
+                "pin that")
+    return f"`vectora-gitops {release_command(change)}`"
+
+
+def release_command(change: PinChange) -> str:
+    """The `release` command that turns the prerelease `change` promotes into a release."""
+    kind, name = split_selector(change.selector)
+    version = identity_version(change.new)
+    if kind == "layers":  # an adopted layer (0.0.0-adopted.N) has no release yet: choose one
+        final = str(versions.sort_key(version).finalize_version())
+        return f"release layer {name} {'<version>' if final == '0.0.0' else final}"
+    if kind == "clients":
+        return f"release client {name} {version}"
+    return f"release canonical {version}"
 
 
 def check_downgrade(found: Sequence[PinChange], *, allow: bool, reason: str | None) -> None:

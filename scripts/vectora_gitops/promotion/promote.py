@@ -14,7 +14,8 @@ from vectora_gitops.desired.yamlfile import parse_yaml
 from vectora_gitops.errors import GitError, GuardError, InputError, Problem
 from vectora_gitops.model import Pins, split_selector
 from vectora_gitops.promotion import body as bodies
-from vectora_gitops.promotion import integrity, pins, summary
+from vectora_gitops.promotion import diffs, integrity, pins, summary
+from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.run_gates import Chain, gate_results, load_chain, strict
 
 TRAILER = "Promoted-by: vectora-gitops"
@@ -37,6 +38,9 @@ class Outcome:
     branch: str | None = None
     commit: str | None = None
     reused: bool = False
+    gates: tuple[GateResult, ...] = ()  # the target's gates, as the body shows them
+    strict: bool = False  # unknown fails into the target
+    path: str = ""  # the pins file edited
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def promote(repo: Repository, req: Request) -> Outcome:
     branch = commit = None
     if req.commit:
         branch, commit = _commit(repo, req, edit)
-    return Outcome(edit.changes, _body(repo, chain, req, edit.changes), branch, commit)
+    results = _gates(repo, chain, req, edit.changes)
+    return Outcome(edit.changes, _body(repo, chain, req, edit.changes, results), branch, commit,
+                   gates=results, strict=strict(chain, req.target), path=edit.path)
 
 
 def _plan(repo: Repository, chain: Chain, req: Request) -> _Edit:
@@ -75,7 +81,7 @@ def _plan(repo: Repository, chain: Chain, req: Request) -> _Edit:
         what = ", ".join(req.only) or "any pin"
         raise GuardError(f"nothing to promote: {req.target} already has the {req.source} "
                          f"version of {what}")
-    pins.check_prerelease(found, chain.envs[req.target])
+    pins.check_prerelease(found, chain.envs[req.target], source=req.source, only=req.only)
     pins.check_downgrade(found, allow=req.allow_downgrade, reason=req.reason)
     new_text = apply_edits(text, [e for c in found for e in c.edits], display=path)
     return _Edit(path, text, new_text, found)
@@ -113,7 +119,9 @@ def _reuse(repo: Repository, req: Request, edit: _Edit) -> Outcome | None:
         gitrepo.checkout(repo.root, branch)
     chain = load_chain(repo)
     head = gitrepo.git(repo.root, "rev-parse", branch).decode().strip()
-    return Outcome(edit.changes, _body(repo, chain, req, edit.changes), branch, head, reused=True)
+    results = _gates(repo, chain, req, edit.changes)
+    return Outcome(edit.changes, _body(repo, chain, req, edit.changes, results), branch, head,
+                   reused=True, gates=results, strict=strict(chain, req.target), path=edit.path)
 
 
 def _write_validated(repo: Repository, edit: _Edit) -> None:
@@ -144,16 +152,21 @@ def _commit(repo: Repository, req: Request, edit: _Edit) -> tuple[str, str]:
         raise
 
 
-def _body(repo: Repository, chain: Chain, req: Request,
-          found: tuple[pins.PinChange, ...]) -> str:
+def _gates(repo: Repository, chain: Chain, req: Request,
+           found: tuple[pins.PinChange, ...]) -> tuple[GateResult, ...]:
+    return gate_results(chain, req.source, req.target, found, (),
+                        digests.pin_digests(repo, chain.pins[req.source]))
+
+
+def _body(repo: Repository, chain: Chain, req: Request, found: tuple[pins.PinChange, ...],
+          results: tuple[GateResult, ...]) -> str:
     configs = {c.name: summary.config_changes(_client(repo, c.name, c.old), _client(repo, c.name, c.new))
                for c in found if split_selector(c.selector)[0] == "clients"}
     bundle = next((summary.files_diff(repo.bundle_dir(c.old or ""), repo.bundle_dir(c.new))
                    for c in found if c.selector == "canonical"), None)
-    results = gate_results(chain, req.source, req.target, found, (),
-                           digests.pin_digests(repo, chain.pins[req.source]))
     return bodies.render(bodies.Body(req.source, req.target, found, configs, bundle, results,
-                                     strict(chain, req.target), req.reason or ""))
+                                     strict(chain, req.target), req.reason or "",
+                                     diffs.for_changes(repo, chain, req.source, req.target, found)))
 
 
 def _client(repo: Repository, cid: str, version: str | None) -> object:

@@ -13,7 +13,7 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 from vectora_gitops.desired import versions
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.desired.yamledit import Scalar, Value, compose, find, insert_item, set_scalar
-from vectora_gitops.errors import GuardError, UsageError
+from vectora_gitops.errors import GuardError, UsageError, did_you_mean
 from vectora_gitops.model import pin_key, selector_of
 from vectora_gitops.promotion import clock
 from vectora_gitops.promotion.changeset import ChangeSet, exists
@@ -60,7 +60,8 @@ def _arguments(kind: str, args: Sequence[str]) -> tuple[str, str]:
 
 def _release_version(pre: str, as_version: str | None, existing: Sequence[str], name: str) -> str:
     if pre not in existing:
-        raise UsageError(f"{name}: no version {pre} (known: {', '.join(existing) or 'none'})")
+        raise UsageError(f"{name}: no version {pre} (known: {', '.join(existing) or 'none'})"
+                         f"{did_you_mean(pre, existing)}")
     if not versions.is_prerelease(pre):
         raise UsageError(f"{name}: {pre} is not a prerelease (X.Y.Z-dev.N)")
     version = as_version or str(versions.sort_key(pre).finalize_version())

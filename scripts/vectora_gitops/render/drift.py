@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from vectora_gitops.drift.findings import EnvDrift, Finding, counted, fingerprint
@@ -49,6 +49,29 @@ def text(results: Iterable[EnvDrift]) -> str:
             lines.append(f"  ignored {printable(f.resource)}: {f.label} ({printable(f.aws)}): "
                          f"{printable(f.ignored)}")
     return "\n".join(lines) + "\n"
+
+
+def next_step(result: EnvDrift, *, healed: bool | None = None) -> str:
+    """What to do after a drift check of one environment (`healed`: the outcome of --heal)."""
+    env = result.env
+    if result.error:
+        return f"fix the error above, then check again: vectora-gitops drift --env {env}"
+    if not result.drifted or healed:
+        return "in sync: nothing to do"
+    back = f"to put AWS back to git: vectora-gitops apply --env {env}"
+    if result.notice:
+        return f"git is behind AWS (restored from a snapshot): bring git in line as said above; {back}"
+    heal = f" (or vectora-gitops drift --env {env} --heal)" if result.self_heal and \
+        healed is None else ""
+    return f"{back}{heal}; to keep AWS's change, put it in git by a pull request"
+
+
+def next_steps(results: Iterable[EnvDrift], healed: Mapping[str, bool] | None = None) -> str:
+    """The last lines of the text report: the next step of each environment."""
+    steps = [(r.env, next_step(r, healed=(healed or {}).get(r.env))) for r in results]
+    if len(steps) == 1:
+        return f"next: {steps[0][1]}\n"
+    return "next:\n" + "".join(f"  {env}: {step}\n" for env, step in steps)
 
 
 def summary_markdown(result: EnvDrift) -> str:

@@ -41,11 +41,16 @@ def lines(plan: Plan) -> list[Text]:
                           f"{plan.pins['canonical']})"))]
     for phase, changes in group(plan.changes).items():
         out.append(Text(f"{phase}:"))
-        out += [Text.assemble("  ", (symbol, STYLE[symbol]), " ", line)
-                for symbol, line in map(describe, changes)]
+        for change in changes:
+            symbol, line = describe(change)
+            out.append(Text.assemble("  ", (symbol, STYLE[symbol]), " ", line))
+            out += [Text(f"      {printable(more)}") for more in change.more()]
     if plan.unmanaged:
         out.append(Text(f"unmanaged (kept; `--prune` deletes): {len(plan.unmanaged)} object(s)"))
         out += [Text(f"    {printable(k)}") for k in plan.unmanaged[:20]]
+    if plan.stack_notes:
+        out.append(Text("stacks:"))
+        out += [Text(f"  {printable(n)}", style="yellow") for n in plan.stack_notes]
     if plan.notes:
         out.append(Text("client moves (what the engine will see):"))
         out += [Text(f"  {printable(n)}", style="yellow" if n.startswith(WARNING) else "")
@@ -81,7 +86,11 @@ def markdown(plan: Plan) -> str:
             for c in changes:
                 kinds[c.kind] = kinds.get(c.kind, 0) + 1
             lines += [f"| {phase} | {k.replace('_', ' ')} | {n} |" for k, n in kinds.items()]
-        rows = [f"{s} {cap(line, MAX_LINE)}" for s, line in map(describe, plan.changes)]
+        rows = []
+        for change in plan.changes:
+            symbol, line = describe(change)
+            rows.append(f"{symbol} {cap(line, MAX_LINE)}")
+            rows += [f"      {cap(printable(more), MAX_LINE)}" for more in change.more()]
         shown = rows[:MAX_MD_ROWS]
         if len(rows) > MAX_MD_ROWS:
             shown.append(f"... and {len(rows) - MAX_MD_ROWS} more")
@@ -91,6 +100,8 @@ def markdown(plan: Plan) -> str:
     if plan.unmanaged:
         lines += ["", f"{len(plan.unmanaged)} unmanaged object(s) kept (apply `--prune` deletes "
                   "them)."]
+    if plan.stack_notes:
+        lines += ["", "**Stacks**:", ""] + [f"- ⚠️ {md_text(n)}" for n in plan.stack_notes]
     if plan.notes:
         lines += ["", "**Client moves** (what the engine will see):", ""]
         lines += [f"- ⚠️ {md_text(n)}" if n.startswith(WARNING) else f"- {md_text(n)}" for n in plan.notes]

@@ -18,6 +18,10 @@ def seed(aws: Aws, repo: Repository) -> list[str]:
     notes: list[str] = []
     loaded = [load_env(repo, name) for name in repo.env_names()]
     for env, _ in loaded:
+        if env.managed_stacks:  # created through its stacks by apply (README, Stacks)
+            notes.append(f"{env.name}: its stacks are managed; `vectora-gitops apply --env "
+                         f"{env.name}` creates them")
+            continue
         seed_environment(aws, env)
     for _, pins in loaded:
         notes += seed_artifacts(aws, pins)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import signal
@@ -13,8 +12,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
+from vectora_gitops.aws.client import is_loopback
 from vectora_gitops.errors import FatalError, GuardError
 
 HOST = "127.0.0.1"
@@ -31,16 +30,6 @@ class Server:
     @property
     def endpoint(self) -> str:
         return f"http://{HOST}:{self.port}"
-
-
-def is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def require_loopback(url: str) -> None:

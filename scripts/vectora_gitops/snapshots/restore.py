@@ -13,11 +13,12 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import guards, records
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.errors import AwsError, GuardError, StalePlanError
-from vectora_gitops.masking import mask
+from vectora_gitops.masking import aws_value
 from vectora_gitops.model import AlarmSpec, Environment
+from vectora_gitops.observed import S3Object
 from vectora_gitops.safetext import printable
 from vectora_gitops.snapshots import take
-from vectora_gitops.snapshots.export import Manifest, SnapFunction
+from vectora_gitops.snapshots.export import AUTOMATIC, Manifest, SnapFunction, SnapObject
 
 # Content of an object as the snapshot holds it (from an export folder); None: copy the version.
 Content = Callable[[str], bytes]
@@ -31,6 +32,7 @@ class FunctionRestore:
     environment: Mapping[str, str] | None  # None: unchanged
     layers_before: tuple[str, ...] = ()
     env_before: Mapping[str, str] = field(default_factory=dict)
+    git_env: Mapping[str, str] = field(default_factory=dict)  # git's values: what may be shown
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class RestorePlan:
     restore: tuple[str, ...]  # keys put back to their snapshot version
     delete: tuple[str, ...]  # keys created after the snapshot
     functions: tuple[FunctionRestore, ...]
+    target: Mapping[str, SnapObject] = field(default_factory=dict)  # restore: snapshot version
+    current: Mapping[str, S3Object] = field(default_factory=dict)  # restore, delete: now
     alarms: tuple[str, ...] = ()  # alarms whose snapshot definition is put back (never deleted)
 
     @property
@@ -54,33 +58,59 @@ class RestorePlan:
         return out
 
     def lines(self) -> list[str]:
+        """What goes back where, with values: object versions (size, ETag), layer ARNs and
+        variables (masked by masking.py where git does not hold them or they look secret)."""
         out = [f"Restore of {self.env} to snapshot {self.snapshot}:"]
-        out += [f"  ~ restore {key} to its snapshot version" for key in self.restore]
-        out += [f"  - delete {key} (created after the snapshot)" for key in self.delete]
+        for key in self.restore:
+            snap, now = self.target.get(key), self.current.get(key)
+            back = f" to version {snap.version_id} ({_size(snap.size)}ETag {snap.etag})" \
+                if snap else " to its snapshot version"
+            was = f"; now {_size(now.size)}ETag {now.etag}" if now else "; now absent"
+            out.append(f"  ~ restore {key}{back}{was}")
+        for key in self.delete:
+            now = self.current.get(key)
+            was = f"; {_size(now.size)}ETag {now.etag}" if now else ""
+            out.append(f"  - delete {key} (created after the snapshot{was})")
         for f in self.functions:
             what = (["layers"] if f.layers is not None else []) + \
                 (["environment variables"] if f.environment is not None else [])
             out.append(f"  ~ put back {' and '.join(what)} of {f.name}")
+            if f.layers is not None:
+                out.append(f"      layers: {_arns(f.layers_before)} -> {_arns(f.layers)}")
             if f.environment is not None:
-                out += [f"      {line}" for line in env_lines(f.env_before, f.environment)]
+                out += [f"      {line}" for line in env_lines(f.env_before, f.environment,
+                                                              f.git_env)]
         out += [f"  ~ put back alarm {name} as in the snapshot" for name in self.alarms]
         return [printable(line) for line in out]
 
 
-def env_lines(now: Mapping[str, str], snapshot: Mapping[str, str]) -> list[str]:
-    """Which variables a restore puts back; both sides are values only AWS held, so every value
-    is masked (masking.py): a reader sees which changed, never what they hold."""
-    out = [f"env +{k}={mask(snapshot[k])}" for k in sorted(snapshot.keys() - now.keys())]
-    out += [f"env -{k}" for k in sorted(now.keys() - snapshot.keys())]
-    out += [f"env {k}: {mask(now[k])} -> {mask(snapshot[k])}"
+def _size(size: int) -> str:
+    return f"{size} bytes, " if size >= 0 else ""
+
+
+def _arns(arns: tuple[str, ...]) -> str:
+    return ", ".join(arns) if arns else "(none)"
+
+
+def env_lines(now: Mapping[str, str], snapshot: Mapping[str, str],
+              git: Mapping[str, str]) -> list[str]:
+    """Which variables a restore puts back, to which value. Both sides are values AWS holds:
+    each is shown only where git holds that value for the function and the name does not say
+    secret, else masked (masking.aws_value, docs/architecture.md §9)."""
+    def shown(name: str, value: str) -> str:
+        return aws_value(name, value, git)
+    out = [f"env +{k}={shown(k, snapshot[k])}" for k in sorted(snapshot.keys() - now.keys())]
+    out += [f"env -{k} (now {shown(k, now[k])})" for k in sorted(now.keys() - snapshot.keys())]
+    out += [f"env {k}: {shown(k, now[k])} -> {shown(k, snapshot[k])}"
             for k in sorted(now.keys() & snapshot.keys()) if now[k] != snapshot[k]]
     return out
 
 
 def make_plan(aws: Aws, env: Environment, manifest: Manifest) -> RestorePlan:
-    current = {o.key: o.etag for prefix in env.sync.managed_prefixes
+    current = {o.key: o for prefix in env.sync.managed_prefixes
                for o in s3.list_objects(aws, env.buckets.config, prefix)}
-    restore = tuple(sorted(k for k, o in manifest.objects.items() if current.get(k) != o.etag))
+    restore = tuple(sorted(k for k, o in manifest.objects.items()
+                           if k not in current or current[k].etag != o.etag))
     delete = tuple(sorted(k for k in current if k not in manifest.objects
                           and not k.startswith(env.sync.protected_prefixes)))
     functions: list[FunctionRestore] = []
@@ -88,11 +118,13 @@ def make_plan(aws: Aws, env: Environment, manifest: Manifest) -> RestorePlan:
         if key not in env.functions or env.functions[key].name != snap.name:
             raise GuardError(f"function {key} ({snap.name}) of the snapshot is not managed in "
                              f"{env.name}; refusing to touch it")
-        change = _function_restore(aws, key, snap)
+        change = _function_restore(aws, key, snap, env.functions[key].environment)
         if change is not None:
             functions.append(change)
     return RestorePlan(env.name, manifest.name, restore, delete, tuple(functions),
-                       _alarm_restores(aws, env, manifest))
+                       target={k: manifest.objects[k] for k in restore},
+                       current={k: current[k] for k in (*restore, *delete) if k in current},
+                       alarms=_alarm_restores(aws, env, manifest))
 
 
 def _alarm_restores(aws: Aws, env: Environment, manifest: Manifest) -> tuple[str, ...]:
@@ -104,7 +136,8 @@ def _alarm_restores(aws: Aws, env: Environment, manifest: Manifest) -> tuple[str
     return tuple(sorted(n for n, d in manifest.alarms.items() if now.get(n) != dict(d)))
 
 
-def _function_restore(aws: Aws, key: str, snap: SnapFunction) -> FunctionRestore | None:
+def _function_restore(aws: Aws, key: str, snap: SnapFunction,
+                      git: Mapping[str, str]) -> FunctionRestore | None:
     config = lambda_.get_function(aws, snap.name)
     layers = tuple(snap.layers) if tuple(snap.layers) != config.layers else None
     environment = dict(snap.environment) if dict(snap.environment) != dict(config.environment) \
@@ -118,17 +151,7 @@ def _function_restore(aws: Aws, key: str, snap: SnapFunction) -> FunctionRestore
             raise GuardError(f"{snap.name}: layer version {arn} of the snapshot no longer exists; "
                              "its layers cannot be put back") from None
     return FunctionRestore(key, snap.name, layers, environment, config.layers,
-                           dict(config.environment))
-
-
-def restored_commit(history: list[dict[str, Any]], created_at: str) -> str:
-    """Commit of the newest succeeded apply that ended before the snapshot was taken."""
-    for record in history:
-        ended = str(record.get("ended_at") or record.get("started_at") or "")
-        if record.get("kind", "apply") == "apply" and record.get("result") == "succeeded" \
-                and ended and ended <= created_at:
-            return str(record.get("commit", ""))
-    return ""
+                           dict(config.environment), dict(git))
 
 
 def run(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
@@ -136,7 +159,8 @@ def run(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
     """Execute a reviewed plan under the locked-run protocol; returns the closed record (its
     notes hold the pre-restore snapshot and `restored_to_commit`)."""
     guards.check_versioning(aws, env, (env.buckets.config, env.buckets.data))
-    commit = restored_commit(records.list_records(aws, env, limit=200), manifest.created_at)
+    commit = manifest.commit or take.commit_at(records.list_records(aws, env, limit=200),
+                                               manifest.created_at)
     opening = Opening(kind="restore", commit=commit, summary=plan.summary(),
                       notes={"restored_from": manifest.name, "restored_to_commit": commit})
 
@@ -145,6 +169,7 @@ def run(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
             raise StalePlanError(f"{env.name}: AWS changed since the restore plan was shown; "
                                  "run the restore again")
         notes.add("snapshot", take.create(aws, env, name=take.new_name("pre-restore"),
+                                          kind=AUTOMATIC,
                                           reason=f"before restore of {manifest.name}"))
         execute(aws, env, manifest, plan, content=content)
 
