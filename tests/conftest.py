@@ -21,7 +21,9 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "GITHUB_TOKEN", "GH_TOKEN"):
     os.environ.pop(_var, None)
 os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                    "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true",
-                   "VECTORA_ACTOR": "pytest"})
+                   "VECTORA_ACTOR": "pytest",
+                   # applies do not bake unless a test asks (--bake-seconds, tests/test_rollout.py)
+                   "VECTORA_BAKE_SECONDS": "0"})
 
 from moto.server import ThreadedMotoServer  # noqa: E402
 

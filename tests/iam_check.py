@@ -37,6 +37,12 @@ ACTIONS = {
     ("s3", "GetObjectLockConfiguration"): ["s3:GetBucketObjectLockConfiguration"],
     ("s3", "PutObjectLockConfiguration"): ["s3:PutBucketObjectLockConfiguration"],
     ("lambda", "ListTags"): ["lambda:ListTags"],
+    ("budgets", "DescribeBudget"): ["budgets:ViewBudget"],
+    ("budgets", "DescribeNotificationsForBudget"): ["budgets:ViewBudget"],
+    ("budgets", "CreateBudget"): ["budgets:ModifyBudget"],
+    ("budgets", "UpdateBudget"): ["budgets:ModifyBudget"],
+    ("budgets", "CreateNotification"): ["budgets:ModifyBudget"],
+    ("budgets", "DeleteNotification"): ["budgets:ModifyBudget"],
 }
 
 
@@ -62,6 +68,8 @@ def calls_of(service: str, operation: str, params: dict[str, Any]) -> list[Call]
         actions = ["s3:PutObject", "s3:PutObjectRetention"]  # a write with retention needs both
     if service == "monitoring":
         actions = [f"cloudwatch:{operation}"]
+        if params.get("AlarmNames"):  # one authorization per alarm named
+            return [Call(f"cloudwatch:{operation}", _alarm(n)) for n in params["AlarmNames"]]
     out = []
     for action in actions:
         if action.endswith("@source"):
@@ -87,10 +95,18 @@ def implied(service: str, operation: str, params: dict[str, Any]) -> list[Call]:
         return [Call("s3:GetObject", f"arn:aws:s3:::{content['S3Bucket']}/{content['S3Key']}")]
     if (service, operation) == ("lambda", "UpdateFunctionConfiguration"):  # attaching a layer
         return [Call("lambda:GetLayerVersion", arn) for arn in params.get("Layers", ())]
+    if (service, operation) == ("monitoring", "PutMetricAlarm") and params.get("Tags"):
+        return [Call("cloudwatch:TagResource", _alarm(params["AlarmName"]))]
+    if (service, operation) == ("sns", "CreateTopic") and params.get("Tags"):
+        return [Call("sns:TagResource", f"arn:aws:sns:{REGION}:{ACCOUNT}:{params['Name']}")]
     if service == "cloudformation" and params.get("RoleARN"):  # the stack's service role
         return [Call("iam:PassRole", str(params["RoleARN"]),
                      passed_to="cloudformation.amazonaws.com")]
     return []
+
+
+def _alarm(name: str) -> str:
+    return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:alarm:{name}"
 
 
 def _object_read(params: dict[str, Any]) -> list[Call]:
@@ -128,6 +144,23 @@ def resource(service: str, operation: str, params: dict[str, Any]) -> str:
             name = str(params["LayerName"]).rsplit(":", 1)[-1]
             number = params.get("VersionNumber")
             return f"{lam}:layer:{name}" + (f":{number}" if number is not None else "")
+    if service == "monitoring":
+        if "AlarmName" in params:
+            return _alarm(params["AlarmName"])
+        if "AlarmNamePrefix" in params:
+            return _alarm(f"{params['AlarmNamePrefix']}*")
+        if "DashboardName" in params:
+            return f"arn:aws:cloudwatch::{ACCOUNT}:dashboard/{params['DashboardName']}"
+    if service == "sns":
+        for field in ("TopicArn", "ResourceArn"):
+            if field in params:
+                return str(params[field])
+        if "Name" in params:
+            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{params['Name']}"
+    if service == "budgets":
+        name = params.get("BudgetName") or (params.get("Budget") or params.get("NewBudget")
+                                            or {}).get("BudgetName")
+        return f"arn:aws:budgets::{params['AccountId']}:budget/{name}"
     if service == "cloudformation" and "StackName" in params:
         return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{params['StackName']}/id"
     return "*"

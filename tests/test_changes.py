@@ -16,10 +16,15 @@ from vectora_gitops.engine.changes import (
     KINDS,
     Change,
     CopyArtifact,
+    DeleteAlarm,
     DeleteObject,
     LayerRef,
     PublishLayer,
+    PutAlarm,
+    PutBudget,
+    PutDashboard,
     PutObject,
+    PutTopic,
     TagFunction,
     UpdateFunction,
     from_json,
@@ -47,6 +52,11 @@ class Row:
 
 
 FN_ARN = "arn:aws:lambda:eu-west-3:786469175371:function:ingest-dev"
+TOPIC = "arn:aws:sns:eu-west-3:786469175371:alarms-dev"
+ALARM = {"description": "d", "namespace": "AWS/Lambda", "metric": "Errors",
+         "dimensions": [["FunctionName", "ingest-dev"]], "statistic": "Sum", "period": 300,
+         "evaluation_periods": 1, "threshold": 1.0, "comparison": "GreaterThanOrEqualToThreshold",
+         "treat_missing": "notBreaching", "actions": [TOPIC], "actions_enabled": True}
 ROWS = [
     Row(PutObject("canonical/scopes/a.yaml", H, "m", 3, "create", "canonical/2.1.0/scopes/a.yaml"),
         "canonical", "s3 canonical/scopes/a.yaml",
@@ -101,6 +111,39 @@ ROWS = [
         names=("ingest-dev", "ingest-dev"),  # the name, and the function its ARN names
         json={"kind": "tag_function", "function": "ingest", "name": "ingest-dev", "arn": FN_ARN,
               "tags": {"team": "x", "env": "dev"}, "before": {}}),
+    Row(PutTopic("alarms-dev", TOPIC, "create", (("email", "a@example.com"),),
+                 {"Environment": "dev"}),
+        "topics", "topic alarms-dev", "+ create topic alarms-dev: subscribe email:a@example.com",
+        names=("alarms-dev",),
+        json={"kind": "put_topic", "name": "alarms-dev", "arn": TOPIC, "action": "create",
+              "subscribe": [["email", "a@example.com"]], "tags": {"Environment": "dev"}}),
+    Row(PutTopic("alarms-dev", TOPIC, "update", (("email", "b@example.com"),), {"Team": "x"}),
+        "topics", "topic alarms-dev",
+        "~ update topic alarms-dev: subscribe email:b@example.com, tags Team=x",
+        names=("alarms-dev",)),
+    Row(PutAlarm("errors-dev", "create", ALARM), "monitoring", "alarm errors-dev",
+        "+ create alarm errors-dev: AWS/Lambda/Errors Sum GreaterThanOrEqualToThreshold 1.0",
+        names=("errors-dev",),
+        json={"kind": "put_alarm", "name": "errors-dev", "action": "create", "definition": ALARM,
+              "details": []}),
+    Row(PutAlarm("errors-dev", "update", ALARM, ("actions disabled in AWS -> enabled",)),
+        "monitoring", "alarm errors-dev",
+        "~ update alarm errors-dev: actions disabled in AWS -> enabled", names=("errors-dev",)),
+    Row(DeleteAlarm("old-dev"), "monitoring", "alarm old-dev", "- delete alarm old-dev (not in git)",
+        names=("old-dev",), json={"kind": "delete_alarm", "name": "old-dev"}),
+    Row(PutDashboard("board-dev", "update", H), "monitoring", "dashboard board-dev",
+        f"~ update dashboard board-dev (body sha256 {H[:12]})", names=("board-dev",),
+        json={"kind": "put_dashboard", "name": "board-dev", "action": "update", "sha256": H}),
+    Row(PutBudget("budget-dev", "create", 30.0, "user:Environment$dev", False, (80, 100)),
+        "monitoring", "budget budget-dev",
+        "+ create budget budget-dev: 30 USD a month on user:Environment$dev, alert at 80%, "
+        "alert at 100%", names=("budget-dev",),
+        json={"kind": "put_budget", "name": "budget-dev", "action": "create", "limit_usd": 30.0,
+              "tag_filter": "user:Environment$dev", "update_budget": False,
+              "add_alerts": [80, 100], "remove_alerts": []}),
+    Row(PutBudget("budget-dev", "update", 30.0, "user:Environment$dev", False, (), (50,)),
+        "monitoring", "budget budget-dev", "~ update budget budget-dev: no alert at 50%",
+        names=("budget-dev",)),
 ]
 
 
@@ -144,11 +187,27 @@ class Recorder:
     def tag_function(self, change: TagFunction) -> None:
         self.steps.append(("tag_function", change))
 
+    def put_topic(self, change: PutTopic) -> None:
+        self.steps.append(("put_topic", change))
+
+    def put_alarm(self, change: PutAlarm) -> None:
+        self.steps.append(("put_alarm", change))
+
+    def delete_alarm(self, change: DeleteAlarm) -> None:
+        self.steps.append(("delete_alarm", change))
+
+    def put_dashboard(self, change: PutDashboard) -> None:
+        self.steps.append(("put_dashboard", change))
+
+    def put_budget(self, change: PutBudget) -> None:
+        self.steps.append(("put_budget", change))
+
 
 def test_every_kind_runs_its_own_step_and_apply_has_it() -> None:
     assert set(KINDS) == {"put_object", "delete_object", "copy_artifact", "publish_layer",
-                          "update_function", "tag_function", "create_stack", "update_stack",
-                          "protect_stack"}
+                          "update_function", "tag_function", "put_topic", "put_alarm",
+                          "delete_alarm", "put_dashboard", "put_budget", "create_stack",
+                          "update_stack", "protect_stack"}
     recorder = Recorder()
     for row in ROWS:
         row.change.run(recorder)

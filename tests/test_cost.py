@@ -13,6 +13,9 @@ from support import cli
 from vectora_gitops.aws.client import counting
 
 SMALL_CONSTANT = 2  # GetCallerIdentity + the written-state record
+# dev's monitoring (engine/monitoring_io.py): DescribeAlarms, GetDashboard, GetTopicAttributes,
+# ListSubscriptionsByTopic, ListTagsForResource, DescribeBudget, DescribeNotificationsForBudget
+MONITORING = 7
 
 
 def grow_bundle(repo: Path, version: str, n: int) -> None:
@@ -31,8 +34,9 @@ def test_noop_plan_requests_stay_at_the_floor(seeded: Path, n: int) -> None:
     with counting() as counted:
         assert cli(seeded, "plan", "--env", "dev") == 0
     objects = n + 16  # generated + the bundle's own files
-    floor = math.ceil(objects / 1000) + 1 + 2 + 3 + SMALL_CONSTANT  # canonical pages, clients/
+    floor = math.ceil(objects / 1000) + 1 + 2 + 3 + SMALL_CONSTANT + MONITORING  # + clients/
     assert counted.requests["ListObjectsV2"] == math.ceil(objects / 1000) + 1
     assert counted.requests["ListLayerVersions"] == 2
     assert counted.requests["GetFunction"] == 3
+    assert counted.requests["DescribeAlarms"] == 1
     assert counted.total <= floor, counted.requests

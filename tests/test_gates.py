@@ -265,7 +265,7 @@ def test_gates_print_one_line_per_gate_and_pin(capsys: pytest.CaptureFixture[str
                line.endswith("record 20261001T000000Z-0001); ready on 2026-12-01 12:00 UTC")
                for line in soak)
     assert out.splitlines()[-2:] == [
-        "gates of prod: FAIL: 4 pass, 1 fail (soak: ready on 2026-12-01 12:00 UTC)",
+        "gates of prod: FAIL: 5 pass, 1 fail (soak: ready on 2026-12-01 12:00 UTC)",
         "next: run `vectora-gitops gates --from stage --to prod` again on or after "
         "2026-12-01 12:00 UTC"]
     code, out, _ = run(capsys, repo, "gates", "--from", "stage", "--to", "prod", "--only",
@@ -281,8 +281,10 @@ def test_gates_that_pass_name_the_promote_command(capsys: pytest.CaptureFixture[
     code, out, _ = run(capsys, repo, "gates", "--from", "stage", "--to", "prod", "--only",
                        "canonical", "--only", "layers/vectora-core")
     assert code == 0
+    assert any(line.startswith("pass     alarms: stage has no alarm in AWS")
+               for line in out.splitlines()), out
     assert out.splitlines()[-2:] == [
-        "gates of prod: PASS: 5 pass",
+        "gates of prod: PASS: 6 pass",
         "next: vectora-gitops promote --from stage --to prod --only canonical --only "
         "layers/vectora-core"]
 

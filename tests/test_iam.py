@@ -124,6 +124,8 @@ def steps(tmp: Path) -> list[tuple[tuple[str, ...], bool, tuple[str, ...], tuple
         (all_envs, True, ("drift", "--all"), (2,)),
         (("dev",), False, ("drift", "--env", "dev", "--heal"), (0,)),
         (("stage",), False, ("apply", "--env", "stage", "--yes", "--prune"), (0,)),
+        (("stage",), False, ("apply", "--env", "stage", "--yes", "--bake-seconds", "1"), (0,)),
+        (("stage",), True, ("hold", "show", "--env", "stage"), (0,)),
         (("dev",), False, ("snapshot", "create", "--env", "dev", "--name", "iam-check",
                            "--export", str(tmp / "export")), (0,)),
         (("dev",), True, ("snapshot", "list", "--env", "dev"), (0,)),
@@ -190,7 +192,12 @@ def test_every_recorded_action_is_allowed(seeded: Path, tmp_path: Path,
                      "s3:DeleteObject", "lambda:GetLayerVersion", "cloudwatch:GetMetricStatistics",
                      "lambda:ListLayerVersions", "lambda:ListTags", "s3:GetBucketVersioning",
                      "cloudformation:ListStacks", "s3:PutObjectRetention",
-                     "s3:GetBucketObjectLockConfiguration", "s3:GetObjectRetention"):
+                     "s3:GetBucketObjectLockConfiguration", "s3:GetObjectRetention",
+                     "cloudwatch:DescribeAlarms",
+                     "cloudwatch:PutMetricAlarm", "cloudwatch:TagResource",
+                     "cloudwatch:GetDashboard", "cloudwatch:PutDashboard",
+                     "sns:TagResource", "sns:Subscribe", "sns:GetTopicAttributes",
+                     "budgets:ViewBudget", "budgets:ModifyBudget"):
         assert expected in {c.action for c in seen}
     # the reads that may find nothing, each allowed the 404 above (a listing without prefix)
     got = {c.missing for c in seen}

@@ -135,7 +135,9 @@ def test_the_move_to_a_stable_id_end_to_end(seeded: Path,
     assert "data paths unchanged: the engine still writes " \
         f"s3://{DATA}/ingested/lai_weekly_v7/…, s3://{DATA}/curated/lai_weekly_v7/… and " \
         f"s3://{LETTERS}/lai_weekly_v7/…" in plan
-    assert "dev: 1 change(s): 1 put object" in plan  # the legacy object is not touched
+    # the legacy object is not touched; the stable id gets its four outcome alarms and its row
+    # of the dashboard (docs/architecture.md §11)
+    assert "dev: 6 change(s): 4 put alarm, 1 put dashboard, 1 put object" in plan
     print(plan)
     assert engine_runs() == ["lai_weekly_v7"]
     assert objects(CONFIG, "clients/lai_weekly_v7.yaml")["clients/lai_weekly_v7.yaml"] == raw

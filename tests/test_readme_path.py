@@ -159,7 +159,7 @@ def test_readme_path_to_prod(capsys: pytest.CaptureFixture[str], seeded: Path,
     # what the path did: prod's plan takes the new bundle; each promotion explained itself
     assert "2.2.0" in walk.outputs["plan prod"]
     stage = walk.outputs["vectora-gitops promote --from dev --to stage --only canonical --commit"]
-    assert "gates of stage: PASS: 4 pass" in stage
+    assert "gates of stage: PASS: 5 pass" in stage
     assert "+    Name brands in full: - Uzedy" in stage  # the placeholder, expanded
     assert "Reaches in stage: `lai_weekly` (bedrock\\_config.editorial\\_prompt)" in stage
     gates = walk.outputs["vectora-gitops gates --from stage --to prod --only canonical"]

@@ -262,6 +262,12 @@ def throttled(service: str, operation: str) -> AWSResponse:
     if service == "s3":
         body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
         return AWSResponse("http://127.0.0.1/", 503, {}, _Raw(body))
+    if service in ("sns", "sts"):  # query protocol: errors are XML
+        body = (b"<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                b"<Message>Rate exceeded</Message></Error></ErrorResponse>")
+        return AWSResponse("http://127.0.0.1/", 400, {}, _Raw(body))
+    if service == "cloudwatch":  # CBOR protocol: a bare 503, retried as a transient error
+        return AWSResponse("http://127.0.0.1/", 503, {}, _Raw(b""))
     body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
     return AWSResponse("http://127.0.0.1/", 429, {"x-amzn-ErrorType": "ThrottlingException"},
                        _Raw(body))

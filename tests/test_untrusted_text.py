@@ -493,7 +493,8 @@ def test_hostile_e2e_url_in_the_promotion_body(moto: object, repo: Path, tmp_pat
     assert parsed.links() == []
     gate_table = parsed.tables()[-1]
     assert [plain(row[0]) for row in gate_table] == [
-        "Gate", "soak", "metric noise_rate", "metric bedrock_cost_per_run_usd", "e2e", "integrity"]
+        "Gate", "soak", "metric noise_rate", "metric bedrock_cost_per_run_usd", "e2e", "alarms",
+        "integrity"]
     assert {len(row) for row in gate_table} == {3}
     [evidence] = gate_table[4][2].children or []
     assert evidence.type == "code_inline" and printable(url) in evidence.content

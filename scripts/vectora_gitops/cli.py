@@ -196,10 +196,17 @@ def _plan_apply(sub: Any, n: _Names) -> None:
                    help="apply to stage or prod from a working tree with uncommitted changes "
                         "(needs --reason)")
     p.add_argument("--reason", help="why the deny window is overridden, the stateful resources "
-                   "replaced or the working tree is dirty (kept in the record)")
+                   "replaced, the working tree is dirty or an alarm in ALARM ignored (kept in the "
+                   "record)")
     p.add_argument("--allow-replace", action="append", default=[], metavar="STACK.RESOURCE",
                    help="let a stack change remove or replace this stateful resource (bucket, "
                         "log group, role), e.g. s0-core.ConfigBucket; repeatable; needs --reason")
+    p.add_argument("--bake-seconds", type=int, metavar="N",
+                   help="after the changes, watch the environment's alarms N seconds and roll "
+                        "back on ALARM (default: rollout.bake_seconds of its monitoring.yaml)")
+    p.add_argument("--ignore-alarm", action="append", metavar="NAME",
+                   help="an alarm already in ALARM that must not stop this apply (needs "
+                        "--reason; repeatable)")
     p.add_argument("--break-glass-reason", metavar="TEXT",
                    help="why the promotion check is bypassed (kept in the record; default: "
                         "$VECTORA_BREAK_GLASS_REASON)")
@@ -389,10 +396,35 @@ def _misc(sub: Any, n: _Names) -> None:
                         "environment's names only")
     p.add_argument("--trust", action="store_true",
                    help="with --stack-role: its trust policy (cloudformation.amazonaws.com)")
+    _hold(sub, n)
     p = _command(sub, n, "sandbox", "local AWS emulator on 127.0.0.1",
                  ["sandbox up", "sandbox status", "sandbox down"], "sandbox",
                  "`sandbox up` prints the export lines that point the other commands at it.")
     p.add_argument("action", choices=("up", "down", "status"), help="up, down or status")
+
+
+def _hold(sub: Any, n: _Names) -> None:
+    e = n.last
+    p = _command(sub, n, "hold", "show or release the hold a rolled-back apply left",
+                 [f"hold show --env {e}",
+                  f"hold release --env {e} --reason 'alarm explained, fix in the next pins'"],
+                 "done", "A hold refuses the pins an alarm rolled back until a commit changes "
+                 "them or `hold release` lifts it.")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser,
+                               metavar="ACTION")
+    specs = {
+        "show": ("the holds of an environment: alarm, pins, record", [f"show --env {e}"]),
+        "release": ("lift the holds of an environment (kept in S3 with the reason)",
+                    [f"release --env {e} --reason 'alarm explained'"]),
+    }
+    for action, (summary, examples) in specs.items():
+        q = _command(actions, n, action, summary, [f"hold {x}" for x in examples], "done")
+        q.add_argument("--env", required=True, help=n.env_help("the environment"))
+        q.add_argument("--repo", type=Path, default=argparse.SUPPRESS,
+                       help="repository checkout to use (default: the current one)")
+        if action == "release":
+            q.add_argument("--reason", metavar="TEXT",
+                           help="why the rolled-back pins may be applied again (kept in S3)")
 
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:

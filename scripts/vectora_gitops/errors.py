@@ -92,6 +92,13 @@ class GuardError(FatalError):
     """A safety guard refused the operation (account, names, versioning, prune)."""
 
 
+class RolledBackError(FatalError):
+    """An apply whose bake saw an alarm: AWS was put back to the pre-apply snapshot and the run's
+    record says `rolled back` (docs/architecture.md §11)."""
+
+    record_result = "rolled back"
+
+
 class StalePlanError(FatalError):
     """A saved plan no longer matches what AWS or git holds."""
 

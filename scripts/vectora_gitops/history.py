@@ -12,6 +12,10 @@ from typing import Any
 from vectora_gitops.model import flat_pins
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# The results a run's closing record may say (engine/lockedrun.py): `interrupted` when a later
+# run found it dead holding the lock, `rolled back` when its bake saw an alarm
+# (docs/architecture.md §11).
+SUCCEEDED, FAILED, INTERRUPTED, ROLLED_BACK = "succeeded", "failed", "interrupted", "rolled back"
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,11 @@ class Record:
 
     @property
     def succeeded(self) -> bool:
-        return self.result == "succeeded"
+        return self.result == SUCCEEDED
+
+    @property
+    def rolled_back(self) -> bool:
+        return self.result == ROLLED_BACK
 
     @property
     def at(self) -> datetime | None:
@@ -105,7 +113,8 @@ def from_json(data: Mapping[str, Any], *, written_at: datetime | None = None,
         ended_at=parse_time(data.get("ended_at")),
         result=str(data.get("result", "")),
         extra={k: str(data[k]) for k in ("snapshot", "error", "override_window_reason",
-                                         "break_glass_reason", "dirty", "allow_dirty_reason")
+                                         "break_glass_reason", "dirty", "allow_dirty_reason",
+                                         "rolled_back_alarm", "ignored_alarms")
                if data.get(k)},
         digests=digests_of(data),
         written_at=written_at,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -176,6 +177,13 @@ class Environment:
     name_exceptions: tuple[NameException, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     client_moves: tuple[ClientMove, ...] = ()
+    # environments/<env>/monitoring.yaml over environments/monitoring.yaml (None: not declared)
+    monitoring: MonitoringSpec | None = None
+
+    @property
+    def bake_seconds(self) -> int:
+        """How long an apply watches the alarms (`rollout.bake_seconds`; 0: no bake)."""
+        return self.monitoring.rollout.bake_seconds if self.monitoring else 0
     # the stacks this tool creates and updates (environment.yaml `stacks` as a mapping); empty
     # when `stacks` lists names only (stacks made by hand, read-only for this tool)
     managed_stacks: Mapping[str, StackSpec] = field(default_factory=dict)
@@ -431,3 +439,107 @@ class DesiredState:
     env_file: str = ""
     # the managed stacks in dependency order (a stack after those whose outputs it takes)
     stacks: tuple[DesiredStack, ...] = ()
+    # the alarms, dashboard, topic and budget git declares (desired/monitoring.py)
+    monitoring: Monitoring | None = None
+
+
+# Monitoring as code (docs/architecture.md §11): thresholds written once in
+# environments/monitoring.yaml, overridden per environment in environments/<env>/monitoring.yaml.
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    function_errors: float = 1
+    function_throttles: float = 1
+    function_timeout_seconds: int = 900
+    duration_ratio: float = 0.8  # alarm when a run's Maximum Duration passes this part of the timeout
+    newsletter_window_days: int = 7
+    bedrock_cost_per_run_usd: float = 5.0
+    noise_rate: float = 0.10
+    items_curated_min: float = 0  # alarm when a run curates this many items or fewer
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    protocol: str  # email | https | sms | lambda | sqs
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class Rollout:
+    bake_seconds: int = 0  # 0: no bake
+    poll_seconds: int = 15
+
+
+@dataclass(frozen=True)
+class MonitoringSpec:
+    """What an environment's monitoring.yaml (over the shared defaults) says."""
+
+    namespace: str
+    period_seconds: int
+    thresholds: Thresholds
+    subscribers: tuple[Subscriber, ...]
+    budget_usd: float  # monthly limit; 0: no budget
+    budget_alerts: tuple[int, ...]  # percentages of the limit
+    rollout: Rollout
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    """One CloudWatch metric alarm, as PutMetricAlarm takes it."""
+
+    name: str
+    description: str
+    namespace: str
+    metric: str
+    dimensions: tuple[tuple[str, str], ...]
+    statistic: str
+    period: int
+    evaluation_periods: int
+    threshold: float
+    comparison: str
+    treat_missing: str
+    actions: tuple[str, ...]  # topic ARNs notified on ALARM
+    actions_enabled: bool = True
+
+    def definition(self) -> dict[str, Any]:
+        """The fields compared with AWS and stored in a plan (JSON types)."""
+        return {"description": self.description, "namespace": self.namespace,
+                "metric": self.metric, "dimensions": sorted(list(d) for d in self.dimensions),
+                "statistic": self.statistic, "period": self.period,
+                "evaluation_periods": self.evaluation_periods, "threshold": float(self.threshold),
+                "comparison": self.comparison, "treat_missing": self.treat_missing,
+                "actions": sorted(self.actions), "actions_enabled": self.actions_enabled}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    arn: str
+    subscribers: tuple[Subscriber, ...]
+
+
+@dataclass(frozen=True)
+class BudgetSpec:
+    name: str
+    account_id: str
+    limit_usd: float
+    tag_filter: str  # `user:Environment$<env>`
+    alerts: tuple[int, ...]  # percentages, notified to the topic
+    topic_arn: str
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Every monitoring resource git declares for one environment (desired/monitoring.py)."""
+
+    topic: TopicSpec
+    alarms: Mapping[str, AlarmSpec]
+    dashboard: str  # name
+    dashboard_body: str  # JSON, deterministic
+    budget: BudgetSpec | None
+    tags: Mapping[str, str]
+
+    @property
+    def dashboard_sha256(self) -> str:
+        return hashlib.sha256(self.dashboard_body.encode()).hexdigest()

@@ -92,6 +92,54 @@ class Datapoint:
 
 
 @dataclass(frozen=True)
+class Alarm:
+    """A CloudWatch metric alarm as DescribeAlarms returns it (docs/architecture.md §11)."""
+
+    name: str
+    arn: str
+    state: str  # OK | ALARM | INSUFFICIENT_DATA
+    definition: Mapping[str, object]  # the fields of model.AlarmSpec.definition()
+    state_updated: datetime | None = None
+    state_reason: str = ""
+
+
+@dataclass(frozen=True)
+class AlarmTransition:
+    """One StateUpdate of DescribeAlarmHistory: the alarm went from one state to another."""
+
+    alarm: str
+    at: datetime
+    old: str
+    new: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    arn: str
+    subscriptions: tuple[tuple[str, str, str], ...]  # (protocol, endpoint, subscription ARN)
+    tags: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    limit_usd: float
+    tag_filters: tuple[str, ...]
+    alerts: tuple[int, ...]  # ACTUAL GREATER_THAN PERCENTAGE notifications
+    actual_usd: float | None = None  # what Budgets says was spent this period (None: unknown)
+
+
+@dataclass(frozen=True)
+class ObservedMonitoring:
+    alarms: Mapping[str, Alarm]  # the environment's alarms (name ends with -<env>)
+    dashboard: str | None  # body, None: missing
+    topic: Topic | None
+    budget: Budget | None
+    budget_readable: bool = True  # False: Budgets did not answer (not allowed, not supported)
+
+
+@dataclass(frozen=True)
 class ObservedStack:
     """A CloudFormation stack as DescribeStacks and GetTemplate give it."""
 

@@ -18,6 +18,7 @@ from vectora_gitops.adopt.canonical import AdoptedBundle, adopt_canonical, live_
 from vectora_gitops.adopt.clients import ClientAdoption, adopt_clients
 from vectora_gitops.adopt.infra import Infra, adopt_infra, exceptions
 from vectora_gitops.adopt.layers import AdoptedLayer, LayerAdoption, adopt_layers
+from vectora_gitops.adopt.monitoring import MonitoringAdoption, adopt_monitoring
 from vectora_gitops.aws import lambda_
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired import waivers as waiving
@@ -50,6 +51,7 @@ class Live:
     skipped: tuple[str, ...]  # objects of managed prefixes that cannot be files of git
     layers: LayerAdoption
     infra: Infra
+    monitoring: MonitoringAdoption | None = None
 
 
 def import_env(repo: Repository, name: str, *, today: date) -> Imported:
@@ -69,6 +71,7 @@ def import_env(repo: Repository, name: str, *, today: date) -> Imported:
     after = Counter(str(p) for p in validate(repo).errors)
     result.errors = sorted((after - before).keys())
     _next_steps(env, live, result)
+    _monitoring(repo, live, result)
     return result
 
 
@@ -77,7 +80,23 @@ def observe(aws: Aws, env: Environment, pins: Pins, repo: Repository) -> Live:
     clients = adopt_clients(aws, env, repo)
     tree = live_tree(aws, env)
     return Live(configs, clients, adopt_canonical(repo, tree), clients.skipped + tree.skipped,
-                adopt_layers(aws, env, pins, configs), adopt_infra(aws, env, configs))
+                adopt_layers(aws, env, pins, configs), adopt_infra(aws, env, configs),
+                adopt_monitoring(aws, env, repo))
+
+
+def _monitoring(repo: Repository, live: Live, result: Imported) -> None:
+    """Monitoring the live environment never had is left out of git (the plan stays empty)."""
+    found = live.monitoring
+    if found is None:
+        return
+    if found.applied:
+        result.kept.append(f"{found.path} ({found.alarms} alarm(s) of vectora-gitops live)")
+        return
+    (repo.root / found.path).unlink()
+    result.written.append(f"{found.path} (removed: no alarm or dashboard of vectora-gitops live)")
+    result.todo.append(f"monitoring: restore {found.path} (`git checkout HEAD -- {found.path}`) "
+                       "in a later pull request; its plan creates the alarms, dashboard and "
+                       "budget")
 
 
 def _write_clients(repo: Repository, adoption: ClientAdoption, result: Imported) -> None:

@@ -1,4 +1,5 @@
-"""What the CloudFormation stacks create, for the sandbox only (buckets, role, functions)."""
+"""What the CloudFormation stacks create, for the sandbox only (buckets, role, functions, the
+alarm topic)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,19 @@ def create_function(aws: Aws, name: str, *, role_arn: str, code: bytes,
          Runtime="python3.12", Role=role_arn, Handler="handler.lambda_handler",
          Code={"ZipFile": code}, Environment={"Variables": dict(environment)},
          Tags=dict(tags), Timeout=900, MemorySize=512)
+
+
+def create_topic(aws: Aws, name: str, *, account_id: str, tags: Mapping[str, str]) -> None:
+    """The environment's alarm topic, with the policy that lets CloudWatch and AWS Budgets
+    publish to it (the core stack owns it: a topic policy is permissions management)."""
+    arn = f"arn:aws:sns:{aws.region}:{account_id}:{name}"
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "AlarmsAndBudgetsPublish", "Effect": "Allow",
+        "Principal": {"Service": ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]},
+        "Action": "sns:Publish", "Resource": arn}]}
+    call(f"CreateTopic {name}", aws.client("sns").create_topic, Name=name,
+         Attributes={"Policy": json.dumps(policy)},
+         Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
 
 
 def put_stack(aws: Aws, name: str, outputs: Mapping[str, str]) -> None:

@@ -54,6 +54,9 @@ REQUIRED: tuple[Required, ...] = (
     # What runs in prod: its pins and environment file, reviewed by a prod approver.
     Required("environments/prod/environment.yaml", (PROD_APPROVERS,)),
     Required("environments/prod/pins.yaml", (PROD_APPROVERS,)),
+    # prod's monitoring and the thresholds every environment shares (its bake and alarms)
+    Required("environments/prod/monitoring.yaml", (PROD_APPROVERS,)),
+    Required("environments/monitoring.yaml", (PROD_APPROVERS,)),
     # The rules themselves and what CI runs with the roles and the tokens: the admins.
     Required("{codeowners}", (ADMINS,)),
     Required(".github/workflows/*.yml", (ADMINS,)),

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from vectora_gitops.desired import schemas
+from vectora_gitops.desired.monitoring import monitoring_spec
 from vectora_gitops.desired.yamlfile import YamlDoc, load_yaml
 from vectora_gitops.errors import FatalError, InputError, Problem, UsageError, did_you_mean
 from vectora_gitops.model import (
@@ -109,10 +110,29 @@ def read_env(repo: Repository, env: str) -> tuple[list[Problem], Environment | N
     pins_doc = _checked(repo, folder / "pins.yaml", "pins", problems)
     environment = to_environment(env_doc.data) if env_doc else None
     pins = Pins.from_json(pins_doc.data) if pins_doc else None
+    if environment is not None:
+        environment = with_monitoring(repo, environment, problems)
     if env_doc and environment and environment.name != env:
         problems.append(Problem(env_doc.path, f"name: '{environment.name}' must equal the folder "
                                 f"name '{env}'", env_doc.line_of(("name",))))
     return problems, environment, pins
+
+
+MONITORING_DEFAULTS = "environments/monitoring.yaml"
+
+
+def with_monitoring(repo: Repository, environment: Environment,
+                    problems: list[Problem]) -> Environment:
+    """The environment with its monitoring (environments/<env>/monitoring.yaml over the shared
+    defaults, docs/architecture.md §11); unchanged when the environment declares none."""
+    path = repo.root / "environments" / environment.name / "monitoring.yaml"
+    if not path.is_file():
+        return environment
+    own = _checked(repo, path, "monitoring", problems)
+    defaults = _checked(repo, repo.root / MONITORING_DEFAULTS, "monitoring.defaults", problems)
+    if own is None or defaults is None:
+        return environment
+    return replace(environment, monitoring=monitoring_spec(defaults.data, own.data))
 
 
 def _checked(repo: Repository, path: Path, schema: str, problems: list[Problem]) -> YamlDoc | None:

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from vectora_gitops.desired import digests, moves, stacks
+from vectora_gitops.desired import digests, monitoring, moves, stacks
 from vectora_gitops.desired.canonical import BundleIndex, index_bundle
 from vectora_gitops.desired.render import render_client
 from vectora_gitops.desired.repo import Repository, load_env
@@ -69,7 +69,8 @@ def desired_state(repo: Repository, env: str, *, commit: str,
                         deletions=moves.deletions(environment, pins),
                         digests=dict(sorted(found_digests.items())), stacks=desired_stacks,
                         env_file=digests.sha256(
-                            (repo.env_dir(env) / "environment.yaml").read_bytes()))
+                            (repo.env_dir(env) / "environment.yaml").read_bytes()),
+                        monitoring=monitoring.build(environment, pins))
 
 
 def _client_object(env: Environment, cid: str, data: dict[str, Any], path: str) -> DesiredObject:

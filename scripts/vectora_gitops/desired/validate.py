@@ -216,6 +216,7 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
                bundles: Mapping[str, BundleIndex | None], report: Report) -> None:
     env, pins, where = files.env, files.pins, files.path
     report.problems.extend(_names_belong(env, envs))
+    report.problems.extend(environment_tag_problems(env))
     for selector, version in pins.items():
         if versions.is_prerelease(version) and not env.promotion.allow_prerelease:
             report.problems.append(Problem(where, f"{selector}: prerelease {version} cannot be "
@@ -266,6 +267,25 @@ def _check_env(name: str, files: EnvFiles, envs: Mapping[str, EnvFiles],
             pair = report.pinned_in.setdefault((doc.path, bundle.version), (doc, bundle, []))
             pair[2].append(name)
     report.problems.extend(moves.problems(env, pins, lambda cid: _active(clients, pins, cid)))
+
+
+def environment_tag_problems(env: Environment) -> list[Problem]:
+    """Cost per environment (docs/architecture.md §11): every resource carries the `Environment`
+    tag of its environment. The environment's tags (which the functions, the alarms, the topic
+    and the budget's filter use) must name it; a function's own recorded tags (adopted,
+    docs/architecture.md §8) without it are a warning, as the budget will not count it."""
+    where = f"environments/{env.name}/environment.yaml"
+    out = []
+    if env.tags.get("Environment") != env.name:
+        out.append(Problem(where, f"tags.Environment: '{env.tags.get('Environment', '')}' must be "
+                           f"'{env.name}': every resource carries its environment's name (the "
+                           "budget filters on it)"))
+    for key, spec in sorted(env.functions.items()):
+        if spec.tags is not None and spec.tags.get("Environment") != env.name:
+            out.append(Problem(where, f"functions.{key}.tags: no Environment: {env.name}; the "
+                               f"budget of {env.name} does not count {spec.name}: add the tag",
+                               severity="warning"))
+    return out
 
 
 def missing_hint(cid: str, version: str, versions_of: Mapping[str, Collection[str]]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from vectora_gitops.drift.findings import Finding
+from vectora_gitops.drift.monitoring import monitoring_findings
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.identity import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name
@@ -25,6 +26,7 @@ def classify(desired: DesiredState, actual: ActualState, codes: Codes) -> tuple[
         findings += layer_findings(desired, actual, key, config, codes)
         findings += env_findings(key, spec, config)
         findings += tag_findings(key, desired.env.function_tags(key), config)
+    findings += monitoring_findings(desired, actual)
     return tuple(sorted(findings, key=Finding.key))
 
 

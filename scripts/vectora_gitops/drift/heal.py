@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from vectora_gitops.desired.repo import Repository
 from vectora_gitops.drift.findings import EnvDrift
 from vectora_gitops.drift.run import check_env
-from vectora_gitops.engine import guards
+from vectora_gitops.engine import guards, hold
 from vectora_gitops.engine.reconcile import apply_env, plan_env, utcnow
 from vectora_gitops.errors import FatalError
 from vectora_gitops.snapshots.take import take_before_apply
@@ -29,6 +29,7 @@ def heal(repo: Repository, drift: EnvDrift) -> Healed:
                       f"(or `vectora-gitops apply --env {env}` after review)")
     try:
         planned = plan_env(repo, env)
+        hold.check(planned.aws, planned.desired.env, planned.plan.pins)
         guards.check_window(planned.desired.env, utcnow(), override=False, reason=None)
         outcome, record = apply_env(planned, planned.plan, snapshot=take_before_apply,
                                     override_reason=None)

@@ -23,6 +23,7 @@ from vectora_gitops.engine.layers import code_hex
 from vectora_gitops.engine.reconcile import plan_env, validated
 from vectora_gitops.engine.stackdiff import differences, resolved
 from vectora_gitops.errors import AwsError, FatalError, GuardError
+from vectora_gitops.history import ROLLED_BACK
 from vectora_gitops.model import DesiredState, Environment
 
 
@@ -42,7 +43,8 @@ def check_env(repo: Repository, env: str, *, report: Report | None = None) -> En
     codes = {arn: actual.layer_code.get(arn) or layer_code(aws, arn) for arn in arns}
     findings = apply_ignores((*classify(desired, actual, codes), *stack_findings(desired, actual)),
                              desired.env.drift_ignore)
-    return EnvDrift(env, findings, restore_notice(aws, desired), self_heal=desired.env.sync.self_heal)
+    notice = restore_notice(aws, desired) or rollback_notice(aws, desired)
+    return EnvDrift(env, findings, notice, self_heal=desired.env.sync.self_heal)
 
 
 def not_created(env: Environment) -> EnvDrift:
@@ -110,6 +112,32 @@ def restore_notice(aws: Aws, desired: DesiredState) -> str:
     return (f"AWS was restored from snapshot {restore.get('restored_from', '?')} at "
             f"{restore.get('ended_at') or restore.get('started_at')}; git is behind: bring git "
             f"in line: `vectora-gitops import --env {env}` or {revert}")
+
+
+def rollback_notice(aws: Aws, desired: DesiredState) -> str:
+    """Git is ahead of AWS when the newest apply was rolled back on an alarm (docs/architecture.md
+    §11), and says why."""
+    found = last_rollback(records.iter_records(aws, desired.env))
+    if found is None:
+        return ""
+    env = desired.env.name
+    return (f"apply {found.get('id')} of commit {str(found.get('commit', ''))[:12]} was rolled "
+            f"back at {found.get('ended_at')}: alarm {found.get('rolled_back_alarm', '?')} went "
+            f"to ALARM during its bake; git is ahead of AWS, which runs snapshot "
+            f"{found.get('rolled_back_to', '?')}; {env} is held: change {env}'s pins in git "
+            f"(a fix) or `vectora-gitops hold release --env {env} --reason TEXT`")
+
+
+def last_rollback(history: Iterable[dict[str, Any]]) -> Mapping[str, Any] | None:
+    """The newest apply rolled back when no apply succeeded after it (records newest first)."""
+    for record in history:
+        if record.get("kind", "apply") != "apply":
+            continue
+        if record.get("result") == ROLLED_BACK:
+            return record
+        if record.get("result") == "succeeded":
+            return None
+    return None
 
 
 def last_restore(history: Iterable[dict[str, Any]]) -> Mapping[str, Any] | None:

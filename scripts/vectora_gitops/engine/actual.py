@@ -7,7 +7,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from vectora_gitops.observed import FunctionConfig, LayerVersion, ObservedStack, ResourceChange, S3Object
+from vectora_gitops.observed import (
+    FunctionConfig,
+    LayerVersion,
+    ObservedMonitoring,
+    ObservedStack,
+    ResourceChange,
+    S3Object,
+)
 
 # What the tool wrote (key -> sha256, ETag), in the environment's data bucket. A hint of which
 # objects are worth reading S3's stored checksum for, never proof of identity (engine/identity.py).
@@ -26,6 +33,8 @@ class ActualState:
     # key -> the SHA-256 checksum S3 stores with the object (base64, '' none), read only for the
     # objects whose ETag cannot tell (engine/identity.needs_checksum)
     checksums: Mapping[str, str] = field(default_factory=dict)
+    # alarms, dashboard, topic, budget (None: the environment declares no monitoring)
+    monitoring: ObservedMonitoring | None = None
     # the managed stacks (docs/architecture.md §10): key -> the stack, None when CloudFormation
     # says it does not exist (a stack that cannot be read fails the observation: unknown)
     stacks: Mapping[str, ObservedStack | None] = field(default_factory=dict)
@@ -41,7 +50,7 @@ class ActualState:
 
     def fingerprint(self) -> str:
         """Hash of everything observed that a plan depends on."""
-        data = {
+        data: dict[str, object] = {
             "objects": {k: o.etag for k, o in sorted(self.objects.items())},
             "layers": {k: [[v.number, v.description] for v in vs]
                        for k, vs in sorted(self.layers.items())},
@@ -51,9 +60,25 @@ class ActualState:
             "layer_code": dict(sorted(self.layer_code.items())),
             "checksums": dict(sorted(self.checksums.items())),
         }
+        if self.monitoring is not None:
+            data["monitoring"] = monitoring_fingerprint(self.monitoring)
         if self.stacks:  # left out without managed stacks: fingerprints of older plans hold
             data["stacks"] = {k: None if s is None else [s.status, s.updated, hashlib.sha256(
                 s.template_body.encode()).hexdigest(), dict(sorted(s.parameters.items())),
                 dict(sorted(s.tags.items())), s.termination_protection]
                 for k, s in sorted(self.stacks.items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def monitoring_fingerprint(seen: ObservedMonitoring) -> str:
+    """What a plan of the monitoring depends on (never the alarms' states nor the spend)."""
+    data = {
+        "alarms": {k: dict(a.definition) for k, a in sorted(seen.alarms.items())},
+        "dashboard": seen.dashboard,
+        "topic": None if seen.topic is None else [list(seen.topic.subscriptions),
+                                                  dict(sorted(seen.topic.tags.items()))],
+        "budget": None if seen.budget is None else [seen.budget.limit_usd,
+                                                    list(seen.budget.tag_filters),
+                                                    list(seen.budget.alerts)],
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()

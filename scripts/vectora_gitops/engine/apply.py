@@ -25,6 +25,7 @@ from vectora_gitops.engine.changes import (
     UpdateFunction,
     UpdateStack,
 )
+from vectora_gitops.engine.monitoring_io import MonitoringSteps
 from vectora_gitops.errors import AwsError, FatalError
 from vectora_gitops.model import DesiredState
 from vectora_gitops.observed import code_sha256_b64, layer_description
@@ -93,7 +94,7 @@ def _run_parallel(steps: _Steps, batch: list[Change], outcome: Outcome, progress
             raise error
 
 
-class _Steps:
+class _Steps(MonitoringSteps):
     """The AWS step of each kind of change (engine/changes.py `Executor`)."""
 
     def __init__(self, aws: Aws, desired: DesiredState, outcome: Outcome,

@@ -21,7 +21,10 @@ from vectora_gitops.observed import ResourceChange
 
 # Order in which apply runs the phases: a reader never sees a config naming something missing;
 # the stacks first, since they create the buckets, roles and functions the others write to.
-PHASES = ("stacks", "canonical", "clients", "artifacts", "layers", "functions", "deletions")
+# Monitoring (docs/architecture.md §11) comes after everything it watches: the topic first
+# (alarms and the budget notify it), then alarms, dashboard and budget.
+PHASES = ("stacks", "canonical", "clients", "artifacts", "layers", "functions", "deletions",
+          "topics", "monitoring")
 SYMBOL = {"create": "+", "update": "~", "delete": "-"}
 KINDS: dict[str, type[Change]] = {}  # kind -> class, filled by the subclasses
 
@@ -35,6 +38,11 @@ class Executor(Protocol):
     def publish_layer(self, change: PublishLayer) -> None: ...
     def update_function(self, change: UpdateFunction) -> None: ...
     def tag_function(self, change: TagFunction) -> None: ...
+    def put_topic(self, change: PutTopic) -> None: ...
+    def put_alarm(self, change: PutAlarm) -> None: ...
+    def delete_alarm(self, change: DeleteAlarm) -> None: ...
+    def put_dashboard(self, change: PutDashboard) -> None: ...
+    def put_budget(self, change: PutBudget) -> None: ...
     def create_stack(self, change: CreateStack) -> None: ...
     def update_stack(self, change: UpdateStack) -> None: ...
     def protect_stack(self, change: ProtectStack) -> None: ...
@@ -351,6 +359,161 @@ class TagFunction(_FunctionChange):
 
     def run(self, executor: Executor) -> None:
         executor.tag_function(self)
+
+
+# Monitoring as code (docs/architecture.md §11): one change per topic, alarm, dashboard, budget.
+
+
+@dataclass(frozen=True)
+class _MonitoringChange(Change):
+    name: str
+
+    @property
+    def phase(self) -> str:
+        return "monitoring"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.name,)
+
+
+@dataclass(frozen=True)
+class PutTopic(_MonitoringChange):
+    kind: ClassVar[str] = "put_topic"
+    arn: str
+    action: str  # create | update
+    # (protocol, endpoint) to subscribe; a subscriber git no longer has is drift, removed by hand
+    # (sns:Unsubscribe is authorized on no resource: the apply role is not granted it on "*")
+    subscribe: tuple[tuple[str, str], ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)  # to set
+
+    @property
+    def phase(self) -> str:
+        return "topics"
+
+    @property
+    def resource(self) -> str:
+        return f"topic {self.name}"
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.action]
+
+    def describe(self) -> str:
+        parts = [f"subscribe {p}:{e}" for p, e in self.subscribe]
+        if self.tags and self.action == "update":
+            parts.append("tags " + ", ".join(f"{k}={v}" for k, v in sorted(self.tags.items())))
+        return f"{self.action} topic {self.name}" + (f": {', '.join(parts)}" if parts else "")
+
+    def run(self, executor: Executor) -> None:
+        executor.put_topic(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "subscribe": tuple(tuple(s) for s in fields.get("subscribe", ()))})
+
+
+@dataclass(frozen=True)
+class PutAlarm(_MonitoringChange):
+    kind: ClassVar[str] = "put_alarm"
+    action: str  # create | update
+    definition: Mapping[str, Any]  # model.AlarmSpec.definition(): what apply must find in git
+    details: tuple[str, ...] = ()  # what differs from AWS (update)
+
+    @property
+    def resource(self) -> str:
+        return f"alarm {self.name}"
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.action]
+
+    def describe(self) -> str:
+        if self.action == "create":
+            d = self.definition
+            return (f"create alarm {self.name}: {d.get('namespace')}/{d.get('metric')} "
+                    f"{d.get('statistic')} {d.get('comparison')} {d.get('threshold')}")
+        return f"update alarm {self.name}: {', '.join(self.details)}"
+
+    def run(self, executor: Executor) -> None:
+        executor.put_alarm(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "details": tuple(fields.get("details", ()))})
+
+
+@dataclass(frozen=True)
+class DeleteAlarm(_MonitoringChange):
+    kind: ClassVar[str] = "delete_alarm"
+
+    @property
+    def resource(self) -> str:
+        return f"alarm {self.name}"
+
+    @property
+    def symbol(self) -> str:
+        return "-"
+
+    def describe(self) -> str:
+        return f"delete alarm {self.name} (not in git)"
+
+    def run(self, executor: Executor) -> None:
+        executor.delete_alarm(self)
+
+
+@dataclass(frozen=True)
+class PutDashboard(_MonitoringChange):
+    kind: ClassVar[str] = "put_dashboard"
+    action: str
+    sha256: str  # of the body git generates
+
+    @property
+    def resource(self) -> str:
+        return f"dashboard {self.name}"
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.action]
+
+    def describe(self) -> str:
+        return f"{self.action} dashboard {self.name} (body sha256 {self.sha256[:12]})"
+
+    def run(self, executor: Executor) -> None:
+        executor.put_dashboard(self)
+
+
+@dataclass(frozen=True)
+class PutBudget(_MonitoringChange):
+    kind: ClassVar[str] = "put_budget"
+    action: str  # create | update
+    limit_usd: float
+    tag_filter: str
+    update_budget: bool = False  # limit or filter differ
+    add_alerts: tuple[int, ...] = ()  # percentages
+    remove_alerts: tuple[int, ...] = ()
+
+    @property
+    def resource(self) -> str:
+        return f"budget {self.name}"
+
+    @property
+    def symbol(self) -> str:
+        return SYMBOL[self.action]
+
+    def describe(self) -> str:
+        parts = [f"{self.limit_usd:g} USD a month on {self.tag_filter}"] \
+            if self.action == "create" or self.update_budget else []
+        parts += [f"alert at {p}%" for p in self.add_alerts]
+        parts += [f"no alert at {p}%" for p in self.remove_alerts]
+        return f"{self.action} budget {self.name}: {', '.join(parts)}"
+
+    def run(self, executor: Executor) -> None:
+        executor.put_budget(self)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Change:
+        return cls(**{**fields, "add_alerts": tuple(fields.get("add_alerts", ())),
+                      "remove_alerts": tuple(fields.get("remove_alerts", ()))})
 
 
 # Resources whose replacement or removal loses data or breaks what runs (docs/architecture.md §10):

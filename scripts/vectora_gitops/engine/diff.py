@@ -18,6 +18,7 @@ from vectora_gitops.engine.changes import (
 )
 from vectora_gitops.engine.identity import in_sync
 from vectora_gitops.engine.layers import holds_pin, layer_name, matching_version
+from vectora_gitops.engine.monitoring import monitoring_changes
 from vectora_gitops.engine.stackdiff import stack_changes
 from vectora_gitops.masking import aws_env
 from vectora_gitops.model import DesiredObject, DesiredState, Environment
@@ -44,6 +45,7 @@ def diff(desired: DesiredState, actual: ActualState, *, prune: bool) -> tuple[Ch
                        for layer in spec.layers)
         changes += function_changes(key, config, wanted, spec.environment,
                                     desired.env.function_tags(key))
+    changes += monitoring_changes(desired.env.name, desired.monitoring, actual.monitoring)
     return ordered(changes)
 
 

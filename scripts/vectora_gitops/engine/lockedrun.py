@@ -6,8 +6,9 @@ later writer; see docs/architecture.md):
    taken over, with a message, and the dead run's record is closed as `interrupted`);
 2. write the opening record (`started`, `<id>.json`);
 3. run the work, which may add notes to the record (the snapshot it took, ...);
-4. write the closing record (`<id>.closed.json`): `succeeded`, or `failed` with the error,
-   with retries; each record object is written once, under Object Lock retention;
+4. write the closing record (`<id>.closed.json`): `succeeded`, or `failed` with the error
+   (`rolled back` when the work rolled back on an alarm, docs/architecture.md §11), with
+   retries; each record object is written once, under Object Lock retention;
 5. release the lock, on every path (errors and Ctrl-C included).
 """
 
@@ -63,6 +64,10 @@ class Notes:
     def record_id(self) -> str:
         return str(self._record["id"])
 
+    def get(self, name: str) -> Note | None:
+        value = self._record.get(name)
+        return value if isinstance(value, str | int) else None
+
     def add(self, name: str, value: Note) -> None:
         if name in PROTOCOL_FIELDS:
             raise ValueError(f"record field {name} belongs to the locked-run protocol")
@@ -93,7 +98,8 @@ def locked_run(aws: Aws, env: Environment, opening: Opening,
         result = work(Notes(record))
         record["result"] = "succeeded"
     except BaseException as exc:  # Ctrl-C too: the record says the run did not finish
-        record.update(result="failed", error=str(exc) or type(exc).__name__)
+        record.update(result=getattr(exc, "record_result", "failed"),
+                      error=str(exc) or type(exc).__name__)
         raise
     finally:
         record.update(ended_at=records.now_iso(), retries=COUNTERS.retries - retries_before)

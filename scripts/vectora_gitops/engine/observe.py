@@ -21,6 +21,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine.actual import WRITTEN_KEY, ActualState
 from vectora_gitops.engine.identity import needs_checksum
 from vectora_gitops.engine.layers import code_hex, needs_code
+from vectora_gitops.engine.monitoring_io import observe_monitoring
 from vectora_gitops.errors import AwsError, GuardError
 from vectora_gitops.model import DesiredObject, Environment
 from vectora_gitops.observed import FunctionConfig, ObservedStack, S3Object
@@ -38,6 +39,7 @@ def observe(aws: Aws, env: Environment) -> ActualState:
         functions = {k: pool.submit(_function, aws, env, spec.name, missing_ok=to_create)
                      for k, spec in env.functions.items()}
         written = pool.submit(_written, aws, env, missing_ok=to_create)
+        monitoring = pool.submit(observe_monitoring, aws, env)
         objects = {o.key: o for f in listings.values() for o in f.result()}
         state = written.result() or {}
         listed = {k: f.result() for k, f in layers.items()}
@@ -51,6 +53,7 @@ def observe(aws: Aws, env: Environment) -> ActualState:
             functions=configs,
             written={k: (str(v[0]), str(v[1])) for k, v in state.get("objects", {}).items()},
             layer_code=codes,
+            monitoring=monitoring.result(),
             stacks=stacks,
             unnamed_stacks=_unnamed(aws, env) if env.managed_stacks else (),
         )

@@ -14,7 +14,7 @@ from vectora_gitops.aws.client import Aws
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.desired.state import desired_state
 from vectora_gitops.desired.validate import Report, validate
-from vectora_gitops.engine import guards, lockedrun, records, retire, stackapply, stackplan
+from vectora_gitops.engine import guards, hold, lockedrun, records, retire, stackapply, stackplan
 from vectora_gitops.engine.actual import ActualState
 from vectora_gitops.engine.apply import Outcome, Progress, execute
 from vectora_gitops.engine.changes import Change, StackWrite
@@ -26,6 +26,9 @@ from vectora_gitops.model import DesiredState, Environment
 
 # Called with the plan just before writing; returns the snapshot name taken (or "").
 Snapshotter = Callable[[Aws, DesiredState, Plan], str]
+# Called inside the locked run once the changes are made (the bake, docs/architecture.md §11);
+# it may add notes to the record and raise RolledBackError.
+AfterApply = Callable[[Notes, Outcome], None]
 
 
 @dataclass(frozen=True)
@@ -130,16 +133,19 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
               override_reason: str | None, progress: Progress | None = None,
               break_glass_reason: str | None = None, allow_replace: Collection[str] = (),
               replace_reason: str | None = None, dirty_reason: str | None = None,
-              say: Callable[[str], None] | None = None) -> tuple[Outcome, Closed]:
-    """Under the locked-run protocol: re-check, snapshot, execute. Returns the outcome and the
-    closed record, which carries the content digests of the pins (docs/evidence.md), whether
-    the working tree was dirty (the commit's `-dirty` mark, `dirty`) and why it was applied
-    anyway (`allow_dirty_reason`).
+              say: Callable[[str], None] | None = None,
+              after: AfterApply | None = None) -> tuple[Outcome, Closed]:
+    """Under the locked-run protocol: re-check, snapshot, execute, then `after` (the bake, which
+    needs the snapshot: one is always taken with it). Pins rolled back by an alarm are refused
+    (engine/hold.py). Returns the outcome and the closed record, which carries the content
+    digests of the pins (docs/evidence.md), whether the working tree was dirty (the commit's
+    `-dirty` mark, `dirty`) and why it was applied anyway (`allow_dirty_reason`).
     Stacks (docs/architecture.md §10): a change removing or replacing a stateful resource is
     refused unless `allow_replace` names it; an environment whose data bucket does not exist
     yet gets its stacks first, then the rest under the lock (which lives in that bucket)."""
     env = planned.desired.env
     aws = planned.aws
+    hold.check(aws, env, plan.pins)
     stack_run = stackapply.StackRun(aws, planned.desired, say or (lambda _s: None),
                                     frozenset(allow_replace))
     stackapply.check_allowed([c for c in plan.changes if isinstance(c, StackWrite)],
@@ -172,7 +178,7 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
         fresh = observe_again(planned)
         if not created_first:  # else checked before the stacks were created, which changed it
             check_fresh(replace(planned, actual=fresh), plan)
-        if snapshot is not None and plan.changes and needs_snapshot(planned, plan):
+        if snapshot is not None and plan.changes and (after or needs_snapshot(planned, plan)):
             run.add("snapshot", snapshot(aws, planned.desired, plan))
         try:
             outcome = execute(aws, planned.desired, plan.changes, fresh, progress=progress,
@@ -182,6 +188,8 @@ def apply_env(planned: Planned, plan: Plan, *, snapshot: Snapshotter | None,
                 run.add_data("stacks", stack_run.done)
         outcome.done[:0] = first  # created before the lock (the data bucket did not exist)
         run.add("changes_done", len(outcome.done))
+        if after is not None:
+            after(run, outcome)
         return outcome
 
     return locked_run(aws, env, opening, work)

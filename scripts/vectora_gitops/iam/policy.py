@@ -39,11 +39,13 @@ Statement = dict[str, Any]
 def policy(env: Environment, pins: Pins, *, read_only: bool,
            source: Environment | None = None) -> dict[str, Any]:
     """`source`: the environment promoted from, whose records and metrics gates read."""
-    statements = _read(env) + _stacks_read(env) + ([] if read_only else _stacks_write(env))
+    statements = _read(env) + _monitoring_read(env) + _stacks_read(env) + (
+        [] if read_only else _stacks_write(env))
     if source is not None:
         statements += _evidence(source, env.promotion.gates.metrics)
+        statements += _alarm_evidence(source, env)
     if not read_only:
-        statements += _write(env, pins)
+        statements += _write(env, pins) + _monitoring_write(env)
     kept = _without_covered_listings([s for s in statements if s["Resource"]])
     return {"Version": "2012-10-17", "Statement": kept}
 
@@ -193,6 +195,63 @@ def _write(env: Environment, pins: Pins) -> list[Statement]:
         _allow("WriteEvidenceUnderObjectLock", ["s3:PutObjectRetention"], _evidence_arns(env)),
         _allow("CheckObjectLock", ["s3:GetBucketObjectLockConfiguration"], [data]),
     ]
+
+
+# Monitoring (docs/architecture.md §11). The alarms are listed by the prefix every alarm of the
+# tool carries (`vectora-inbox-`, which names no environment: DescribeAlarms reads their
+# definitions and states only); each environment's role writes only its own, `...-<env>`.
+ALARM_PREFIX = "vectora-inbox-"
+
+
+def _alarm_arn(env: Environment, name: str) -> str:
+    return f"arn:aws:cloudwatch:{env.region}:{env.account_id}:alarm:{name}"
+
+
+def _monitoring_arns(env: Environment) -> dict[str, str]:
+    return {
+        "alarms": _alarm_arn(env, f"{ALARM_PREFIX}*-{env.name}"),
+        "dashboard": f"arn:aws:cloudwatch::{env.account_id}:dashboard/vectora-inbox-{env.name}",
+        "topic": f"arn:aws:sns:{env.region}:{env.account_id}:vectora-inbox-alarms-{env.name}",
+        "budget": f"arn:aws:budgets::{env.account_id}:budget/vectora-inbox-{env.name}",
+    }
+
+
+def _monitoring_read(env: Environment) -> list[Statement]:
+    """What plan and drift read of the environment's monitoring, when it declares one."""
+    if env.monitoring is None:
+        return []
+    arns = _monitoring_arns(env)
+    out = [_allow("ReadAlarms", ["cloudwatch:DescribeAlarms"], [_alarm_arn(env, f"{ALARM_PREFIX}*")]),
+           _allow("ReadDashboard", ["cloudwatch:GetDashboard"], [arns["dashboard"]]),
+           _allow("ReadTopic", ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic",
+                                "sns:ListTagsForResource"], [arns["topic"]])]
+    if env.monitoring.budget_usd > 0:
+        out.append(_allow("ReadBudget", ["budgets:ViewBudget"], [arns["budget"]]))
+    return out
+
+
+def _alarm_evidence(source: Environment, target: Environment) -> list[Statement]:
+    """The alarms gate (the target's soak) reads the source's alarms and their history."""
+    if source.monitoring is None or target.promotion.gates.soak_days <= 0:
+        return []
+    return [_allow("ReadSourceAlarms", ["cloudwatch:DescribeAlarms", "cloudwatch:DescribeAlarmHistory"],
+                   [_alarm_arn(source, f"{ALARM_PREFIX}*")])]
+
+
+def _monitoring_write(env: Environment) -> list[Statement]:
+    """apply: the environment's alarms (tags come with PutMetricAlarm), dashboard, topic and
+    budget. sns:Unsubscribe, authorized on no resource, is not granted: apply never unsubscribes."""
+    if env.monitoring is None:
+        return []
+    arns = _monitoring_arns(env)
+    out = [_allow("WriteAlarms", ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
+                                  "cloudwatch:TagResource"], [arns["alarms"]]),
+           _allow("WriteDashboard", ["cloudwatch:PutDashboard"], [arns["dashboard"]]),
+           # the topic itself and its policy belong to the core stack (permissions management)
+           _allow("WriteTopic", ["sns:TagResource", "sns:Subscribe"], [arns["topic"]])]
+    if env.monitoring.budget_usd > 0:
+        out.append(_allow("WriteBudget", ["budgets:ModifyBudget"], [arns["budget"]]))
+    return out
 
 
 EVIDENCE_PREFIXES = ("deployments/records/", "deployments/e2e/")

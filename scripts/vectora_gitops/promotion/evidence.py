@@ -16,12 +16,20 @@ from typing import Any
 from vectora_gitops import history
 from vectora_gitops.aws import cloudwatch, s3
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.monitoring import is_env_alarm
 from vectora_gitops.engine import records
 from vectora_gitops.errors import AwsError
 from vectora_gitops.model import Environment, MetricGate, Pins
 from vectora_gitops.observed import ObjectVersion
 from vectora_gitops.promotion.clock import parse
-from vectora_gitops.promotion.gates import Deployment, E2eResult, Evidence, MetricReading, succeeded
+from vectora_gitops.promotion.gates import (
+    AlarmEvidence,
+    Deployment,
+    E2eResult,
+    Evidence,
+    MetricReading,
+    succeeded,
+)
 
 E2E_PREFIX = "deployments/e2e/"
 MAX_RECORDS = 2_000
@@ -37,9 +45,31 @@ def collect(env: Environment, pins: Pins, metrics: Sequence[MetricGate], clients
         e2e = read_e2e(aws, env, done[-1].id) if done else ()
         subjects = list(clients) or sorted(pins.clients)
         readings = tuple(r for m in metrics for r in read_metric(aws, env, m, subjects, now))
+        alarms = read_alarms(aws, env, now) if env.monitoring is not None else None
     except AwsError as exc:
         return Evidence(unreachable=str(exc))
-    return Evidence(deployments, e2e, readings)
+    return Evidence(deployments, e2e, readings, alarms=alarms)
+
+
+ALARM_HISTORY_DAYS = 30  # what CloudWatch keeps of an alarm's history
+NEVER_EVALUATED = "Unchecked: Initial alarm creation"  # the StateReason of a new alarm
+
+
+def read_alarms(aws: Aws, env: Environment, now: datetime) -> AlarmEvidence:
+    """The source's alarms now, and the history of those not in ALARM that changed state in the
+    last ALARM_HISTORY_DAYS (DescribeAlarmHistory, read only then: the emulator lacks it; a
+    failure to read it is kept, and the gate says unknown where it would need it)."""
+    alarms = tuple(a for a in cloudwatch.list_alarms(aws, "vectora-inbox-")
+                   if is_env_alarm(a.name, env.name))
+    since = now - timedelta(days=ALARM_HISTORY_DAYS)
+    if not any(a.state != "ALARM" and a.state_updated is not None and a.state_updated >= since
+               and not a.state_reason.startswith(NEVER_EVALUATED) for a in alarms):
+        return AlarmEvidence(alarms)
+    try:
+        found = cloudwatch.alarm_history(aws, "vectora-inbox-", start=since, end=now)
+    except AwsError as exc:
+        return AlarmEvidence(alarms, history_error=str(exc))
+    return AlarmEvidence(alarms, tuple(t for t in found if is_env_alarm(t.alarm, env.name)))
 
 
 def read_deployments(aws: Aws, env: Environment) -> tuple[Deployment, ...]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from vectora_gitops.model import Gates, identity_version, selector_name
+from vectora_gitops.observed import Alarm, AlarmTransition
 from vectora_gitops.promotion.pins import PinChange, display
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -61,11 +62,22 @@ class MetricReading:
 
 
 @dataclass(frozen=True)
+class AlarmEvidence:
+    """The source's alarms (docs/architecture.md §11): their states now, and the state changes
+    DescribeAlarmHistory gave (`history_error`: why it could not be read)."""
+
+    alarms: tuple[Alarm, ...]
+    history: tuple[AlarmTransition, ...] = ()
+    history_error: str = ""
+
+
+@dataclass(frozen=True)
 class Evidence:
     deployments: tuple[Deployment, ...] = ()
     e2e: tuple[E2eResult, ...] = ()
     metrics: tuple[MetricReading, ...] = ()
     unreachable: str = ""  # set when AWS could not be read: gates that need it are unknown
+    alarms: AlarmEvidence | None = None  # None: the source declares no monitoring
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,8 @@ def evaluate(inputs: Inputs) -> tuple[GateResult, ...]:
                                  partial(_metric, name=metric.name, maximum=metric.max)))
     if inputs.gates.e2e_required:
         results.append(_aws_gate(inputs, "e2e", _e2e))
+    if inputs.gates.soak_days > 0 and inputs.evidence.alarms is not None:
+        results.append(_aws_gate(inputs, "alarms", _alarms))
     results.append(_integrity(inputs))
     return tuple(results)
 
@@ -296,6 +310,55 @@ def _e2e_text(inputs: Inputs) -> tuple[str, str]:
     if not last.passed:
         return FAIL, f"latest E2E result for deployment {current} is fail{url}"
     return PASS, f"E2E passed for deployment {current} at {last.recorded_at.isoformat()}{url}"
+
+
+def soak_window_start(inputs: Inputs) -> datetime:
+    """Since when the promoted pins have run in the source: the earliest start of their current
+    runs; `soak_days` before now when one of them does not run there."""
+    starts = []
+    for change in inputs.changes:
+        current = [r for r in runs(change.selector, change.identity,
+                                   inputs.content.get(change.selector),
+                                   inputs.evidence.deployments, inputs.now) if r.current]
+        if not current:
+            return inputs.now - timedelta(days=inputs.gates.soak_days)
+        starts.append(current[0].start)
+    return min(starts, default=inputs.now - timedelta(days=inputs.gates.soak_days))
+
+
+def _alarms(inputs: Inputs) -> tuple[str, tuple[GateLine, ...]]:
+    status, text = _alarms_text(inputs)
+    return status, (GateLine(status, text),)
+
+
+def _alarms_text(inputs: Inputs) -> tuple[str, str]:
+    """No alarm of the source fired while the promoted pins soaked there (docs/architecture.md
+    §11): none is in ALARM now, and none went to ALARM since the window started."""
+    seen = inputs.evidence.alarms
+    assert seen is not None  # evaluate() asks only then
+    src, start = inputs.source, soak_window_start(inputs)
+    window = f"since {start.isoformat(timespec='seconds')}"
+    if not seen.alarms:
+        return PASS, f"{src} has no alarm in AWS (its monitoring is not applied): none fired"
+    fired = [f"{a.name} is in ALARM since {_at(a.state_updated)}" for a in seen.alarms
+             if a.state == "ALARM"]
+    firing = {a.name for a in seen.alarms if a.state == "ALARM"}
+    fired += [f"{t.alarm} went to ALARM at {_at(t.at)}" for t in seen.history
+              if t.new == "ALARM" and t.at >= start and t.alarm not in firing]
+    if fired:
+        return FAIL, f"{src} alarm(s) fired during the soak ({window}): " + "; ".join(fired)
+    changed = sorted(a.name for a in seen.alarms if a.state != "ALARM"
+                     and a.state_updated is not None and a.state_updated >= start
+                     and not a.state_reason.startswith("Unchecked: Initial alarm creation"))
+    if changed and seen.history_error:
+        return UNKNOWN, (f"{len(changed)} {src} alarm(s) changed state {window} ({changed[0]}"
+                         f"{', ...' if len(changed) > 1 else ''}) and their history could not "
+                         f"be read: {seen.history_error}")
+    return PASS, f"no {src} alarm fired {window} ({len(seen.alarms)} alarm(s) watched)"
+
+
+def _at(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else "an unknown time"
 
 
 def _integrity(inputs: Inputs) -> GateResult:

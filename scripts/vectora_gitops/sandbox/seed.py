@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vectora_gitops.aws import provision, s3
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.monitoring import topic_name
 from vectora_gitops.desired.repo import Repository, load_env
 from vectora_gitops.model import Environment, Pins
 from vectora_gitops.sandbox.artifacts import function_zip, layer_zip, sha256
@@ -37,6 +38,9 @@ def seed_environment(aws: Aws, env: Environment) -> None:
         provision.create_function(aws, spec.name, role_arn=role_arn,
                                   code=function_zip(spec.name), environment=variables,
                                   tags={"Environment": env.name})
+    if env.monitoring is not None:
+        provision.create_topic(aws, topic_name(env.name), account_id=env.account_id,
+                               tags={"Environment": env.name})
     for stack in env.stacks:
         provision.put_stack(aws, stack, {"Environment": env.name, "ConfigBucket":
                                          env.buckets.config})

@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -65,6 +65,7 @@ class Manifest:
     functions: Mapping[str, SnapFunction]
     layers: Mapping[str, str]  # layer version ARN -> CodeSha256 (base64)
     raw: Mapping[str, Any]
+    alarms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # name -> definition
     kind: str = MANUAL
     commit: str = ""  # the commit AWS ran when it was taken ("" unknown)
     reason: str = ""
@@ -86,6 +87,7 @@ def parse(data: Mapping[str, Any], *, where: str) -> Manifest:
             layers={str(k): str(v) for k, v in (data.get("layers") or {}).items()},
             raw=data, kind=kind_of(data, str(data["name"])), commit=str(data.get("commit") or ""),
             reason=str(data.get("reason") or ""), actor=str(data.get("actor") or ""),
+            alarms={str(k): dict(v) for k, v in (data.get("alarms") or {}).items()},
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise InputError(f"{where}: not a snapshot manifest (missing or wrong {exc})") from None

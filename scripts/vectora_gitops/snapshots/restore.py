@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from vectora_gitops.aws import lambda_, s3
+from vectora_gitops.aws import cloudwatch, lambda_, s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.engine import guards, records
 from vectora_gitops.engine.lockedrun import Closed, Notes, Opening, locked_run
 from vectora_gitops.errors import AwsError, GuardError, StalePlanError
 from vectora_gitops.masking import aws_value
-from vectora_gitops.model import Environment
+from vectora_gitops.model import AlarmSpec, Environment
 from vectora_gitops.observed import S3Object
 from vectora_gitops.safetext import printable
 from vectora_gitops.snapshots import take
@@ -43,14 +44,18 @@ class RestorePlan:
     functions: tuple[FunctionRestore, ...]
     target: Mapping[str, SnapObject] = field(default_factory=dict)  # restore: snapshot version
     current: Mapping[str, S3Object] = field(default_factory=dict)  # restore, delete: now
+    alarms: tuple[str, ...] = ()  # alarms whose snapshot definition is put back (never deleted)
 
     @property
     def empty(self) -> bool:
-        return not (self.restore or self.delete or self.functions)
+        return not (self.restore or self.delete or self.functions or self.alarms)
 
     def summary(self) -> dict[str, int]:
-        return {"restore_object": len(self.restore), "delete_object": len(self.delete),
-                "update_function": len(self.functions)}
+        out = {"restore_object": len(self.restore), "delete_object": len(self.delete),
+               "update_function": len(self.functions)}
+        if self.alarms:
+            out["restore_alarm"] = len(self.alarms)
+        return out
 
     def lines(self) -> list[str]:
         """What goes back where, with values: object versions (size, ETag), layer ARNs and
@@ -75,6 +80,7 @@ class RestorePlan:
             if f.environment is not None:
                 out += [f"      {line}" for line in env_lines(f.env_before, f.environment,
                                                               f.git_env)]
+        out += [f"  ~ put back alarm {name} as in the snapshot" for name in self.alarms]
         return [printable(line) for line in out]
 
 
@@ -116,8 +122,18 @@ def make_plan(aws: Aws, env: Environment, manifest: Manifest) -> RestorePlan:
         if change is not None:
             functions.append(change)
     return RestorePlan(env.name, manifest.name, restore, delete, tuple(functions),
-                       {k: manifest.objects[k] for k in restore},
-                       {k: current[k] for k in (*restore, *delete) if k in current})
+                       target={k: manifest.objects[k] for k in restore},
+                       current={k: current[k] for k in (*restore, *delete) if k in current},
+                       alarms=_alarm_restores(aws, env, manifest))
+
+
+def _alarm_restores(aws: Aws, env: Environment, manifest: Manifest) -> tuple[str, ...]:
+    """Alarms of the snapshot whose definition differs now (or that are gone). Alarms created
+    since are kept: deleting one would delete its history, which the gates read."""
+    if not manifest.alarms:
+        return ()
+    now = {a.name: dict(a.definition) for a in cloudwatch.alarms_named(aws, sorted(manifest.alarms))}
+    return tuple(sorted(n for n, d in manifest.alarms.items() if now.get(n) != dict(d)))
 
 
 def _function_restore(aws: Aws, key: str, snap: SnapFunction,
@@ -172,3 +188,14 @@ def execute(aws: Aws, env: Environment, manifest: Manifest, plan: RestorePlan,
         s3.delete(aws, bucket, key)
     for f in plan.functions:
         lambda_.update_configuration(aws, f.name, layers=f.layers, environment=f.environment)
+    for name in plan.alarms:
+        cloudwatch.put_alarm(aws, alarm_spec(name, manifest.alarms[name]), env.tags)
+
+
+def alarm_spec(name: str, d: Mapping[str, Any]) -> AlarmSpec:
+    """An alarm from the definition a snapshot recorded (model.AlarmSpec.definition)."""
+    return AlarmSpec(name, str(d["description"]), str(d["namespace"]), str(d["metric"]),
+                     tuple((str(k), str(v)) for k, v in d["dimensions"]), str(d["statistic"]),
+                     int(d["period"]), int(d["evaluation_periods"]), float(d["threshold"]),
+                     str(d["comparison"]), str(d["treat_missing"]),
+                     tuple(str(a) for a in d["actions"]), bool(d["actions_enabled"]))

@@ -19,9 +19,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from vectora_gitops.aws import cloudformation, lambda_, s3
+from vectora_gitops.aws import cloudformation, cloudwatch, lambda_, s3
 from vectora_gitops.aws.client import Aws
+from vectora_gitops.desired.monitoring import is_env_alarm
 from vectora_gitops.engine import records
+from vectora_gitops.engine.monitoring_io import ALARM_PREFIX
 from vectora_gitops.engine.plan import Plan
 from vectora_gitops.engine.records import actor
 from vectora_gitops.errors import UsageError
@@ -124,8 +126,19 @@ def build_manifest(aws: Aws, env: Environment, *, name: str, kind: str,
         "bucket": env.buckets.config, "objects": objects, "functions": functions,
         "layers": layer_shas, "curated": _curated(aws, env),
         "stacks": {s: cloudformation.stack_outputs(aws, s) for s in env.stacks},
+        **_monitoring(aws, env),
         **({"managed_stacks": _managed_stacks(aws, env)} if env.managed_stacks else {}),
     }
+
+
+def _monitoring(aws: Aws, env: Environment) -> dict[str, Any]:
+    """The environment's alarms as they are (docs/architecture.md §11): a restore puts their
+    definitions back; their states are not restored."""
+    if env.monitoring is None:
+        return {}
+    alarms = {a.name: dict(a.definition) for a in cloudwatch.list_alarms(aws, ALARM_PREFIX)
+              if is_env_alarm(a.name, env.name)}
+    return {"alarms": dict(sorted(alarms.items()))}
 
 
 def _managed_stacks(aws: Aws, env: Environment) -> dict[str, Any]:

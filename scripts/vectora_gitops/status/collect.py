@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from vectora_gitops import gitrepo
@@ -21,6 +22,7 @@ from vectora_gitops.engine.reconcile import plan_env
 from vectora_gitops.errors import FatalError, GuardError
 from vectora_gitops.history import Record
 from vectora_gitops.model import Environment, Pins
+from vectora_gitops.monitoring import status as monitoring_status
 from vectora_gitops.promotion.gates import GateResult
 from vectora_gitops.promotion.pins import changes
 from vectora_gitops.promotion.run_gates import load_chain, with_integrity
@@ -69,11 +71,14 @@ def gather(repo: Repository) -> matrix.Matrix:
     pins = {name: pin_versions(p) for name, (_, p) in loaded.items()}
     with ThreadPoolExecutor(max_workers=max(1, len(loaded))) as pool:
         futures = {n: pool.submit(live_state, repo, n, pins[n]) for n in loaded}
+        watched = {n: pool.submit(monitoring_status.lines, env) for n, (env, _) in loaded.items()}
         lives = {n: f.result() for n, f in futures.items()}
+        monitoring = tuple(line for f in watched.values() for line in f.result())
     inputs = [env_input(env, pins[n], lives[n]) for n, (env, _) in loaded.items()]
     known = {n for n, live in lives.items() if not isinstance(live, str)}
-    return matrix.build(inputs, commit=gitrepo.head_commit(repo.root), now=datetime.now(UTC),
-                        gates=gate_states(repo, known), repo_url=repo_url(os.environ))
+    built = matrix.build(inputs, commit=gitrepo.head_commit(repo.root), now=datetime.now(UTC),
+                         gates=gate_states(repo, known), repo_url=repo_url(os.environ))
+    return replace(built, monitoring=monitoring)
 
 
 def gate_states(repo: Repository, known: set[str]) -> dict[str, tuple[matrix.Gate, ...]]:

@@ -155,7 +155,7 @@ def notes(matrix: Matrix) -> list[str]:
             shown = "; ".join(detail(x) for x in col.other[:MAX_DETAILS])
             out.append(f"{env}: {len(col.other)} other change(s) pending ({shown}); see "
                        f"vectora-gitops plan --env {env}")
-    return out
+    return out + list(matrix.monitoring)
 
 
 def dirty(record: Record) -> str:

@@ -120,6 +120,8 @@ class Matrix:
     commit: str
     generated_at: datetime
     repo_url: str = ""  # https://github.com/<owner>/<repo>, when known: commits become links
+    # holds and spend against the budget, one line each (monitoring/status.py)
+    monitoring: tuple[str, ...] = ()
 
 
 def live_from(changes: Sequence[Change], actual: ActualState, pinned: Iterable[str],
