@@ -114,8 +114,8 @@ def test_a_clean_tree_records_no_dirty_mark(seeded: Path,
     (["--allow-dirty", "--reason", "short"], "--reason: one line of 10 to 300 printable "
                                              "characters saying why a working tree with "
                                              "uncommitted changes is applied"),
-    (["--reason", REASON], "--reason goes with --override-window, --allow-replace or "
-                          "--allow-dirty"),
+    (["--reason", REASON], "--reason goes with --override-window, --allow-replace, "
+                          "--allow-dirty or --ignore-alarm"),
 ])
 def test_allow_dirty_needs_a_real_reason(args: list[str], message: str, seeded: Path,
                                          capsys: pytest.CaptureFixture[str]) -> None:

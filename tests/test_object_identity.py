@@ -152,8 +152,9 @@ def test_noop_plan_reads_no_checksum(applied: Path, capsys: pytest.CaptureFixtur
     assert "HeadObject" not in counted.requests
     assert counted.requests["GetObject"] == 1  # the state record
     # the floor (tests/test_cost.py): one page each for canonical/ and clients/, 2 layers,
-    # 3 functions, the caller identity and the state record
-    assert counted.total == 1 + 1 + 2 + 3 + 2, counted.requests
+    # 3 functions, the caller identity and the state record, and dev's monitoring
+    # (tests/test_cost.py MONITORING: alarms, dashboard, topic, subscriptions, budget)
+    assert counted.total == 1 + 1 + 2 + 3 + 2 + 7, counted.requests
 
 
 # --- the pure rule, and what AWS answers that moto does not ------------------------------------
