@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vectora_gitops import console
+from vectora_gitops import console, localfiles
 from vectora_gitops.errors import FatalError, UsageError, did_you_mean
 
 PROG = "vectora-gitops"
@@ -489,15 +489,7 @@ def _one_line(exc: Exception, limit: int = 300) -> str:
 def crash_folders() -> list[Path]:
     """Where crash logs go, first writable wins: $VECTORA_GITOPS_CRASH_DIR, the XDG state
     folder ($XDG_STATE_HOME or ~/.local/state), then the temporary folder."""
-    import tempfile
-
-    folders = [Path(p) for p in (os.environ.get(CRASH_DIR_ENV),) if p]
-    for state in (os.environ.get("XDG_STATE_HOME", ""), os.path.expanduser("~/.local/state")):
-        if Path(state).is_absolute():  # XDG: a relative value is ignored
-            folders.append(Path(state) / PROG)
-            break
-    folders.append(Path(tempfile.gettempdir()) / PROG)
-    return folders
+    return localfiles.state_folders(CRASH_DIR_ENV, PROG)
 
 
 def _write_crash_log(command: str, arguments: list[str], exc: Exception) -> Path | None:
@@ -509,16 +501,7 @@ def _write_crash_log(command: str, arguments: list[str], exc: Exception) -> Path
             f"arguments: {arguments!r}\npython: {sys.version.split()[0]} on {sys.platform}\n\n"
             + "".join(traceback.format_exception(exc)))
     name = f"crash-{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{os.getpid()}.log"
-    for folder in crash_folders():
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            return folder / name
-        except OSError:
-            continue
-    return None
+    return localfiles.write_once(crash_folders(), name, text)
 
 
 def _module_name(command: str) -> str:

@@ -17,13 +17,13 @@ import itertools
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from vectora_gitops import localfiles
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
 from vectora_gitops.errors import AwsError
@@ -93,13 +93,7 @@ def local_folders() -> list[Path]:
     """Where a record that S3 cannot keep is written, first writable wins:
     $VECTORA_GITOPS_RECORD_DIR, the XDG state folder ($XDG_STATE_HOME or ~/.local/state)
     /vectora-gitops/records, then the temporary folder."""
-    folders = [Path(p) for p in (os.environ.get(LOCAL_DIR_ENV),) if p]
-    for state in (os.environ.get("XDG_STATE_HOME", ""), os.path.expanduser("~/.local/state")):
-        if Path(state).is_absolute():  # XDG: a relative value is ignored
-            folders.append(Path(state) / "vectora-gitops" / "records")
-            break
-    folders.append(Path(tempfile.gettempdir()) / "vectora-gitops" / "records")
-    return folders
+    return localfiles.state_folders(LOCAL_DIR_ENV, "vectora-gitops/records")
 
 
 def write_local(record: Mapping[str, Any]) -> Path | None:
@@ -107,17 +101,8 @@ def write_local(record: Mapping[str, Any]) -> Path | None:
     to create), as a local file `<env>-<id>.json` written once; None when no folder is
     writable. Not evidence: no Object Lock, nothing the gates read (docs/evidence.md)."""
     name = f"{record['env']}-{record['id']}.json"
-    body = json.dumps(record, indent=2, sort_keys=True) + "\n"
-    for folder in local_folders():
-        try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(body)
-            return folder / name
-        except OSError:
-            continue
-    return None
+    return localfiles.write_once(local_folders(), name,
+                                 json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def opening_key(record_id: str) -> str:

@@ -85,13 +85,13 @@ def _active(raw: bytes) -> bool:
 
 def newest_run(aws: Aws, env: Environment, client_id: str, *, since: str) -> S3Object | None:
     """The newest run output of `client_id` written at or after `since` (ISO 8601), if any."""
-    start = _time(since)
+    start = s3_time(since)
     found = [o for o in s3.list_objects(aws, env.buckets.data, f"curated/{client_id}/")
-             if RUN_OUTPUT.match(o.key) and _time(o.last_modified) >= start]
-    return max(found, key=lambda o: _time(o.last_modified), default=None)
+             if RUN_OUTPUT.match(o.key) and s3_time(o.last_modified) >= start]
+    return max(found, key=lambda o: s3_time(o.last_modified), default=None)
 
 
-def _time(text: str) -> datetime:
+def s3_time(text: str) -> datetime:
     """An S3 time; unknown ('' or unreadable) is the earliest time."""
     try:
         when = datetime.fromisoformat(text)

@@ -8,14 +8,14 @@ snapshot's time and with a bounded search: newest year, then newest month first.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import yaml
 
 from vectora_gitops.aws import s3
 from vectora_gitops.aws.client import Aws
-from vectora_gitops.engine.retire import RUN_OUTPUT
+from vectora_gitops.engine.retire import RUN_OUTPUT, s3_time
 from vectora_gitops.model import Environment
 from vectora_gitops.observed import S3Object
 from vectora_gitops.snapshots.export import Manifest
@@ -70,7 +70,7 @@ def last_run(aws: Aws, bucket: str, client_id: str, *, until: str) -> RunRow:
     """The newest `curated/<id>/<Y>/<M>/<D>/items.json` written no later than `until`: one
     listing of the years, then one per month newest first, at most MAX_LISTINGS in all."""
     base = f"curated/{client_id}/"
-    limit = _time(until)
+    limit = s3_time(until)
     listings = 1
     for year in reversed(s3.list_prefixes(aws, bucket, base)):
         listings += 1
@@ -80,7 +80,7 @@ def last_run(aws: Aws, bucket: str, client_id: str, *, until: str) -> RunRow:
                               f"({MAX_LISTINGS} listings of s3://{bucket}/{base})")
             listings += 1
             found = [o for o in s3.list_objects(aws, bucket, month)
-                     if RUN_OUTPUT.match(o.key) and _time(o.last_modified) <= limit]
+                     if RUN_OUTPUT.match(o.key) and s3_time(o.last_modified) <= limit]
             if found:
                 newest = max(found, key=_order)
                 return RunRow(client_id, newest.key, newest.last_modified)
@@ -89,12 +89,4 @@ def last_run(aws: Aws, bucket: str, client_id: str, *, until: str) -> RunRow:
 
 
 def _order(obj: S3Object) -> tuple[str, datetime]:
-    return obj.key, _time(obj.last_modified)
-
-
-def _time(text: str) -> datetime:
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return obj.key, s3_time(obj.last_modified)
