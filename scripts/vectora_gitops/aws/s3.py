@@ -66,16 +66,26 @@ def get_with_etag(aws: Aws, bucket: str, key: str,
     kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if version_id:
         kwargs["VersionId"] = version_id
+    got = _get(aws, f"GetObject s3://{bucket}/{key}", kwargs)
+    if got is None:
+        return None
+    body, response = got
+    return body, str(response.get("ETag", "")).strip('"')
+
+
+def _get(aws: Aws, what: str, kwargs: dict[str, Any]) -> tuple[bytes, dict[str, Any]] | None:
+    """One GetObject: the body and the response, or None when the key or version does not
+    exist."""
     try:
-        response = call(f"GetObject s3://{bucket}/{key}", aws.client("s3").get_object, **kwargs)
+        response = call(what, aws.client("s3").get_object, **kwargs)
         body: bytes = response["Body"].read()
     except AwsError as exc:
         if exc.code in ("NoSuchKey", "404", "NoSuchVersion"):
             return None
         raise
     except BotoCoreError as exc:
-        raise AwsError(f"GetObject s3://{bucket}/{key}: {exc}") from None
-    return body, str(response.get("ETag", "")).strip('"')
+        raise AwsError(f"{what}: {exc}") from None
+    return body, response
 
 
 def get_json(aws: Aws, bucket: str, key: str) -> Any:
@@ -92,16 +102,10 @@ def get_version(aws: Aws, bucket: str, key: str, version_id: str) -> Fetched | N
     """One version of an object with S3's time and Object Lock retention for it, or None when
     that version does not exist."""
     what = f"GetObject s3://{bucket}/{key}?versionId={version_id}"
-    try:
-        response = call(what, aws.client("s3").get_object, Bucket=bucket, Key=key,
-                        VersionId=version_id)
-        body: bytes = response["Body"].read()
-    except AwsError as exc:
-        if exc.code in ("NoSuchKey", "404", "NoSuchVersion"):
-            return None
-        raise
-    except BotoCoreError as exc:
-        raise AwsError(f"{what}: {exc}") from None
+    got = _get(aws, what, {"Bucket": bucket, "Key": key, "VersionId": version_id})
+    if got is None:
+        return None
+    body, response = got
     modified = response.get("LastModified")
     until = response.get("ObjectLockRetainUntilDate")
     return Fetched(body, str(response.get("VersionId") or version_id),
